@@ -1,0 +1,151 @@
+// The results database (SQLite, one file). Training writes through it; query,
+// plot and report read only through it. Schema: see schema.sql beside this.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace optbench::store {
+
+/// Thrown for any SQLite failure; the message names the DB file and the
+/// statement's purpose.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class RunStatus { Pending, Running, Done, Diverged, Failed, Interrupted };
+const char* to_string(RunStatus s);
+RunStatus parse_status(const std::string& s);  // throws StoreError on unknown
+
+struct ExperimentRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::string title;        ///< human title from the YAML (may be empty)
+  std::string yaml;         ///< the experiment file's text as run last
+  std::string source_path;  ///< where it was read from
+  std::string created;      ///< ISO-8601 UTC
+};
+
+/// One run of the grid. `label` is the display name used in legends
+/// ("Adam lr=0.2"); `group` identifies the grid cell without the seed, so
+/// seeds of one cell can be aggregated; `problem` identifies the model +
+/// dataset cell (one contour panel set, one lr-sensitivity chart).
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string experiment;
+  std::string config_hash;  ///< stable over re-runs; unique per experiment
+  std::string group_key;
+  std::string problem_key;
+  std::string optimizer;    ///< plugin name
+  std::string label;
+  std::string model;
+  std::string dataset;      ///< empty for 2-D functions
+  std::string hyperparams;  ///< JSON object: {"optimizer":{...},"model":{...},"dataset":{...},"train":{...}}
+  std::int64_t seed = 0;
+  double lr = 0.0;          ///< the optimizer's lr, NaN when it has none (for lr charts)
+  RunStatus status = RunStatus::Pending;
+  std::string error;
+  std::string started;
+  std::string finished;
+  double wall_seconds = 0.0;
+  std::int64_t steps = 0;
+  double final_loss = 0.0;  ///< NaN/inf kept as such
+  std::string host;
+};
+
+struct MetricPoint {
+  std::int64_t step = 0;
+  std::int64_t epoch = 0;
+  std::string split;  ///< "train" or "test"
+  std::string name;   ///< "loss", "accuracy", "epoch_loss", ...
+  double value = 0.0;
+  double wall_seconds = 0.0;  ///< since the run started
+};
+
+struct TrajectoryPoint {
+  std::int64_t step = 0;
+  double x0 = 0.0, x1 = 0.0;
+};
+
+/// A 2-D function sampled on a regular grid, so charts can draw contours
+/// without loading the model plugin. values[j * nx + i] = f(x0_i, x1_j).
+struct Surface {
+  std::string problem_key;
+  std::string model;
+  int nx = 0, ny = 0;
+  double x0_min = 0, x0_max = 0, x1_min = 0, x1_max = 0;
+  double min_x0 = 0, min_x1 = 0;  ///< the known minimizer
+  std::vector<double> values;
+};
+
+/// Result of claiming a run before training it.
+struct Claim {
+  std::int64_t run_id = 0;
+  bool already_done = false;  ///< finished earlier (done/diverged/failed): skip it
+};
+
+class Store {
+ public:
+  enum class Mode { ReadWrite, ReadOnly };
+
+  /// Opens (ReadWrite: creating or migrating the schema) the DB file. WAL
+  /// mode, busy timeout, foreign keys on. Throws StoreError.
+  static Store open(const std::filesystem::path& file, Mode mode = Mode::ReadWrite);
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // --- writing -----------------------------------------------------------
+  /// Creates the experiment or updates its yaml/title/source; returns its id.
+  std::int64_t upsert_experiment(const std::string& name, const std::string& title,
+                                 const std::string& yaml, const std::string& source_path);
+  /// Inserts the run (keyed by experiment + config_hash) or, if it exists and
+  /// did not finish (pending/running/interrupted), clears its history and
+  /// marks it running again. Finished runs come back with already_done.
+  Claim claim_run(std::int64_t experiment_id, const RunRecord& run);
+  /// Appends points in one BEGIN IMMEDIATE transaction.
+  void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points);
+  void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points);
+  /// Sets the final status and figures of a run.
+  void finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
+                  double wall_seconds, std::int64_t steps, double final_loss);
+  /// Stores a sampled surface once per experiment and problem (first wins).
+  void put_surface(std::int64_t experiment_id, const Surface& surface);
+
+  // --- reading -----------------------------------------------------------
+  std::vector<ExperimentRecord> experiments() const;
+  std::optional<ExperimentRecord> experiment(const std::string& name) const;
+  /// Runs in id order; all experiments when `experiment` is empty.
+  std::vector<RunRecord> runs(const std::string& experiment = {}) const;
+  /// Points of one metric of one run, in step order.
+  std::vector<MetricPoint> metrics(std::int64_t run_id, const std::string& name,
+                                   const std::string& split = "train") const;
+  std::vector<TrajectoryPoint> trajectory(std::int64_t run_id) const;
+  std::optional<Surface> surface(const std::string& experiment,
+                                 const std::string& problem_key) const;
+
+  /// Runs one SQL statement on a read-only connection and writes the result
+  /// as CSV (header row, RFC 4180 quoting; NaN as "NaN", infinities as
+  /// "inf"/"-inf"). Throws StoreError for writes or bad SQL.
+  void query_csv(const std::string& sql, std::ostream& out) const;
+
+ private:
+  Store(std::filesystem::path path, sqlite3* db, Mode mode);
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+  Mode mode_ = Mode::ReadWrite;
+};
+
+}  // namespace optbench::store
