@@ -1,0 +1,118 @@
+#include "plot/plot.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <system_error>
+
+#include "plot/charts.hpp"
+
+namespace optbench::plot {
+
+namespace {
+
+using Drawer = std::vector<std::filesystem::path> (*)(detail::Context&);
+
+struct Kind {
+  std::string name;
+  Drawer draw;
+};
+
+const std::vector<Kind>& registry() {
+  static const std::vector<Kind> all{{"contours", &detail::draw_contours},
+                                     {"loss", &detail::draw_loss_curves}};
+  return all;
+}
+
+std::string known_kinds() {
+  std::string list;
+  for (const std::string& name : kinds()) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  return list;
+}
+
+Drawer find_kind(const std::string& name) {
+  for (const Kind& kind : registry()) {
+    if (kind.name == name) return kind.draw;
+  }
+  throw std::invalid_argument("plot: unknown chart kind '" + name +
+                              "'; known kinds: " + known_kinds());
+}
+
+}  // namespace
+
+const std::vector<std::string>& kinds() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const Kind& kind : registry())
+      out.push_back(kind.name);
+    return out;
+  }();
+  return names;
+}
+
+std::vector<std::filesystem::path> draw(const store::Store& db, const std::string& experiment,
+                                        const std::vector<std::string>& kinds_to_draw,
+                                        const Options& options) {
+  // Reject bad requests before reading anything or touching the disk.
+  std::vector<std::string> requested = kinds_to_draw.empty() ? kinds() : kinds_to_draw;
+  std::vector<Drawer> drawers;
+  std::vector<std::string> seen;
+  for (const std::string& name : requested) {
+    Drawer drawer = find_kind(name);
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    seen.push_back(name);
+    drawers.push_back(drawer);
+  }
+  if (options.formats.empty()) throw std::invalid_argument("plot: no output format requested");
+
+  std::optional<store::ExperimentRecord> record = db.experiment(experiment);
+  if (!record) {
+    throw std::runtime_error("plot: no experiment named '" + experiment + "' in " +
+                             db.path().string());
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  if (ec) {
+    throw std::runtime_error("plot: cannot create output directory " + options.out_dir.string() +
+                             ": " + ec.message());
+  }
+
+  detail::Context context(db, *record, db.runs(experiment), options);
+  std::vector<std::filesystem::path> written;
+  for (Drawer drawer : drawers) {
+    for (std::filesystem::path& file : drawer(context))
+      written.push_back(std::move(file));
+  }
+  return written;
+}
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '`') {
+      // gnuplot runs `...` as a shell command even inside double quotes; the
+      // octal escape is decoded only after that substitution, so the
+      // character still shows but never executes.
+      out += "\\140";
+    } else if (c == '@') {
+      // Same for macro expansion.
+      out += "\\100";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      // A newline would end the command and start a new one.
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace optbench::plot

@@ -1,0 +1,502 @@
+#include "plot/plot.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using optbench::plot::Format;
+using optbench::plot::Options;
+using optbench::store::MetricPoint;
+using optbench::store::RunRecord;
+using optbench::store::RunStatus;
+using optbench::store::Store;
+using optbench::store::Surface;
+using optbench::store::TrajectoryPoint;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double f(double x0, double x1) {
+  return 0.2 * x0 * x0 + 2.0 * x1 * x1;
+}
+
+struct Path {
+  std::vector<TrajectoryPoint> points;
+  std::vector<MetricPoint> loss;
+};
+
+void record(Path& path, std::int64_t step, double x0, double x1) {
+  path.points.push_back({step, x0, x1});
+  path.loss.push_back({step, 0, "train", "loss", f(x0, x1), 0.01 * static_cast<double>(step)});
+}
+
+/// Gradient descent variants on f, so the paths look like the real thing.
+enum class Method { Sgd, Momentum, AdaGrad, Adam };
+
+Path optimize(Method method, double lr, double x0, double x1, int steps) {
+  Path path;
+  double v0 = 0, v1 = 0, s0 = 0, s1 = 0;
+  record(path, 0, x0, x1);
+  for (int t = 1; t <= steps; ++t) {
+    const double g0 = 0.4 * x0, g1 = 4.0 * x1;
+    switch (method) {
+      case Method::Sgd:
+        x0 -= lr * g0;
+        x1 -= lr * g1;
+        break;
+      case Method::Momentum:
+        v0 = 0.9 * v0 - lr * g0;
+        v1 = 0.9 * v1 - lr * g1;
+        x0 += v0;
+        x1 += v1;
+        break;
+      case Method::AdaGrad:
+        s0 += g0 * g0;
+        s1 += g1 * g1;
+        x0 -= lr * g0 / (std::sqrt(s0) + 1e-7);
+        x1 -= lr * g1 / (std::sqrt(s1) + 1e-7);
+        break;
+      case Method::Adam: {
+        v0 = 0.9 * v0 + 0.1 * g0;
+        v1 = 0.9 * v1 + 0.1 * g1;
+        s0 = 0.999 * s0 + 0.001 * g0 * g0;
+        s1 = 0.999 * s1 + 0.001 * g1 * g1;
+        const double c1 = 1 - std::pow(0.9, t), c2 = 1 - std::pow(0.999, t);
+        x0 -= lr * (v0 / c1) / (std::sqrt(s0 / c2) + 1e-8);
+        x1 -= lr * (v1 / c1) / (std::sqrt(s1 / c2) + 1e-8);
+        break;
+      }
+    }
+    record(path, t, x0, x1);
+  }
+  return path;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "optbench-plot-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct PngSize {
+  std::uint32_t width = 0, height = 0;
+};
+
+std::uint32_t big_endian(const std::string& bytes, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i)
+    v = (v << 8) | static_cast<unsigned char>(bytes.at(at + i));
+  return v;
+}
+
+/// Checks the signature and the leading IHDR chunk, returns the image size.
+PngSize png_size(const fs::path& file) {
+  const std::string bytes = read_file(file);
+  static const std::string signature("\x89PNG\r\n\x1a\n", 8);
+  EXPECT_GE(bytes.size(), 33u) << file;
+  if (bytes.size() < 33) return {};
+  EXPECT_EQ(bytes.substr(0, 8), signature) << file;
+  EXPECT_EQ(big_endian(bytes, 8), 13u) << "IHDR length in " << file;
+  EXPECT_EQ(bytes.substr(12, 4), "IHDR") << file;
+  return {big_endian(bytes, 16), big_endian(bytes, 20)};
+}
+
+/// A quadratic bowl experiment: four optimizer configurations, Adam with
+/// three seeds, SGD with a learning rate that diverges.
+class PlotTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    Store db = Store::open(dir_->path() / "results.db");
+    const std::int64_t exp = db.upsert_experiment("quad-demo", "Quadratic bowl: optimizers",
+                                                  "name: quad-demo\n", "quad-demo.yaml");
+    Surface s;
+    s.problem_key = "quadratic";
+    s.model = "quadratic";
+    s.nx = s.ny = 60;
+    s.x0_min = s.x1_min = -5;
+    s.x0_max = s.x1_max = 5;
+    for (int j = 0; j < s.ny; ++j) {
+      for (int i = 0; i < s.nx; ++i)
+        s.values.push_back(f(-5 + 10.0 * i / 59, -5 + 10.0 * j / 59));
+    }
+    db.put_surface(exp, s);
+
+    add_run(db, exp, "g1-sgd", "SGD lr=0.6", 0, RunStatus::Diverged, diverging_sgd());
+    add_run(db, exp, "g2-momentum", "Momentum lr=0.1", 0, RunStatus::Done,
+            optimize(Method::Momentum, 0.1, -4.5, 2.0, 40));
+    add_run(db, exp, "g3-adagrad", "AdaGrad lr=1.5", 0, RunStatus::Done,
+            optimize(Method::AdaGrad, 1.5, -4.5, 2.0, 40));
+    for (int seed = 0; seed < 3; ++seed) {
+      add_run(db, exp, "g4-adam", "Adam lr=0.3", seed, RunStatus::Done,
+              optimize(Method::Adam, 0.3, -4.5 + 0.3 * seed, 2.0 - 0.2 * seed, 40));
+    }
+  }
+
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  /// SGD beyond the stable step size on x1: the path leaves the window and
+  /// the loss ends in inf and NaN.
+  static Path diverging_sgd() {
+    Path path = optimize(Method::Sgd, 0.6, -4.5, 2.0, 12);
+    path.points.push_back({13, -1.0, 1e300});
+    path.points.push_back({14, kNaN, kInf});
+    path.loss.push_back({13, 0, "train", "loss", kInf, 0.13});
+    path.loss.push_back({14, 0, "train", "loss", kNaN, 0.14});
+    return path;
+  }
+
+  static void add_run(Store& db, std::int64_t exp, const std::string& group,
+                      const std::string& label, int seed, RunStatus status, const Path& path,
+                      const std::string& problem = "quadratic") {
+    RunRecord run;
+    run.config_hash = group + "-seed" + std::to_string(seed);
+    run.group_key = group;
+    run.problem_key = problem;
+    run.optimizer = group.substr(group.find('-') + 1);
+    run.label = label;
+    run.model = "quadratic";
+    run.hyperparams = "{}";
+    run.seed = seed;
+    run.lr = 0.1;
+    const std::int64_t id = db.claim_run(exp, run).run_id;
+    db.append_trajectory(id, path.points);
+    db.append_metrics(id, path.loss);
+    db.finish_run(id, status, "", 0.5, static_cast<std::int64_t>(path.points.size()),
+                  path.loss.back().value);
+  }
+
+  static Store open() { return Store::open(dir_->path() / "results.db", Store::Mode::ReadOnly); }
+
+  static Options options(const fs::path& out, std::vector<Format> formats) {
+    Options o;
+    o.out_dir = out;
+    o.formats = std::move(formats);
+    return o;
+  }
+
+  static TempDir* dir_;
+};
+
+TempDir* PlotTest::dir_ = nullptr;
+
+const std::vector<std::string> kLabels{"SGD lr=0.6", "Momentum lr=0.1", "AdaGrad lr=1.5",
+                                       "Adam lr=0.3"};
+
+TEST(Escape, LeavesPlainTextAlone) {
+  EXPECT_EQ(optbench::plot::escape("Adam lr=0.2 (β2=0.999), ok; 'x'"),
+            "Adam lr=0.2 (β2=0.999), ok; 'x'");
+  EXPECT_EQ(optbench::plot::escape(""), "");
+}
+
+TEST(Escape, EscapesQuotesAndBackslashes) {
+  EXPECT_EQ(optbench::plot::escape(R"(a\b)"), R"(a\\b)");
+  EXPECT_EQ(optbench::plot::escape(R"(say "hi")"), R"(say \"hi\")");
+  EXPECT_EQ(optbench::plot::escape(R"(\")"), R"(\\\")");
+}
+
+TEST(Escape, NeutralizesBackquotesAndMacros) {
+  const std::string out = optbench::plot::escape("`id` @m");
+  EXPECT_EQ(out.find('`'), std::string::npos);
+  EXPECT_EQ(out.find('@'), std::string::npos);
+  EXPECT_EQ(out, R"(\140id\140 \100m)");
+}
+
+TEST(Escape, TurnsControlCharactersIntoSpaces) {
+  EXPECT_EQ(optbench::plot::escape("a\nb\rc\td\x7f"
+                                   "e"),
+            "a b c d e");
+  EXPECT_EQ(optbench::plot::escape(std::string("x\0y", 3)), "x y");
+}
+
+// The escaped text, printed by gnuplot itself, is the original text: nothing
+// was executed, expanded or cut short.
+TEST(Escape, RoundTripsThroughGnuplot) {
+  TempDir dir;
+  const fs::path canary = dir.path() / "canary";
+  const std::vector<std::string> texts{
+      "plain",
+      "x`touch " + canary.string() + "`",
+      "\"; system(\"touch " + canary.string() + "\"); \"",
+      R"(back\slash \" \\n)",
+      "m = 1; @m",
+      "unicode αβγ",
+  };
+  const fs::path script = dir.path() / "script.gp";
+  const fs::path printed = dir.path() / "printed.txt";
+  {
+    std::ofstream out(script);
+    out << "set print \"" << optbench::plot::escape(printed.string()) << "\"\n";
+    for (const std::string& text : texts)
+      out << "print \"" << optbench::plot::escape(text) << "\"\n";
+  }
+  const std::string command = "gnuplot -d '" + script.string() + "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::ifstream in(printed);
+  for (const std::string& text : texts) {
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_EQ(line, text);
+  }
+  EXPECT_FALSE(fs::exists(canary));
+}
+
+TEST(Kinds, ListsContoursAndLoss) {
+  const auto& kinds = optbench::plot::kinds();
+  EXPECT_EQ(kinds, (std::vector<std::string>{"contours", "loss"}));
+}
+
+TEST_F(PlotTest, ContoursPngAndSvg) {
+  TempDir out;
+  const Store db = open();
+  const auto files = optbench::plot::draw(db, "quad-demo", {"contours"},
+                                          options(out.path(), {Format::Png, Format::Svg}));
+  const fs::path png = out.path() / "quad-demo-contours-quadratic.png";
+  const fs::path svg = out.path() / "quad-demo-contours-quadratic.svg";
+  ASSERT_EQ(files, (std::vector<fs::path>{png, svg}));
+
+  const PngSize size = png_size(png);
+  EXPECT_EQ(size.width, 1200u);
+  EXPECT_EQ(size.height, 900u);
+  // A real chart, not an empty canvas.
+  EXPECT_GT(fs::file_size(png), 20000u);
+
+  const std::string text = read_file(svg);
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("</svg>"), std::string::npos);
+  for (const std::string& label : kLabels)
+    EXPECT_NE(text.find(label), std::string::npos) << label;
+  EXPECT_NE(text.find("Quadratic bowl: optimizers"), std::string::npos);
+  EXPECT_NE(text.find(">x0<"), std::string::npos);
+  EXPECT_NE(text.find(">x1<"), std::string::npos);
+}
+
+TEST_F(PlotTest, LossPngAndSvg) {
+  TempDir out;
+  const Store db = open();
+  const auto files = optbench::plot::draw(db, "quad-demo", {"loss"},
+                                          options(out.path(), {Format::Png, Format::Svg}));
+  const fs::path png = out.path() / "quad-demo-loss-quadratic.png";
+  const fs::path svg = out.path() / "quad-demo-loss-quadratic.svg";
+  ASSERT_EQ(files, (std::vector<fs::path>{png, svg}));
+
+  const PngSize size = png_size(png);
+  EXPECT_EQ(size.width, 1200u);
+  EXPECT_EQ(size.height, 900u);
+
+  const std::string text = read_file(svg);
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  for (const std::string& label : kLabels)
+    EXPECT_NE(text.find(label), std::string::npos) << label;
+  EXPECT_NE(text.find("3 seeds"), std::string::npos);
+  EXPECT_NE(text.find("SGD lr=0.6 (diverged)"), std::string::npos);
+  EXPECT_NE(text.find(">step<"), std::string::npos);
+  EXPECT_NE(text.find(">loss<"), std::string::npos);
+  // The seeds' band: a filled, semi-transparent polygon in Adam's colour
+  // (the fourth configuration in sorted order).
+  EXPECT_NE(text.find("fill = 'rgb(214,  39,  40)'"), std::string::npos);
+  EXPECT_NE(text.find("fill-opacity"), std::string::npos);
+}
+
+TEST_F(PlotTest, LinearAxisAndDefaultKindsDrawEverything) {
+  TempDir out;
+  const Store db = open();
+  Options o = options(out.path() / "new" / "dir", {Format::Png});
+  o.log_y = false;
+  const auto files = optbench::plot::draw(db, "quad-demo", {}, o);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].filename(), "quad-demo-contours-quadratic.png");
+  EXPECT_EQ(files[1].filename(), "quad-demo-loss-quadratic.png");
+  for (const fs::path& file : files)
+    EXPECT_EQ(png_size(file).width, 1200u);
+}
+
+TEST_F(PlotTest, UnknownKindListsKnownKinds) {
+  TempDir out;
+  const Store db = open();
+  try {
+    optbench::plot::draw(db, "quad-demo", {"loss", "histogram"},
+                         options(out.path(), {Format::Png}));
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("histogram"), std::string::npos) << message;
+    EXPECT_NE(message.find("contours"), std::string::npos) << message;
+    EXPECT_NE(message.find("loss"), std::string::npos) << message;
+  }
+  // Nothing was drawn before the bad kind was noticed.
+  EXPECT_TRUE(fs::is_empty(out.path()));
+}
+
+TEST_F(PlotTest, MissingExperimentIsNamed) {
+  TempDir out;
+  const Store db = open();
+  try {
+    optbench::plot::draw(db, "no-such-experiment", {}, options(out.path(), {Format::Png}));
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-experiment"), std::string::npos) << e.what();
+  }
+}
+
+/// Points PATH at an empty directory, so no gnuplot can be found.
+class NoGnuplotOnPath {
+ public:
+  NoGnuplotOnPath() {
+    if (const char* path = std::getenv("PATH")) saved_ = path;
+    setenv("PATH", empty_.path().c_str(), 1);
+  }
+  ~NoGnuplotOnPath() { setenv("PATH", saved_.c_str(), 1); }
+
+ private:
+  TempDir empty_;
+  std::string saved_;
+};
+
+// Also checks that a gnuplot gone before its input was written (SIGPIPE)
+// is an exception, not the end of the program.
+TEST_F(PlotTest, GnuplotFailureIsReportedAndLeavesNoFile) {
+  TempDir out;
+  const Store db = open();
+  std::string message;
+  {
+    NoGnuplotOnPath no_gnuplot;
+    try {
+      optbench::plot::draw(db, "quad-demo", {"contours"}, options(out.path(), {Format::Png}));
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+  }
+  EXPECT_NE(message.find("contour chart"), std::string::npos) << message;
+  EXPECT_NE(message.find("quadratic"), std::string::npos) << message;
+  EXPECT_NE(message.find("exit status 127"), std::string::npos) << message;
+  EXPECT_TRUE(fs::is_empty(out.path()));
+}
+
+// Labels, titles and problem keys are store data, possibly written by
+// anyone's experiment file: none of it may run a command.
+TEST(PlotSafety, HostileLabelsExecuteNothing) {
+  TempDir dir;
+  const fs::path canary = dir.path() / "canary";
+  const std::string backquotes = "x`touch " + canary.string() + "`";
+  const std::string system_call = "\"; system(\"touch " + canary.string() + "\"); \"";
+  {
+    Store db = Store::open(dir.path() / "results.db");
+    const std::int64_t exp =
+        db.upsert_experiment("evil`touch " + canary.string() + "`", backquotes + " @x", "", "");
+    Surface s;
+    s.problem_key = "p`touch " + canary.string() + "`";
+    s.nx = s.ny = 3;
+    s.x0_min = s.x1_min = -1;
+    s.x0_max = s.x1_max = 1;
+    s.values = {2, 1, 2, 1, 0, 1, 2, 1, 2};
+    db.put_surface(exp, s);
+    int n = 0;
+    for (const std::string& label : {backquotes, system_call, std::string("line\nbreak\\")}) {
+      RunRecord run;
+      run.config_hash = "h" + std::to_string(n);
+      run.group_key = "g" + std::to_string(n++);
+      run.problem_key = s.problem_key;
+      run.optimizer = "sgd";
+      run.label = label;
+      run.model = "bowl";
+      run.hyperparams = "{}";
+      const std::int64_t id = db.claim_run(exp, run).run_id;
+      const std::vector<TrajectoryPoint> points{{0, 0.5, 0.5}, {1, 0.2, 0.1}};
+      const std::vector<MetricPoint> loss{{0, 0, "train", "loss", 0.5, 0},
+                                          {1, 0, "train", "loss", 0.05, 0}};
+      db.append_trajectory(id, points);
+      db.append_metrics(id, loss);
+      db.finish_run(id, RunStatus::Done, "", 0.1, 1, 0.05);
+    }
+  }
+  const Store db = Store::open(dir.path() / "results.db", Store::Mode::ReadOnly);
+  Options o;
+  o.out_dir = dir.path() / "charts";
+  o.formats = {Format::Png, Format::Svg};
+  const auto files = optbench::plot::draw(db, "evil`touch " + canary.string() + "`", {}, o);
+  EXPECT_FALSE(fs::exists(canary));
+  ASSERT_EQ(files.size(), 4u);
+  for (const fs::path& file : files) {
+    EXPECT_TRUE(fs::exists(file)) << file;
+    EXPECT_EQ(file.parent_path(), o.out_dir);
+    for (char c : file.filename().string()) {
+      const bool safe =
+          std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      EXPECT_TRUE(safe) << "unsafe character in " << file;
+    }
+  }
+  // The labels are shown as written.
+  const std::string svg = read_file(files[3]);
+  EXPECT_NE(svg.find("x`touch "), std::string::npos);
+  EXPECT_NE(svg.find("system("), std::string::npos);
+}
+
+TEST(PlotSafety, NoSurfaceMeansNoContours) {
+  TempDir dir;
+  {
+    Store db = Store::open(dir.path() / "results.db");
+    const std::int64_t exp = db.upsert_experiment("mlp", "", "", "");
+    RunRecord run;
+    run.config_hash = "h";
+    run.group_key = "g";
+    run.problem_key = "mlp/mnist";
+    run.optimizer = "sgd";
+    run.label = "SGD";
+    run.model = "mlp";
+    run.dataset = "mnist";
+    run.hyperparams = "{}";
+    const std::int64_t id = db.claim_run(exp, run).run_id;
+    const std::vector<MetricPoint> loss{{0, 0, "train", "loss", 2.3, 0},
+                                        {1, 0, "train", "loss", -1.0, 0},
+                                        {2, 0, "train", "loss", 1.1, 0}};
+    db.append_metrics(id, loss);
+    db.finish_run(id, RunStatus::Done, "", 0.1, 2, 1.1);
+  }
+  const Store db = Store::open(dir.path() / "results.db", Store::Mode::ReadOnly);
+  Options o;
+  o.out_dir = dir.path() / "charts";
+  EXPECT_TRUE(optbench::plot::draw(db, "mlp", {"contours"}, o).empty());
+  const auto files = optbench::plot::draw(db, "mlp", {}, o);
+  ASSERT_EQ(files.size(), 1u);
+  // "/" is not allowed in a file name.
+  EXPECT_EQ(files[0].filename(), "mlp-loss-mlp_mnist.png");
+}
+
+}  // namespace
