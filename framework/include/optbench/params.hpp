@@ -79,7 +79,8 @@ inline std::string format_value(const ParamValue& v) {
   } else {
     const auto& list = std::get<std::vector<double>>(v);
     out << '[';
-    for (std::size_t k = 0; k < list.size(); ++k) out << (k ? ", " : "") << list[k];
+    for (std::size_t k = 0; k < list.size(); ++k)
+      out << (k ? ", " : "") << list[k];
     out << ']';
   }
   return out.str();
@@ -157,9 +158,9 @@ inline std::string check_value(const ParamSpec& spec, const ParamValue& v) {
       const auto* list = std::get_if<std::vector<double>>(&v);
       if (!list) return expected("a list of real numbers");
       if (spec.list_size ? list->size() != spec.list_size : list->empty()) {
-        return expected(spec.list_size ? "a list of " + std::to_string(spec.list_size) +
-                                             " real numbers"
-                                       : "a non-empty list of real numbers");
+        return expected(spec.list_size
+                            ? "a list of " + std::to_string(spec.list_size) + " real numbers"
+                            : "a non-empty list of real numbers");
       }
       for (double x : *list) {
         if (!detail::in_range(spec, x)) {
@@ -193,7 +194,8 @@ inline ParamMap resolve_params(const std::string& plugin, const std::vector<Para
     }
     if (!spec) {
       std::string known;
-      for (const auto& s : schema) known += (known.empty() ? "" : ", ") + s.name;
+      for (const auto& s : schema)
+        known += (known.empty() ? "" : ", ") + s.name;
       throw std::invalid_argument(plugin + ": unknown hyperparameter '" + key +
                                   "' (known: " + (known.empty() ? "none" : known) + ")");
     }
@@ -205,8 +207,8 @@ inline ParamMap resolve_params(const std::string& plugin, const std::vector<Para
   for (const auto& s : schema) {
     if (out.contains(s.name)) continue;
     if (s.required) {
-      throw std::invalid_argument(plugin + ": hyperparameter '" + s.name +
-                                  "' is required (" + s.doc + ")");
+      throw std::invalid_argument(plugin + ": hyperparameter '" + s.name + "' is required (" +
+                                  s.doc + ")");
     }
     out.emplace(s.name, s.default_value);
   }
@@ -227,9 +229,7 @@ class Params {
   }
   std::int64_t integer(const std::string& key) const { return get<std::int64_t>(key, at(key)); }
   bool boolean(const std::string& key) const { return get<bool>(key, at(key)); }
-  const std::string& string(const std::string& key) const {
-    return get<std::string>(key, at(key));
-  }
+  const std::string& string(const std::string& key) const { return get<std::string>(key, at(key)); }
   const std::vector<double>& reals(const std::string& key) const {
     return get<std::vector<double>>(key, at(key));
   }

@@ -50,18 +50,20 @@ struct PluginInfo {
   std::string name;     ///< unique per kind, used in YAML (`name: adam`)
   std::string version;  ///< the plugin's own version, e.g. "1.0.0"
   std::uint32_t api_version = kApiVersion;
-  std::string description;         ///< one line
-  std::vector<ParamSpec> schema;   ///< every hyperparameter it accepts
+  std::string description;        ///< one line
+  std::vector<ParamSpec> schema;  ///< every hyperparameter it accepts
 };
 
 }  // namespace optbench
 
 // Defines the api-version and info exports. `info_fn` is a function
 // returning PluginInfo; `create_fn` the kind's factory.
-#define OPTBENCH_DETAIL_EXPORTS(info_fn, create_fn)                          \
-  namespace optbench_plugin_exports {                                        \
-  inline std::uint32_t api_version() { return ::optbench::kApiVersion; }     \
-  }                                                                          \
+#define OPTBENCH_DETAIL_EXPORTS(info_fn, create_fn)                           \
+  namespace optbench_plugin_exports {                                         \
+  inline std::uint32_t api_version() {                                        \
+    return ::optbench::kApiVersion;                                           \
+  }                                                                           \
+  }                                                                           \
   BOOST_DLL_ALIAS(optbench_plugin_exports::api_version, optbench_api_version) \
-  BOOST_DLL_ALIAS(info_fn, optbench_plugin_info)                             \
+  BOOST_DLL_ALIAS(info_fn, optbench_plugin_info)                              \
   BOOST_DLL_ALIAS(create_fn, optbench_create)

@@ -41,7 +41,8 @@ class Rng {
   /// state, and speed is irrelevant at initialisation).
   double normal() {
     double u1 = uniform();
-    while (u1 <= 0.0) u1 = uniform();
+    while (u1 <= 0.0)
+      u1 = uniform();
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
   }
@@ -49,7 +50,8 @@ class Rng {
   std::uint64_t below(std::uint64_t n) {
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     std::uint64_t x;
-    do x = next();
+    do
+      x = next();
     while (x >= limit);
     return x % n;
   }

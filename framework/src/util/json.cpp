@@ -55,7 +55,8 @@ std::string value(const ParamValue& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return quote(*s);
   std::string out = "[";
   const auto& list = std::get<std::vector<double>>(v);
-  for (std::size_t k = 0; k < list.size(); ++k) out += (k ? "," : "") + number(list[k]);
+  for (std::size_t k = 0; k < list.size(); ++k)
+    out += (k ? "," : "") + number(list[k]);
   return out + "]";
 }
 

@@ -1,0 +1,44 @@
+// optbench plot: redraw an experiment's charts from the database alone.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/plot_options.hpp"
+#include "plot/plot.hpp"
+#include "store/store.hpp"
+
+namespace optbench::cli {
+
+int cmd_plot(const std::vector<std::string>& args) {
+  po::options_description options("plot options");
+  std::string kinds;
+  for (const auto& k : plot::kinds())
+    kinds += (kinds.empty() ? "" : ", ") + k;
+  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
+                        "results database")("experiment,e", po::value<std::string>()->required(),
+                                            "experiment name")(
+      "out,o", po::value<std::string>(), "output folder (default: results/EXPERIMENT)")(
+      "kind,k", po::value<std::vector<std::string>>()->composing(),
+      ("chart kind, repeatable (default: all that apply): " + kinds).c_str());
+  add_plot_options(options);
+  po::variables_map vm;
+  if (!parse("plot", "--experiment NAME [--db FILE] [--out DIR] [--kind K]...", options, {}, args,
+             vm)) {
+    return kOk;
+  }
+  const auto experiment = vm["experiment"].as<std::string>();
+  const auto out = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
+                                   : std::filesystem::path("results") / experiment;
+  std::vector<std::string> selected;
+  if (vm.count("kind")) selected = vm["kind"].as<std::vector<std::string>>();
+  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  if (!db.experiment(experiment)) {
+    throw std::invalid_argument("no experiment '" + experiment + "' in " +
+                                vm["db"].as<std::string>());
+  }
+  for (const auto& chart : plot::draw(db, experiment, selected, plot_options(vm, out))) {
+    std::cout << "chart: " << chart.string() << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace optbench::cli

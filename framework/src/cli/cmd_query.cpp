@@ -1,0 +1,25 @@
+// optbench query: read-only SQL on a results database, CSV on stdout.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "store/store.hpp"
+
+namespace optbench::cli {
+
+int cmd_query(const std::vector<std::string>& args) {
+  po::options_description options("query options");
+  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
+                        "results database")("sql", po::value<std::string>()->required(),
+                                            "one SQL statement (read-only)");
+  po::positional_options_description positional;
+  positional.add("sql", 1);
+  po::variables_map vm;
+  if (!parse("query", "[--db FILE] --sql \"SELECT ...\"", options, positional, args, vm)) {
+    return kOk;
+  }
+  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  db.query_csv(vm["sql"].as<std::string>(), std::cout);
+  return kOk;
+}
+
+}  // namespace optbench::cli

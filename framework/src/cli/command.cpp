@@ -1,0 +1,61 @@
+#include "cli/command.hpp"
+
+#include <iostream>
+#include <sstream>
+
+namespace optbench::cli {
+
+bool parse(const std::string& command, const std::string& synopsis,
+           const po::options_description& options,
+           const po::positional_options_description& positional,
+           const std::vector<std::string>& args, po::variables_map& vm) {
+  po::options_description all(options);
+  all.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: optbench " << command << " " << synopsis << "\n\n" << all << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::ostringstream help;
+    help << all;
+    throw UsageError(std::string(e.what()) + "\nusage: optbench " + command + " " + synopsis +
+                     "\n\n" + help.str());
+  }
+  return true;
+}
+
+void add_plugin_dir_option(po::options_description& options) {
+  options.add_options()(
+      "plugin-dir", po::value<std::vector<std::string>>()->composing(),
+      "extra folder of plugins (repeatable; wins over OPTBENCH_PLUGIN_PATH and the built-ins)");
+}
+
+std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm) {
+  std::vector<std::filesystem::path> dirs;
+  if (vm.count("plugin-dir")) {
+    for (const auto& d : vm["plugin-dir"].as<std::vector<std::string>>())
+      dirs.emplace_back(d);
+  }
+  return dirs;
+}
+
+void warn_rejected(const registry::Registry& plugins) {
+  for (const auto& r : plugins.rejected()) {
+    std::cerr << "optbench: warning: skipped plugin " << r.path.string() << ": " << r.reason
+              << "\n";
+  }
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace optbench::cli

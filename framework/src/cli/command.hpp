@@ -1,0 +1,52 @@
+// The subcommands of `optbench` and what they share: exit codes, the usage
+// error, and the plugin-folder option.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "registry/registry.hpp"
+
+namespace optbench::cli {
+
+/// Exit codes, one meaning each (README "Exit codes").
+enum Exit : int { kOk = 0, kRuntimeFailure = 1, kBadInput = 2 };
+
+/// Wrong command-line usage; main prints it with the command's help.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline const char* kDefaultDb = "results/optbench.db";
+
+int cmd_run(const std::vector<std::string>& args);
+int cmd_plugins(const std::vector<std::string>& args);
+int cmd_runs(const std::vector<std::string>& args);
+int cmd_query(const std::vector<std::string>& args);
+int cmd_plot(const std::vector<std::string>& args);
+
+namespace po = boost::program_options;
+
+/// Parses `args` against `options` (and positionals). Prints help and
+/// returns false for --help; throws UsageError on bad usage.
+bool parse(const std::string& command, const std::string& synopsis,
+           const po::options_description& options,
+           const po::positional_options_description& positional,
+           const std::vector<std::string>& args, po::variables_map& vm);
+
+/// Adds --plugin-dir (repeatable) to a command's options.
+void add_plugin_dir_option(po::options_description& options);
+std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm);
+
+/// Prints a warning for every plugin file the registry refused.
+void warn_rejected(const registry::Registry& plugins);
+
+/// Splits "png,svg"; empty items are dropped. into plot formats; throws UsageError.
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace optbench::cli

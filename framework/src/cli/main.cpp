@@ -1,0 +1,68 @@
+// optbench: which training optimizer works best here, and by how much.
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "experiment/spec.hpp"
+#include "registry/registry.hpp"
+#include "store/store.hpp"
+
+namespace {
+
+const char* kUsage = R"(usage: optbench COMMAND [OPTIONS]
+
+commands:
+  run FILE.yaml   expand an experiment into runs, train them, store and plot the results
+  plugins         list the optimizer, model and dataset plugins (--describe NAME for one)
+  runs            list the runs in a results database
+  query           run a read-only SQL query on a results database, CSV out
+  plot            draw an experiment's charts from a results database
+
+'optbench COMMAND --help' shows a command's options.
+exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),
+            2 bad input (usage, experiment file, database path)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace optbench::cli;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? kBadInput : kOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "optbench " << OPTBENCH_VERSION << " (plugin API " << optbench::kApiVersion
+              << ")\n";
+    return kOk;
+  }
+  static const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
+      {"run", cmd_run},
+      {"plugins", cmd_plugins},
+      {"runs", cmd_runs},
+      {"query", cmd_query},
+      {"plot", cmd_plot}};
+  const auto it = commands.find(args[0]);
+  if (it == commands.end()) {
+    std::cerr << "optbench: unknown command '" << args[0] << "'\n\n" << kUsage;
+    return kBadInput;
+  }
+  try {
+    return it->second({args.begin() + 1, args.end()});
+  } catch (const UsageError& e) {
+    std::cerr << "optbench " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const optbench::experiment::SpecError& e) {
+    std::cerr << "optbench: error: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "optbench: error: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "optbench: error: " << e.what() << "\n";
+    return kRuntimeFailure;
+  }
+}

@@ -1,0 +1,211 @@
+#include "experiment/grid.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include "util/json.hpp"
+
+namespace optbench::experiment {
+
+namespace {
+
+std::size_t saturating_mul(std::size_t a, std::size_t b) {
+  if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a) {
+    return std::numeric_limits<std::size_t>::max();
+  }
+  return a * b;
+}
+
+std::size_t saturating_add(std::size_t a, std::size_t b) {
+  return b > std::numeric_limits<std::size_t>::max() - a ? std::numeric_limits<std::size_t>::max()
+                                                         : a + b;
+}
+
+std::size_t cells(const PluginEntry& e) {
+  std::size_t n = 1;
+  for (const auto& axis : e.axes)
+    n = saturating_mul(n, axis.values.size());
+  return n;
+}
+
+std::size_t cells(const std::vector<PluginEntry>& entries) {
+  std::size_t n = 0;
+  for (const auto& e : entries)
+    n = saturating_add(n, cells(e));
+  return n;
+}
+
+/// One configuration of a plugin entry: given values plus which were swept.
+struct Config {
+  const PluginEntry* entry = nullptr;
+  ParamMap given;
+  std::vector<std::string> swept;  ///< "lr=0.1" for keys with several values
+};
+
+std::vector<Config> configs(const PluginEntry& e) {
+  std::vector<Config> out{{&e, {}, {}}};
+  for (const auto& axis : e.axes) {
+    std::vector<Config> next;
+    for (const auto& c : out) {
+      for (const auto& v : axis.values) {
+        Config d = c;
+        d.given[axis.key] = v;
+        if (axis.values.size() > 1) d.swept.push_back(axis.key + "=" + format_value(v));
+        next.push_back(std::move(d));
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts)
+    out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+// Labels say what differs: the entry's label (or plugin name) plus the swept
+// values; when that still collides, every explicitly given value.
+std::vector<std::string> labels(const std::vector<Config>& list) {
+  std::vector<std::string> out;
+  for (const auto& c : list) {
+    const auto base = c.entry->label.empty() ? c.entry->plugin : c.entry->label;
+    out.push_back(c.swept.empty() ? base : base + " " + join(c.swept, " "));
+  }
+  std::map<std::string, int> count;
+  for (const auto& l : out)
+    ++count[l];
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    if (count[out[k]] < 2 || !list[k].entry->label.empty()) continue;
+    std::vector<std::string> all;
+    for (const auto& [key, v] : list[k].given)
+      all.push_back(key + "=" + format_value(v));
+    out[k] = list[k].entry->plugin + (all.empty() ? "" : " " + join(all, " "));
+  }
+  return out;
+}
+
+std::vector<Config> all_configs(const std::vector<PluginEntry>& entries) {
+  std::vector<Config> out;
+  for (const auto& e : entries) {
+    for (auto& c : configs(e))
+      out.push_back(std::move(c));
+  }
+  return out;
+}
+
+ParamMap resolve(const registry::Registry& plugins, PluginKind kind, const Config& c) {
+  const auto* p = plugins.find(kind, c.entry->plugin);
+  try {
+    return resolve_params(c.entry->plugin, p->info.schema, c.given);
+  } catch (const std::invalid_argument& e) {
+    throw SpecError(c.entry->where, c.entry->key_path, e.what());
+  }
+}
+
+std::string plugin_json(const std::string& name, const ParamMap& params) {
+  return "{\"name\":" + json::quote(name) + ",\"params\":" + json::object(params) + "}";
+}
+
+}  // namespace
+
+std::string stable_hash(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::size_t count_runs(const ExperimentSpec& spec) {
+  std::size_t n = saturating_mul(cells(spec.optimizers), cells(spec.models));
+  if (!spec.datasets.empty()) n = saturating_mul(n, cells(spec.datasets));
+  return saturating_mul(n, spec.seeds.size());
+}
+
+std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry& plugins) {
+  const auto optimizers = all_configs(spec.optimizers);
+  const auto models = all_configs(spec.models);
+  auto datasets = all_configs(spec.datasets);
+  const auto optimizer_labels = labels(optimizers);
+  const auto model_labels = labels(models);
+  const auto dataset_labels = labels(datasets);
+
+  // Plugin-specific rules (nesterov needs momentum) live in the factories:
+  // build each optimizer configuration once now rather than fail mid-sweep.
+  std::vector<ParamMap> optimizer_params;
+  for (const auto& c : optimizers) {
+    optimizer_params.push_back(resolve(plugins, PluginKind::Optimizer, c));
+    try {
+      plugins.make_optimizer(c.entry->plugin, optimizer_params.back());
+    } catch (const std::invalid_argument& e) {
+      throw SpecError(c.entry->where, c.entry->key_path, e.what());
+    }
+  }
+  std::vector<ParamMap> model_params, dataset_params;
+  for (const auto& c : models)
+    model_params.push_back(resolve(plugins, PluginKind::Model, c));
+  for (const auto& c : datasets) {
+    dataset_params.push_back(resolve(plugins, PluginKind::Dataset, c));
+  }
+
+  const std::size_t dataset_count = datasets.empty() ? 1 : datasets.size();
+  std::vector<RunSpec> runs;
+  std::set<std::string> seen_hashes;
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    for (std::size_t d = 0; d < dataset_count; ++d) {
+      const bool has_data = !datasets.empty();
+      const std::string problem =
+          model_labels[m] + (has_data ? " on " + dataset_labels[d] : std::string());
+      for (std::size_t o = 0; o < optimizers.size(); ++o) {
+        TrainSettings train = spec.train;
+        train.apply(optimizers[o].entry->train_overrides);
+        const std::string config =
+            "{\"optimizer\":" + plugin_json(optimizers[o].entry->plugin, optimizer_params[o]) +
+            ",\"model\":" + plugin_json(models[m].entry->plugin, model_params[m]) +
+            ",\"dataset\":" +
+            (has_data ? plugin_json(datasets[d].entry->plugin, dataset_params[d]) : "null") +
+            ",\"train\":" + json::object(train.as_params()) + "}";
+        const std::string group = stable_hash(config);
+        for (const auto seed : spec.seeds) {
+          RunSpec run;
+          run.optimizer = optimizers[o].entry->plugin;
+          run.optimizer_params = optimizer_params[o];
+          run.model = models[m].entry->plugin;
+          run.model_params = model_params[m];
+          if (has_data) {
+            run.dataset = datasets[d].entry->plugin;
+            run.dataset_params = dataset_params[d];
+          }
+          run.train = train;
+          run.seed = seed;
+          run.label = optimizer_labels[o];
+          run.problem_key = problem;
+          run.group_key = group;
+          run.hyperparams_json = config;
+          run.config_hash = stable_hash(config + "|seed=" + std::to_string(seed));
+          const auto lr = optimizer_params[o].find("lr");
+          run.lr = lr != optimizer_params[o].end() && std::holds_alternative<double>(lr->second)
+                       ? std::get<double>(lr->second)
+                       : std::nan("");
+          if (!seen_hashes.insert(run.config_hash).second) {
+            throw SpecError(optimizers[o].entry->where, optimizers[o].entry->key_path,
+                            "this entry repeats a configuration already in the grid (" + run.label +
+                                " on " + problem + ", seed " + std::to_string(seed) + ")");
+          }
+          runs.push_back(std::move(run));
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+}  // namespace optbench::experiment

@@ -1,0 +1,25 @@
+// Expands an ExperimentSpec into its runs: for every problem (model x
+// dataset configuration), every optimizer configuration, every seed.
+#pragma once
+
+#include <vector>
+
+#include "experiment/spec.hpp"
+#include "registry/registry.hpp"
+
+namespace optbench::experiment {
+
+/// Number of runs the grid expands to, without building them.
+std::size_t count_runs(const ExperimentSpec& spec);
+
+/// Builds every run with resolved hyperparameters, labels and hashes.
+/// Constructs each optimizer configuration once so that rules only the
+/// plugin knows (nesterov needs momentum) fail here, before any run starts.
+/// Throws SpecError.
+std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry& plugins);
+
+/// 64-bit FNV-1a of the text, as 16 hex digits: stable across builds and
+/// machines, which std::hash is not.
+std::string stable_hash(const std::string& text);
+
+}  // namespace optbench::experiment

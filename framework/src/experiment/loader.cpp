@@ -1,0 +1,506 @@
+#include "experiment/loader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "experiment/grid.hpp"
+#include "plot/plot.hpp"
+
+namespace optbench::experiment {
+
+namespace {
+
+// A sweep written as {logspace: [lo, hi, n]} or a list may not exceed this:
+// larger grids are almost always a typo (1e6 instead of 6).
+constexpr std::size_t kMaxSweepValues = 10000;
+
+struct Reader {
+  std::string file;
+
+  Location at(const YAML::Node& node) const {
+    const auto m = node.Mark();
+    return {file, m.line + 1, m.column + 1};
+  }
+  Location at(const YAML::Mark& m) const { return {file, m.line + 1, m.column + 1}; }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& message) const {
+    throw SpecError(at(node), path, message);
+  }
+};
+
+std::string describe(const YAML::Node& node) {
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unknown key 'lrr' (did you mean 'lr'? known: ...)"
+std::string unknown_message(const std::string& what, const std::string& key,
+                            const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only close matches
+  std::string list;
+  for (const auto& k : known) {
+    list += (list.empty() ? "" : ", ") + k;
+    const auto d = edit_distance(key, k);
+    if (d < best_distance) best_distance = d, best = k;
+  }
+  std::string msg = "unknown " + what + " '" + key + "'";
+  if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+  return msg + "; expected one of: " + (list.empty() ? "none" : list);
+}
+
+struct Entry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+};
+
+// The pairs of a mapping in file order. yaml-cpp keeps duplicate keys, so
+// they are caught here.
+std::vector<Entry> entries(const Reader& r, const YAML::Node& node, const std::string& path) {
+  if (!node.IsMap()) r.fail(node, path, "expected a mapping of key: value, got " + describe(node));
+  std::vector<Entry> out;
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node key = it->first;
+    const std::string key_path = path.empty() ? "" : path + ".";
+    if (!key.IsScalar()) r.fail(key, path, "expected a plain key, got " + describe(key));
+    if (!seen.insert(key.Scalar()).second) {
+      r.fail(key, key_path + key.Scalar(), "duplicate key '" + key.Scalar() + "'");
+    }
+    out.push_back({key.Scalar(), key, it->second});
+  }
+  return out;
+}
+
+std::string child(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string read_string(const Reader& r, const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar()) r.fail(node, path, "expected a string, got " + describe(node));
+  return node.Scalar();
+}
+
+// One value of a given type. Errors say what was expected and what was there.
+ParamValue read_value(const Reader& r, const YAML::Node& node, const std::string& path,
+                      ParamType type) {
+  const auto expected = [&](const std::string& what) {
+    r.fail(node, path, "expected " + what + ", got " + describe(node));
+  };
+  switch (type) {
+    case ParamType::Real: {
+      double x;
+      if (!node.IsScalar() || !YAML::convert<double>::decode(node, x)) expected("a real number");
+      return x;
+    }
+    case ParamType::Int: {
+      long long x;
+      if (!node.IsScalar() || !YAML::convert<long long>::decode(node, x)) {
+        expected("an integer");
+      }
+      return static_cast<std::int64_t>(x);
+    }
+    case ParamType::Bool: {
+      bool x;
+      if (!node.IsScalar() || !YAML::convert<bool>::decode(node, x)) expected("true or false");
+      return x;
+    }
+    case ParamType::String:
+      if (!node.IsScalar()) expected("a string");
+      return node.Scalar();
+    case ParamType::RealList: {
+      if (!node.IsSequence() || node.size() == 0) expected("a list of real numbers");
+      std::vector<double> list;
+      for (std::size_t k = 0; k < node.size(); ++k) {
+        double x;
+        if (!node[k].IsScalar() || !YAML::convert<double>::decode(node[k], x)) {
+          r.fail(node[k], path + "[" + std::to_string(k) + "]",
+                 "expected a real number, got " + describe(node[k]));
+        }
+        list.push_back(x);
+      }
+      return list;
+    }
+  }
+  throw std::logic_error("unhandled parameter type");
+}
+
+// {logspace: [lo, hi, n]} or {linspace: [lo, hi, n]}: n values, ends included.
+std::vector<ParamValue> read_range(const Reader& r, const YAML::Node& node, const std::string& path,
+                                   const ParamSpec& spec) {
+  const auto items = entries(r, node, path);
+  if (items.size() != 1 || (items[0].key != "logspace" && items[0].key != "linspace")) {
+    r.fail(node, path, "expected a value, a list of values, or {logspace|linspace: [lo, hi, n]}");
+  }
+  if (spec.type != ParamType::Real) {
+    r.fail(node, path, items[0].key + " sweeps need a real-valued hyperparameter");
+  }
+  const auto& args = items[0].value;
+  const std::string args_path = child(path, items[0].key);
+  if (!args.IsSequence() || args.size() != 3) {
+    r.fail(args, args_path, "expected [lo, hi, n], got " + describe(args));
+  }
+  const double lo = std::get<double>(read_value(r, args[0], args_path + "[0]", ParamType::Real));
+  const double hi = std::get<double>(read_value(r, args[1], args_path + "[1]", ParamType::Real));
+  const auto n = std::get<std::int64_t>(read_value(r, args[2], args_path + "[2]", ParamType::Int));
+  if (n < 1 || static_cast<std::size_t>(n) > kMaxSweepValues) {
+    r.fail(args[2], args_path + "[2]",
+           "expected a count in [1, " + std::to_string(kMaxSweepValues) + "], got " +
+               std::to_string(n));
+  }
+  const bool log = items[0].key == "logspace";
+  if (log && !(lo > 0 && hi > 0)) r.fail(args, args_path, "logspace needs lo > 0 and hi > 0");
+  std::vector<ParamValue> values;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const double t = n == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(n - 1);
+    // Powers of ten through log10/pow, so that decades come out exact
+    // (0.01, not 0.010000000000000004) and labels and hashes stay clean.
+    values.push_back(log ? std::pow(10.0, std::log10(lo) + t * (std::log10(hi) - std::log10(lo)))
+                         : lo + t * (hi - lo));
+  }
+  return values;
+}
+
+// A value or a sweep. A list is a sweep for scalar types; for list types a
+// list of lists is.
+Axis read_axis(const Reader& r, const YAML::Node& node, const std::string& path,
+               const ParamSpec& spec) {
+  Axis axis{spec.name, {}, r.at(node)};
+  std::vector<std::pair<YAML::Node, std::string>> items;
+  const bool list_type = spec.type == ParamType::RealList;
+  if (node.IsMap()) {
+    axis.values = read_range(r, node, path, spec);
+  } else if (node.IsSequence() && (!list_type || (node.size() > 0 && node[0].IsSequence()))) {
+    if (node.size() == 0) r.fail(node, path, "expected at least one value in the sweep");
+    if (node.size() > kMaxSweepValues) {
+      r.fail(node, path, "a sweep of more than " + std::to_string(kMaxSweepValues) + " values");
+    }
+    for (std::size_t k = 0; k < node.size(); ++k) {
+      items.emplace_back(node[k], path + "[" + std::to_string(k) + "]");
+    }
+  } else {
+    items.emplace_back(node, path);
+  }
+  for (const auto& [item, item_path] : items) {
+    axis.values.push_back(read_value(r, item, item_path, spec.type));
+  }
+  for (std::size_t k = 0; k < axis.values.size(); ++k) {
+    const auto& item_node = items.empty() ? node : items[k].first;
+    const auto& item_path = items.empty() ? path : items[k].second;
+    if (auto error = check_value(spec, axis.values[k]); !error.empty()) {
+      r.fail(item_node, item_path, error);
+    }
+    axis.values[k] = coerce(spec, axis.values[k]);
+  }
+  return axis;
+}
+
+const ParamSpec* find_spec(const std::vector<ParamSpec>& schema, const std::string& key) {
+  for (const auto& s : schema) {
+    if (s.name == key) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> schema_keys(const std::vector<ParamSpec>& schema) {
+  std::vector<std::string> keys;
+  for (const auto& s : schema)
+    keys.push_back(s.name);
+  return keys;
+}
+
+// The train: block's keys share the plugins' schema machinery.
+const std::vector<ParamSpec>& train_schema() {
+  static const std::vector<ParamSpec> schema = [] {
+    const TrainSettings d;
+    return std::vector<ParamSpec>{
+        {.name = "steps",
+         .type = ParamType::Int,
+         .default_value = d.steps,
+         .doc = "optimizer steps for models without data (2-D functions)",
+         .min = 1},
+        {.name = "epochs",
+         .type = ParamType::Int,
+         .default_value = d.epochs,
+         .doc = "passes over the training split",
+         .min = 1},
+        {.name = "batch_size",
+         .type = ParamType::Int,
+         .default_value = d.batch_size,
+         .doc = "samples per step",
+         .min = 1,
+         .max = 1 << 20},
+        {.name = "shuffle",
+         .type = ParamType::Bool,
+         .default_value = d.shuffle,
+         .doc = "reshuffle the training split every epoch from the run's seed"},
+        {.name = "record_every",
+         .type = ParamType::Int,
+         .default_value = d.record_every,
+         .doc = "store every k-th step's loss",
+         .min = 1},
+        {.name = "diverge_above",
+         .type = ParamType::Real,
+         .default_value = d.diverge_above,
+         .doc = "a loss above this, or not finite, ends the run as diverged",
+         .min = 0.0,
+         .min_exclusive = true},
+    };
+  }();
+  return schema;
+}
+
+std::map<std::string, ParamValue> read_train(const Reader& r, const YAML::Node& node,
+                                             const std::string& path) {
+  std::map<std::string, ParamValue> out;
+  for (const auto& e : entries(r, node, path)) {
+    const auto* spec = find_spec(train_schema(), e.key);
+    const auto key_path = child(path, e.key);
+    if (!spec) {
+      r.fail(e.key_node, key_path,
+             unknown_message("train setting", e.key, schema_keys(train_schema())));
+    }
+    const auto v = read_value(r, e.value, key_path, spec->type);
+    if (auto error = check_value(*spec, v); !error.empty()) r.fail(e.value, key_path, error);
+    out[e.key] = coerce(*spec, v);
+  }
+  return out;
+}
+
+PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::string& path,
+                       PluginKind kind, const registry::Registry& plugins) {
+  PluginEntry entry;
+  entry.where = r.at(node);
+  entry.key_path = path;
+  YAML::Node name_node = node;
+  std::vector<Entry> items;
+  if (node.IsScalar()) {
+    entry.plugin = node.Scalar();
+  } else {
+    items = entries(r, node, path);
+    // yaml-cpp marks a block mapping at its first value; its first key is
+    // where a reader looks for the entry.
+    if (!items.empty()) entry.where = r.at(items.front().key_node);
+    auto it =
+        std::find_if(items.begin(), items.end(), [](const Entry& e) { return e.key == "name"; });
+    if (it == items.end()) r.fail(node, path, "missing required key 'name' (the plugin to use)");
+    // reset() rebinds; operator= would overwrite the mapping itself.
+    name_node.reset(it->value);
+    entry.plugin = read_string(r, it->value, child(path, "name"));
+  }
+  const auto* plugin = plugins.find(kind, entry.plugin);
+  if (!plugin) {
+    r.fail(name_node, node.IsScalar() ? path : child(path, "name"),
+           unknown_message(std::string(to_string(kind)) + " plugin", entry.plugin,
+                           plugins.names(kind)));
+  }
+  const auto& schema = plugin->info.schema;
+  for (const auto& e : items) {
+    const auto key_path = child(path, e.key);
+    if (e.key == "name") continue;
+    if (e.key == "label") {
+      entry.label = read_string(r, e.value, key_path);
+      continue;
+    }
+    if (e.key == "train" && kind == PluginKind::Optimizer) {
+      entry.train_overrides = read_train(r, e.value, key_path);
+      continue;
+    }
+    const auto* spec = find_spec(schema, e.key);
+    if (!spec) {
+      auto known = schema_keys(schema);
+      known.push_back("label");
+      if (kind == PluginKind::Optimizer) known.push_back("train");
+      r.fail(e.key_node, key_path,
+             unknown_message("hyperparameter of " + entry.plugin, e.key, known));
+    }
+    entry.axes.push_back(read_axis(r, e.value, key_path, *spec));
+  }
+  for (const auto& s : schema) {
+    const bool given = std::any_of(entry.axes.begin(), entry.axes.end(),
+                                   [&](const Axis& a) { return a.key == s.name; });
+    if (s.required && !given) {
+      throw SpecError(
+          entry.where, path,
+          "missing required key '" + s.name + "' of " + entry.plugin + " (" + s.doc + ")");
+    }
+  }
+  return entry;
+}
+
+// `optimizers:` (a list), or `model:` (one) / `models:` (a list).
+std::vector<PluginEntry> read_entries(const Reader& r, const YAML::Node& node,
+                                      const std::string& path, bool list, PluginKind kind,
+                                      const registry::Registry& plugins) {
+  std::vector<PluginEntry> out;
+  if (!list) {
+    out.push_back(read_entry(r, node, path, kind, plugins));
+    return out;
+  }
+  if (!node.IsSequence() || node.size() == 0) {
+    r.fail(node, path,
+           "expected a non-empty list of " + std::string(to_string(kind)) + " entries, got " +
+               describe(node));
+  }
+  for (std::size_t k = 0; k < node.size(); ++k) {
+    out.push_back(read_entry(r, node[k], path + "[" + std::to_string(k) + "]", kind, plugins));
+  }
+  return out;
+}
+
+const std::regex& name_pattern() {
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+  return pattern;
+}
+
+}  // namespace
+
+ExperimentSpec load_text(const std::string& text, const std::string& file,
+                         const registry::Registry& plugins) {
+  const Reader r{file};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw SpecError(r.at(e.mark), "", "invalid YAML: " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    throw SpecError(Location{file, 1, 1}, "", "the file is empty; expected an experiment mapping");
+  }
+
+  ExperimentSpec spec;
+  spec.source_path = file;
+  spec.yaml_text = text;
+  bool have_name = false, have_optimizers = false;
+  std::map<std::string, Entry> by_key;
+  const auto items = entries(r, root, "");
+  static const std::vector<std::string> top_keys = {"name",  "title",  "description", "optimizers",
+                                                    "model", "models", "dataset",     "datasets",
+                                                    "train", "seeds",  "plots",       "max_runs"};
+  for (const auto& e : items) {
+    if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
+      r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
+    }
+    by_key.emplace(e.key, e);
+  }
+  for (const auto& [a, b] : {std::pair{"model", "models"}, std::pair{"dataset", "datasets"}}) {
+    if (by_key.contains(a) && by_key.contains(b)) {
+      r.fail(by_key.at(b).key_node, b,
+             std::string("give either '") + a + "' or '" + b + "', not both");
+    }
+  }
+  // File order, so the first error reported is the first in the file.
+  for (const auto& e : items) {
+    const std::string& key = e.key;
+    if (key == "name") {
+      spec.name = read_string(r, e.value, key);
+      if (!std::regex_match(spec.name, name_pattern())) {
+        r.fail(e.value, key,
+               "expected a name of letters, digits, '_', '.', '-' (at most 100), got '" +
+                   spec.name + "'");
+      }
+      have_name = true;
+    } else if (key == "title") {
+      spec.title = read_string(r, e.value, key);
+    } else if (key == "description") {
+      spec.description = read_string(r, e.value, key);
+    } else if (key == "optimizers") {
+      spec.optimizers = read_entries(r, e.value, key, true, PluginKind::Optimizer, plugins);
+      have_optimizers = true;
+    } else if (key == "model" || key == "models") {
+      spec.models = read_entries(r, e.value, key, key == "models", PluginKind::Model, plugins);
+    } else if (key == "dataset" || key == "datasets") {
+      spec.datasets =
+          read_entries(r, e.value, key, key == "datasets", PluginKind::Dataset, plugins);
+    } else if (key == "train") {
+      spec.train.apply(read_train(r, e.value, key));
+    } else if (key == "seeds") {
+      const ParamSpec seed_spec{.name = "seeds",
+                                .type = ParamType::Int,
+                                .doc = "run seed",
+                                .min = 0,
+                                .max = 9007199254740991.0};
+      const auto axis = read_axis(r, e.value, key, seed_spec);
+      spec.seeds.clear();
+      for (const auto& v : axis.values) {
+        const auto s = std::get<std::int64_t>(v);
+        if (std::find(spec.seeds.begin(), spec.seeds.end(), s) != spec.seeds.end()) {
+          r.fail(e.value, key, "seed " + std::to_string(s) + " is listed twice");
+        }
+        spec.seeds.push_back(s);
+      }
+    } else if (key == "plots") {
+      const auto& kinds = plot::kinds();
+      const YAML::Node& list = e.value;
+      if (!list.IsSequence())
+        r.fail(list, key, "expected a list of chart kinds, got " + describe(list));
+      for (std::size_t k = 0; k < list.size(); ++k) {
+        const auto item_path = key + "[" + std::to_string(k) + "]";
+        const auto kind = read_string(r, list[k], item_path);
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+          r.fail(list[k], item_path, unknown_message("chart kind", kind, kinds));
+        }
+        spec.plots.push_back(kind);
+      }
+    } else if (key == "max_runs") {
+      const ParamSpec max_spec{.name = "max_runs",
+                               .type = ParamType::Int,
+                               .doc = "largest grid allowed",
+                               .min = 1,
+                               .max = 1000000};
+      const auto v = read_value(r, e.value, key, ParamType::Int);
+      if (auto error = check_value(max_spec, v); !error.empty()) r.fail(e.value, key, error);
+      spec.max_runs = std::get<std::int64_t>(v);
+    }
+  }
+  if (!have_name) r.fail(root, "name", "missing required key 'name' (the experiment's name)");
+  if (!have_optimizers) {
+    r.fail(root, "optimizers", "missing required key 'optimizers' (a list of optimizer entries)");
+  }
+  if (spec.models.empty()) {
+    r.fail(root, "model", "missing required key 'model' (or 'models'): the model to train");
+  }
+  const auto runs = count_runs(spec);
+  if (runs > static_cast<std::size_t>(spec.max_runs)) {
+    r.fail(root, "max_runs",
+           "the grid expands to " + std::to_string(runs) + " runs, more than max_runs (" +
+               std::to_string(spec.max_runs) + "); raise max_runs if this is intended");
+  }
+  return spec;
+}
+
+ExperimentSpec load_file(const std::filesystem::path& file, const registry::Registry& plugins) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw SpecError(Location{file.string(), 0, 0}, "", "cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_text(text.str(), file.string(), plugins);
+}
+
+}  // namespace optbench::experiment

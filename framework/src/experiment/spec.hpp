@@ -1,0 +1,103 @@
+// An experiment as written in YAML, validated and typed, and its expansion
+// into runs. Every value keeps where it came from, so that an error can say
+// file:line:col and the key path.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "optbench/params.hpp"
+
+namespace optbench::experiment {
+
+/// A position in the experiment file, 1-based like editors show it.
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string str() const;
+};
+
+/// Bad input in an experiment file. what() is
+/// "file:line:col: key.path: what was expected".
+class SpecError : public std::runtime_error {
+ public:
+  SpecError(Location where, std::string key_path, const std::string& message);
+  const Location& where() const { return where_; }
+  const std::string& key_path() const { return key_path_; }
+
+ private:
+  Location where_;
+  std::string key_path_;
+};
+
+/// How each run trains. Models without data use `steps`; models with data
+/// use `epochs` and `batch_size`.
+struct TrainSettings {
+  std::int64_t steps = 100;
+  std::int64_t epochs = 1;
+  std::int64_t batch_size = 64;
+  bool shuffle = true;
+  std::int64_t record_every = 1;  ///< keep every k-th step's loss
+  double diverge_above = 1e30;    ///< a loss above this (or not finite) stops the run
+  ParamMap as_params() const;     ///< for hashing and the stored JSON
+  /// Overrides the settings named in `values` (validated train: keys).
+  void apply(const std::map<std::string, ParamValue>& values);
+};
+
+/// One hyperparameter as written: one value or a sweep of several.
+struct Axis {
+  std::string key;
+  std::vector<ParamValue> values;
+  Location where;
+};
+
+/// One entry of `optimizers:`, `models:` or `datasets:`.
+struct PluginEntry {
+  std::string plugin;  ///< plugin name
+  std::string label;   ///< explicit label, or empty
+  std::vector<Axis> axes;
+  std::map<std::string, ParamValue> train_overrides;  ///< optimizers only
+  Location where;
+  std::string key_path;  ///< e.g. "optimizers[2]"
+};
+
+struct ExperimentSpec {
+  std::string name;
+  std::string title;
+  std::string description;
+  std::filesystem::path source_path;
+  std::string yaml_text;
+  std::vector<PluginEntry> optimizers;
+  std::vector<PluginEntry> models;
+  std::vector<PluginEntry> datasets;  ///< empty for data-free models
+  TrainSettings train;
+  std::vector<std::int64_t> seeds{0};
+  std::vector<std::string> plots;  ///< chart kinds; empty = the defaults
+  std::int64_t max_runs = 10000;   ///< refuse grids larger than this
+};
+
+/// One fully resolved run of the grid.
+struct RunSpec {
+  std::string optimizer;
+  ParamMap optimizer_params;
+  std::string model;
+  ParamMap model_params;
+  std::optional<std::string> dataset;
+  ParamMap dataset_params;
+  TrainSettings train;
+  std::int64_t seed = 0;
+  std::string label;        ///< legend text for the optimizer configuration
+  std::string problem_key;  ///< model (+ dataset) cell, readable
+  std::string group_key;    ///< hash of everything but the seed
+  std::string config_hash;  ///< hash of everything, seed included
+  std::string hyperparams_json;
+  double lr = 0.0;  ///< NaN when the optimizer has no "lr"
+};
+
+}  // namespace optbench::experiment

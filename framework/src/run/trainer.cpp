@@ -1,0 +1,173 @@
+#include "run/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <vector>
+
+#include "optbench/random.hpp"
+
+namespace optbench::run {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+bool diverged(double loss, double limit) {
+  return !std::isfinite(loss) || loss > limit;
+}
+
+TrainResult train_function(Model& model, Optimizer& optimizer,
+                           const experiment::TrainSettings& settings, Recorder& recorder) {
+  const auto t0 = Clock::now();
+  const auto params = model.parameters();
+  const float* x = params[0].value;
+  TrainResult result;
+  // Point k is where the k-th loss is evaluated; the last point (k = steps)
+  // is the end of the path, so `steps` updates give steps + 1 points.
+  for (std::int64_t k = 0;; ++k) {
+    const double loss = model.forward({});
+    recorder.position(k, x[0], x[1]);
+    if (k % settings.record_every == 0 || k == settings.steps ||
+        diverged(loss, settings.diverge_above)) {
+      recorder.metric(k, 0, "train", "loss", loss, seconds_since(t0));
+    }
+    result.final_loss = loss;
+    result.steps = k;
+    if (diverged(loss, settings.diverge_above)) {
+      result.status = store::RunStatus::Diverged;
+      result.error = "loss " + std::to_string(loss) + " at step " + std::to_string(k);
+      return result;
+    }
+    if (k == settings.steps) return result;
+    model.backward();
+    optimizer.step();
+  }
+}
+
+TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
+                       const experiment::TrainSettings& settings, std::uint64_t seed,
+                       Recorder& recorder, const EpochCallback& on_epoch) {
+  const auto t0 = Clock::now();
+  const auto info = data.info();
+  const std::size_t sample_size = std::accumulate(
+      info.sample_shape.begin(), info.sample_shape.end(), std::size_t{1}, std::multiplies<>());
+  const std::size_t n_train = data.size(Split::Train);
+  const std::size_t n_test = data.size(Split::Test);
+  const auto batch = static_cast<std::size_t>(settings.batch_size);
+  if (n_train == 0) throw std::runtime_error("the dataset's training split is empty");
+
+  // Everything the step loop touches is allocated here, once.
+  std::vector<float> inputs(batch * sample_size), targets(batch * info.target_size);
+  std::vector<std::size_t> order(n_train);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  // A stream of its own, so that shuffling does not depend on how many
+  // numbers the model drew for its weights.
+  Rng shuffle_rng(seed ^ 0x5eed5eed5eed5eedULL);
+
+  TrainResult result;
+  std::int64_t step = 0;
+  for (std::int64_t epoch = 0; epoch < settings.epochs; ++epoch) {
+    const auto epoch_t0 = Clock::now();
+    if (settings.shuffle) {
+      for (std::size_t i = n_train - 1; i > 0; --i)
+        std::swap(order[i], order[shuffle_rng.below(i + 1)]);
+    }
+    double loss_sum = 0.0;
+    std::size_t batches = 0;
+    for (std::size_t begin = 0; begin < n_train; begin += batch) {
+      const std::size_t count = std::min(batch, n_train - begin);
+      data.fill(Split::Train, std::span(order).subspan(begin, count), inputs.data(),
+                targets.data());
+      const double loss = model.forward({inputs.data(), targets.data(), count});
+      if (step % settings.record_every == 0 || diverged(loss, settings.diverge_above)) {
+        recorder.metric(step, epoch, "train", "loss", loss, seconds_since(t0));
+      }
+      result.final_loss = loss;
+      if (diverged(loss, settings.diverge_above)) {
+        result.status = store::RunStatus::Diverged;
+        result.error = "loss " + std::to_string(loss) + " at step " + std::to_string(step);
+        result.steps = step;
+        return result;
+      }
+      model.backward();
+      optimizer.step();
+      loss_sum += loss;
+      ++batches;
+      ++step;
+    }
+    const double wall = seconds_since(t0);
+    const double epoch_loss = loss_sum / static_cast<double>(batches);
+    recorder.metric(step, epoch, "train", "epoch_loss", epoch_loss, wall);
+    recorder.metric(step, epoch, "train", "epoch_seconds", seconds_since(epoch_t0), wall);
+    char line[160];
+    int used = std::snprintf(line, sizeof line, "epoch %lld/%lld train loss %.6f",
+                             static_cast<long long>(epoch + 1),
+                             static_cast<long long>(settings.epochs), epoch_loss);
+    if (n_test > 0) {
+      double test_loss = 0.0;
+      std::size_t correct = 0;
+      std::vector<std::size_t> idx(batch);
+      for (std::size_t begin = 0; begin < n_test; begin += batch) {
+        const std::size_t count = std::min(batch, n_test - begin);
+        std::iota(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count), begin);
+        data.fill(Split::Test, std::span(idx).first(count), inputs.data(), targets.data());
+        const auto e = model.evaluate({inputs.data(), targets.data(), count});
+        test_loss += e.loss * static_cast<double>(count);
+        correct += e.correct;
+      }
+      test_loss /= static_cast<double>(n_test);
+      recorder.metric(step, epoch, "test", "loss", test_loss, wall);
+      if (info.task == Task::Classification) {
+        const double accuracy = static_cast<double>(correct) / static_cast<double>(n_test);
+        recorder.metric(step, epoch, "test", "accuracy", accuracy, wall);
+        std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used),
+                      ", test loss %.6f, test accuracy %.2f%%", test_loss, 100.0 * accuracy);
+      } else {
+        std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used), ", test loss %.6f",
+                      test_loss);
+      }
+    }
+    recorder.flush();
+    if (on_epoch) on_epoch(line);
+  }
+  result.steps = step;
+  return result;
+}
+
+}  // namespace
+
+TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
+                  const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
+                  const EpochCallback& on_epoch) {
+  if (!data) return train_function(model, optimizer, settings, recorder);
+  return train_data(model, optimizer, *data, settings, seed, recorder, on_epoch);
+}
+
+store::Surface sample_surface(const Surface2D& surface, const std::string& problem_key,
+                              const std::string& model, int n) {
+  store::Surface s;
+  s.problem_key = problem_key;
+  s.model = model;
+  s.nx = s.ny = n;
+  const auto w = surface.plot_window();
+  s.x0_min = w[0], s.x0_max = w[1], s.x1_min = w[2], s.x1_max = w[3];
+  const auto m = surface.minimum();
+  s.min_x0 = m[0], s.min_x1 = m[1];
+  s.values.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    const double x1 = s.x1_min + (s.x1_max - s.x1_min) * j / (n - 1);
+    for (int i = 0; i < n; ++i) {
+      const double x0 = s.x0_min + (s.x0_max - s.x0_min) * i / (n - 1);
+      s.values[static_cast<std::size_t>(j) * n + i] = surface.value(x0, x1);
+    }
+  }
+  return s;
+}
+
+}  // namespace optbench::run

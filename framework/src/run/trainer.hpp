@@ -1,0 +1,40 @@
+// The training loop of one run: data-free (2-D functions, a fixed number of
+// steps with the trajectory recorded) or over a dataset (epochs of
+// mini-batches, test evaluation after each epoch).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "experiment/spec.hpp"
+#include "optbench/dataset.hpp"
+#include "optbench/model.hpp"
+#include "optbench/optimizer.hpp"
+#include "run/recorder.hpp"
+#include "store/store.hpp"
+
+namespace optbench::run {
+
+struct TrainResult {
+  store::RunStatus status = store::RunStatus::Done;
+  std::string error;
+  std::int64_t steps = 0;   ///< optimizer steps taken
+  double final_loss = 0.0;  ///< last training loss seen (NaN/inf when diverged)
+};
+
+/// Called after each epoch (data runs) with a one-line summary.
+using EpochCallback = std::function<void(const std::string& line)>;
+
+/// Trains `model` with `optimizer` (already attached). `data` is null for
+/// models without data. Non-finite losses or losses above
+/// settings.diverge_above end the run as Diverged, with the value stored.
+TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
+                  const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
+                  const EpochCallback& on_epoch = {});
+
+/// Samples a 2-D model's surface on an n x n grid over its window.
+store::Surface sample_surface(const Surface2D& surface, const std::string& problem_key,
+                              const std::string& model, int n = 101);
+
+}  // namespace optbench::run

@@ -1,0 +1,123 @@
+// The plugin loader: good plugins load with their metadata, broken ones are
+// refused with their path and the reason, and objects keep their library.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "registry/registry.hpp"
+#include "test_support.hpp"
+
+namespace optbench {
+namespace {
+
+namespace fs = std::filesystem;
+using registry::Registry;
+
+const fs::path kFixtures = OPTBENCH_TEST_FIXTURE_PLUGIN_DIR;
+
+std::string reason_for(const Registry& r, const std::string& file) {
+  for (const auto& x : r.rejected()) {
+    if (x.path.filename() == file) return x.reason;
+  }
+  return "(not rejected)";
+}
+
+TEST(Registry, LoadsEveryBuiltInOptimizerAndFunction) {
+  const auto& r = testing::built_plugins();
+  EXPECT_TRUE(r.rejected().empty());
+  const std::vector<std::string> optimizers = {"adadelta",      "adagrad", "adam",
+                                               "adam_textbook", "adamw",   "momentum",
+                                               "nesterov",      "rmsprop", "sgd"};
+  EXPECT_EQ(r.names(PluginKind::Optimizer), optimizers);
+  const std::vector<std::string> models = {"beale",     "cubic",     "ellipse",
+                                           "quadratic", "rastrigin", "rosenbrock"};
+  for (const auto& m : models) {
+    const auto* p = r.find(PluginKind::Model, m);
+    ASSERT_NE(p, nullptr) << m;
+    EXPECT_EQ(p->info.api_version, kApiVersion);
+    EXPECT_EQ(p->info.version, "1.0.0");
+    EXPECT_EQ(p->path.filename(), "model_" + m + ".so");
+  }
+}
+
+TEST(Registry, RefusesBrokenPluginsWithPathAndReasonAndKeepsTheRest) {
+  const auto r = Registry::load({kFixtures});
+  EXPECT_NE(
+      reason_for(r, "wrong_api.so").find("API version 42, but this optbench has API version 1"),
+      std::string::npos)
+      << reason_for(r, "wrong_api.so");
+  EXPECT_NE(reason_for(r, "missing_create.so").find("missing symbol optbench_create"),
+            std::string::npos);
+  EXPECT_NE(reason_for(r, "not_a_library.so").find("no ELF header"), std::string::npos);
+  EXPECT_NE(reason_for(r, "truncated.so").find("truncated: a loadable segment ends at byte"),
+            std::string::npos)
+      << reason_for(r, "truncated.so");
+  for (const auto& x : r.rejected())
+    EXPECT_EQ(x.path.parent_path(), kFixtures);
+  // The loadable fixtures are still there.
+  EXPECT_NE(r.find(PluginKind::Optimizer, "throwing"), nullptr);
+  EXPECT_NE(r.find(PluginKind::Optimizer, "sgd"), nullptr);
+}
+
+TEST(Registry, LaterFolderShadowsEarlierAndSaysSo) {
+  const auto r = Registry::load({OPTBENCH_TEST_PLUGIN_DIR, kFixtures});
+  const auto* sgd = r.find(PluginKind::Optimizer, "sgd");
+  ASSERT_NE(sgd, nullptr);
+  EXPECT_EQ(sgd->info.version, "9.9.9");
+  ASSERT_EQ(r.shadowed().size(), 1u);
+  EXPECT_EQ(r.shadowed()[0].name, "sgd");
+  EXPECT_EQ(r.shadowed()[0].winner.filename(), "shadow_sgd.so");
+  EXPECT_EQ(r.shadowed()[0].loser.filename(), "optimizer_sgd.so");
+}
+
+TEST(Registry, PluginExceptionBecomesPluginErrorWithMessage) {
+  const auto r = Registry::load({kFixtures});
+  try {
+    r.make_optimizer("throwing", {});
+    FAIL() << "expected PluginError";
+  } catch (const registry::PluginError& e) {
+    EXPECT_NE(std::string(e.what()).find("fixture factory failed on purpose"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("throwing_optimizer.so"), std::string::npos);
+  }
+}
+
+TEST(Registry, UnknownNameListsKnownOnes) {
+  try {
+    testing::built_plugins().make_optimizer("adamm", {});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown optimizer 'adamm'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("adam, adam_textbook"), std::string::npos);
+  }
+}
+
+TEST(Registry, ObjectKeepsItsLibraryLoadedAfterTheRegistryIsGone) {
+  std::shared_ptr<Optimizer> optimizer;
+  {
+    const auto r = Registry::load({OPTBENCH_TEST_PLUGIN_DIR});
+    optimizer = r.make_optimizer("adam", {{"lr", 0.5}});
+  }
+  // The registry and its handles are gone; the optimizer's code must still
+  // be mapped for these virtual calls (a crash here means it was unloaded).
+  float value[2] = {1.0f, -1.0f}, grad[2] = {1.0f, -1.0f};
+  const ParamBuffer p{"w", value, grad, 2};
+  optimizer->attach(std::span(&p, 1));
+  optimizer->step();
+  EXPECT_FLOAT_EQ(value[0], 0.5f);  // Adam's first step moves by lr * sign(g)
+  EXPECT_FLOAT_EQ(value[1], -0.5f);
+  optimizer.reset();
+}
+
+TEST(Registry, SearchPathPutsExplicitFoldersLastSoTheyWin) {
+  setenv("OPTBENCH_PLUGIN_PATH", "/env/one:/env/two", 1);
+  const auto dirs = registry::search_path({"/flag/dir"});
+  unsetenv("OPTBENCH_PLUGIN_PATH");
+  ASSERT_GE(dirs.size(), 4u);
+  EXPECT_EQ(dirs.front(), fs::path(OPTBENCH_TEST_PLUGIN_DIR));
+  EXPECT_EQ(dirs[dirs.size() - 3], fs::path("/env/one"));
+  EXPECT_EQ(dirs[dirs.size() - 2], fs::path("/env/two"));
+  EXPECT_EQ(dirs.back(), fs::path("/flag/dir"));
+}
+
+}  // namespace
+}  // namespace optbench

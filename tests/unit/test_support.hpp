@@ -1,0 +1,79 @@
+// Helpers shared by the tests: a temporary folder, the built plugins, and
+// running the optbench binary.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "registry/registry.hpp"
+
+namespace optbench::testing {
+
+/// A fresh folder under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("optbench-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// The plugins this build made (not the fixtures).
+inline const registry::Registry& built_plugins() {
+  static const registry::Registry r = registry::Registry::load({OPTBENCH_TEST_PLUGIN_DIR});
+  return r;
+}
+
+inline void write_file(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+}
+
+inline std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Result {
+  int exit_code = -1;
+  std::string out;  ///< stdout and stderr together
+};
+
+/// Runs `optbench ARGS` through the shell (args are trusted test strings),
+/// with the build's plugins only.
+inline Result run_optbench(const std::string& args) {
+  const std::string command =
+      std::string("env -u OPTBENCH_PLUGIN_PATH '") + OPTBENCH_TEST_BINARY + "' " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;)
+    r.out.append(buf, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace optbench::testing
