@@ -1,0 +1,675 @@
+#include "store/store.hpp"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <array>
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <ostream>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "store/schema.hpp"
+#include "store/statement.hpp"
+
+namespace optbench::store {
+namespace {
+
+using detail::fail;
+using detail::fail_plain;
+using detail::Statement;
+using detail::Transaction;
+namespace fs = std::filesystem;
+
+constexpr std::array<std::pair<RunStatus, const char*>, 6> kStatusNames{{
+    {RunStatus::Pending, "pending"},
+    {RunStatus::Running, "running"},
+    {RunStatus::Done, "done"},
+    {RunStatus::Diverged, "diverged"},
+    {RunStatus::Failed, "failed"},
+    {RunStatus::Interrupted, "interrupted"},
+}};
+
+std::string now_iso8601() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto seconds = floor<std::chrono::seconds>(now);
+  const auto millis = duration_cast<milliseconds>(now - seconds).count();
+  const std::time_t t = system_clock::to_time_t(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  return buf;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return {};
+  return buf;
+}
+
+sqlite3* readable(sqlite3* db, const fs::path& file, std::string_view what) {
+  if (db == nullptr) fail_plain(file, std::string(what) + ": the store is closed (moved from)");
+  return db;
+}
+
+sqlite3* writable(sqlite3* db, const fs::path& file, Store::Mode mode, std::string_view what) {
+  readable(db, file, what);
+  if (mode != Store::Mode::ReadWrite)
+    fail_plain(file, std::string(what) + ": the store was opened read-only");
+  return db;
+}
+
+// Reading the first page is what tells SQLite whether the file is a
+// database at all; doing it before anything else keeps such a file untouched
+// and lets the error say plainly what is wrong.
+void probe(sqlite3* db, const fs::path& file) {
+  if (sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr) ==
+      SQLITE_OK)
+    return;
+  if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_NOTADB)
+    fail_plain(file,
+               "is not a SQLite database (or is encrypted or damaged); refusing to use it as "
+               "a results database, the file was left unchanged");
+  fail(db, file, "cannot read results database");
+}
+
+/// The stored schema version, or 0 when the file has no meta table.
+std::int64_t schema_version(sqlite3* db, const fs::path& file) {
+  Statement has_meta(db, file,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                     "reading schema version");
+  has_meta.step();
+  if (has_meta.column_int(0) == 0) return 0;
+  Statement version(db, file, "SELECT value FROM meta WHERE key = 'schema_version'",
+                    "reading schema version");
+  if (!version.step() || sqlite3_column_type(version.get(), 0) != SQLITE_INTEGER)
+    fail_plain(file, "is not an optbench results database: meta.schema_version is missing");
+  return version.column_int(0);
+}
+
+void check_version(std::int64_t version, const fs::path& file) {
+  if (version > detail::kSchemaVersion)
+    fail_plain(file, "has results schema version " + std::to_string(version) +
+                         ", but this optbench only knows schema version " +
+                         std::to_string(detail::kSchemaVersion) +
+                         "; open it with a newer optbench");
+  if (version < 1)
+    fail_plain(file, "has unknown results schema version " + std::to_string(version));
+}
+
+void create_or_check_schema(sqlite3* db, const fs::path& file) {
+  // IMMEDIATE: of two processes creating the file at once, the second waits
+  // here and then finds the first one's schema instead of failing on it.
+  Transaction tx(db, file, "creating schema");
+  const std::int64_t version = schema_version(db, file);
+  if (version == 0) {
+    Statement objects(db, file, "SELECT count(*) FROM sqlite_master", "creating schema");
+    objects.step();
+    if (objects.column_int(0) != 0)
+      fail_plain(file,
+                 "is a SQLite database but not an optbench results database (it has no meta "
+                 "table); refusing to add tables to it");
+    detail::exec(db, file, detail::kSchemaSql, "creating schema");
+    Statement meta(db, file, "INSERT INTO meta (key, value) VALUES (?1, ?2)", "creating schema");
+    meta.bind_text(1, "schema_version");
+    meta.bind_int(2, detail::kSchemaVersion);
+    meta.run();
+#ifdef OPTBENCH_VERSION
+    meta.bind_text(1, "created_by");
+    meta.bind_text(2, "optbench " OPTBENCH_VERSION);
+    meta.run();
+#endif
+  } else {
+    check_version(version, file);
+  }
+  tx.commit();
+}
+
+// Switching a file to WAL upgrades a read lock to a write lock, and SQLite
+// reports a conflict there as SQLITE_BUSY at once instead of calling the busy
+// handler (waiting while holding the read lock could deadlock). Another
+// worker opening the same new file can hold the write lock at that moment,
+// so the switch is retried for as long as the busy timeout would wait.
+void enable_wal(sqlite3* db, const fs::path& file) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(detail::kBusyTimeoutMs);
+  // Distinct per thread and per process, so waiters do not retry in step.
+  std::minstd_rand jitter(
+      static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
+                            static_cast<std::size_t>(getpid())));
+  for (;;) {
+    const int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    const int primary = sqlite3_extended_errcode(db) & 0xff;
+    if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+        std::chrono::steady_clock::now() > deadline)
+      fail(db, file, "switching to WAL journal mode");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 + jitter() % 20));
+  }
+}
+
+// Little-endian float64, whatever the host's byte order, so a file moves
+// between machines unchanged.
+std::vector<unsigned char> encode_values(const std::vector<double>& values) {
+  std::vector<unsigned char> bytes(values.size() * 8);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto bits = std::bit_cast<std::uint64_t>(values[i]);
+    for (int b = 0; b < 8; ++b)
+      bytes[i * 8 + static_cast<std::size_t>(b)] = static_cast<unsigned char>(bits >> (8 * b));
+  }
+  return bytes;
+}
+
+std::vector<double> decode_values(const std::string& bytes) {
+  std::vector<double> values(bytes.size() / 8);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::uint64_t bits = 0;
+    for (int b = 0; b < 8; ++b)
+      bits |= static_cast<std::uint64_t>(
+                  static_cast<unsigned char>(bytes[i * 8 + static_cast<std::size_t>(b)]))
+              << (8 * b);
+    values[i] = std::bit_cast<double>(bits);
+  }
+  return values;
+}
+
+// The descriptive fields of a run as ?1..?9, shared by insert and reclaim.
+void bind_run_fields(Statement& s, const RunRecord& run) {
+  s.bind_text(1, run.group_key);
+  s.bind_text(2, run.problem_key);
+  s.bind_text(3, run.optimizer);
+  s.bind_text(4, run.label);
+  s.bind_text(5, run.model);
+  s.bind_text(6, run.dataset);
+  s.bind_text(7, run.hyperparams.empty() ? std::string_view("{}") : run.hyperparams);
+  s.bind_int(8, run.seed);
+  s.bind_real(9, run.lr);
+}
+
+void write_csv_field(std::ostream& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out << text;
+    return;
+  }
+  out << '"';
+  for (char c : text) {
+    if (c == '"') out << '"';
+    out << c;
+  }
+  out << '"';
+}
+
+void write_csv_real(std::ostream& out, double x) {
+  if (std::isnan(x)) {
+    out << "NaN";
+  } else if (std::isinf(x)) {
+    out << (x > 0 ? "inf" : "-inf");
+  } else {
+    // Shortest text that reads back to the same double.
+    char buf[32];
+    const auto result = std::to_chars(buf, buf + sizeof buf, x);
+    out.write(buf, result.ptr - buf);
+  }
+}
+
+void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
+  switch (sqlite3_column_type(stmt, column)) {
+    case SQLITE_NULL:
+      break;
+    case SQLITE_INTEGER:
+      out << sqlite3_column_int64(stmt, column);
+      break;
+    case SQLITE_FLOAT:
+      write_csv_real(out, sqlite3_column_double(stmt, column));
+      break;
+    case SQLITE_BLOB: {
+      // Hex keeps the bytes exact and the CSV printable.
+      const auto* data = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, column));
+      const int size = sqlite3_column_bytes(stmt, column);
+      static const char kHex[] = "0123456789abcdef";
+      std::string hex;
+      hex.reserve(static_cast<std::size_t>(size) * 2);
+      for (int i = 0; i < size; ++i) {
+        hex += kHex[data[i] >> 4];
+        hex += kHex[data[i] & 0xf];
+      }
+      out << hex;
+      break;
+    }
+    default: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+      const int size = sqlite3_column_bytes(stmt, column);
+      write_csv_field(out, std::string_view(text, static_cast<std::size_t>(size)));
+    }
+  }
+}
+
+ExperimentRecord read_experiment(const Statement& s) {
+  ExperimentRecord e;
+  e.id = s.column_int(0);
+  e.name = s.column_text(1);
+  e.title = s.column_text(2);
+  e.yaml = s.column_text(3);
+  e.source_path = s.column_text(4);
+  e.created = s.column_text(5);
+  return e;
+}
+
+constexpr const char* kSelectExperiment =
+    "SELECT id, name, title, yaml, source_path, created FROM experiments";
+
+}  // namespace
+
+const char* to_string(RunStatus s) {
+  for (const auto& [status, name] : kStatusNames)
+    if (status == s) return name;
+  return "unknown";
+}
+
+RunStatus parse_status(const std::string& s) {
+  for (const auto& [status, name] : kStatusNames)
+    if (s == name) return status;
+  throw StoreError("unknown run status '" + s + "'");
+}
+
+Store Store::open(const fs::path& file, Mode mode) {
+  if (file.empty()) throw StoreError("cannot open results database: empty file name");
+  // Absolute, so query_csv's second connection finds the same file even if
+  // the working directory changes meanwhile.
+  fs::path path = fs::absolute(file);
+  if (mode == Mode::ReadOnly) {
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+      fail_plain(path, "cannot open results database read-only: no such file");
+    auto db = detail::open_connection(path, SQLITE_OPEN_READONLY);
+    probe(db.get(), path);
+    detail::exec(db.get(), path, "PRAGMA query_only = ON", "opening read-only");
+    const std::int64_t version = schema_version(db.get(), path);
+    if (version == 0)
+      fail_plain(path, "is not an optbench results database (it has no meta table)");
+    check_version(version, path);
+    return Store(std::move(path), db.release(), mode);
+  }
+  auto db = detail::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  probe(db.get(), path);
+  detail::exec(db.get(), path, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+               "configuring connection");
+  // Schema before WAL: a foreign database is refused before its journal
+  // mode is changed.
+  create_or_check_schema(db.get(), path);
+  enable_wal(db.get(), path);
+  return Store(std::move(path), db.release(), mode);
+}
+
+Store::Store(fs::path path, sqlite3* db, Mode mode)
+    : path_(std::move(path)), db_(db), mode_(mode) {}
+
+Store::Store(Store&& other) noexcept
+    : path_(std::move(other.path_)), db_(std::exchange(other.db_, nullptr)), mode_(other.mode_) {}
+
+Store& Store::operator=(Store&& other) noexcept {
+  if (this != &other) {
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+    path_ = std::move(other.path_);
+    db_ = std::exchange(other.db_, nullptr);
+    mode_ = other.mode_;
+  }
+  return *this;
+}
+
+Store::~Store() {
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+std::int64_t Store::upsert_experiment(const std::string& name, const std::string& title,
+                                      const std::string& yaml, const std::string& source_path) {
+  const std::string what = "saving experiment '" + name + "'";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement s(db, path_,
+              "INSERT INTO experiments (name, title, yaml, source_path, created) "
+              "VALUES (?1, ?2, ?3, ?4, ?5) "
+              "ON CONFLICT (name) DO UPDATE SET title = excluded.title, yaml = excluded.yaml, "
+              "source_path = excluded.source_path "
+              "RETURNING id",
+              what);
+  s.bind_text(1, name);
+  s.bind_text(2, title);
+  s.bind_text(3, yaml);
+  s.bind_text(4, source_path);
+  s.bind_text(5, now_iso8601());
+  if (!s.step()) fail_plain(path_, what + ": no id returned");
+  const std::int64_t id = s.column_int(0);
+  s.run();
+  tx.commit();
+  return id;
+}
+
+Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
+  const std::string what = "claiming run " + run.config_hash;
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  const std::string started = now_iso8601();
+  const std::string host = run.host.empty() ? host_name() : run.host;
+
+  Statement find(db, path_,
+                 "SELECT id, status FROM runs WHERE experiment_id = ?1 AND config_hash = ?2", what);
+  find.bind_int(1, experiment_id);
+  find.bind_text(2, run.config_hash);
+  if (find.step()) {
+    const std::int64_t id = find.column_int(0);
+    const RunStatus status = parse_status(find.column_text(1));
+    find.reset();
+    if (status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed) {
+      tx.commit();
+      return Claim{id, true};
+    }
+    // An unfinished run's partial history would mix with the new attempt's.
+    Statement clear_metrics(db, path_, "DELETE FROM metrics WHERE run_id = ?1", what);
+    clear_metrics.bind_int(1, id);
+    clear_metrics.run();
+    Statement clear_trajectory(db, path_, "DELETE FROM trajectories WHERE run_id = ?1", what);
+    clear_trajectory.bind_int(1, id);
+    clear_trajectory.run();
+    Statement reset(db, path_,
+                    "UPDATE runs SET group_key = ?1, problem_key = ?2, optimizer = ?3, "
+                    "label = ?4, model = ?5, dataset = ?6, hyperparams = ?7, seed = ?8, "
+                    "lr = ?9, status = 'running', error = NULL, started = ?10, "
+                    "finished = NULL, wall_seconds = NULL, steps = NULL, final_loss = NULL, "
+                    "host = ?11 WHERE id = ?12",
+                    what);
+    bind_run_fields(reset, run);
+    reset.bind_text(10, started);
+    reset.bind_text(11, host);
+    reset.bind_int(12, id);
+    reset.run();
+    tx.commit();
+    return Claim{id, false};
+  }
+  find.reset();
+  Statement insert(db, path_,
+                   "INSERT INTO runs (group_key, problem_key, optimizer, label, model, dataset, "
+                   "hyperparams, seed, lr, status, started, host, experiment_id, config_hash) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12, ?13)",
+                   what);
+  bind_run_fields(insert, run);
+  insert.bind_text(10, started);
+  insert.bind_text(11, host);
+  insert.bind_int(12, experiment_id);
+  insert.bind_text(13, run.config_hash);
+  insert.run();
+  const std::int64_t id = sqlite3_last_insert_rowid(db);
+  tx.commit();
+  return Claim{id, false};
+}
+
+void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
+  const std::string what = "appending metrics of run " + std::to_string(run_id);
+  sqlite3* db = writable(db_, path_, mode_, what);
+  if (points.empty()) return;
+  Transaction tx(db, path_, what);
+  Statement s(db, path_,
+              "INSERT INTO metrics (run_id, step, epoch, split, name, value, wall_seconds) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+              what);
+  s.bind_int(1, run_id);
+  for (const MetricPoint& p : points) {
+    s.bind_int(2, p.step);
+    s.bind_int(3, p.epoch);
+    s.bind_text(4, p.split);
+    s.bind_text(5, p.name);
+    s.bind_real(6, p.value);
+    s.bind_real(7, p.wall_seconds);
+    s.run();
+  }
+  tx.commit();
+}
+
+void Store::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) {
+  const std::string what = "appending trajectory of run " + std::to_string(run_id);
+  sqlite3* db = writable(db_, path_, mode_, what);
+  if (points.empty()) return;
+  Transaction tx(db, path_, what);
+  Statement s(db, path_, "INSERT INTO trajectories (run_id, step, x0, x1) VALUES (?1, ?2, ?3, ?4)",
+              what);
+  s.bind_int(1, run_id);
+  for (const TrajectoryPoint& p : points) {
+    s.bind_int(2, p.step);
+    s.bind_real(3, p.x0);
+    s.bind_real(4, p.x1);
+    s.run();
+  }
+  tx.commit();
+}
+
+void Store::finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
+                       double wall_seconds, std::int64_t steps, double final_loss) {
+  const std::string what = "finishing run " + std::to_string(run_id);
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement s(db, path_,
+              "UPDATE runs SET status = ?1, error = ?2, finished = ?3, wall_seconds = ?4, "
+              "steps = ?5, final_loss = ?6 WHERE id = ?7",
+              what);
+  s.bind_text(1, to_string(status));
+  s.bind_text_or_null(2, error);
+  s.bind_text(3, now_iso8601());
+  s.bind_real(4, wall_seconds);
+  s.bind_int(5, steps);
+  s.bind_real(6, final_loss);
+  s.bind_int(7, run_id);
+  s.run();
+  if (sqlite3_changes(db) == 0) fail_plain(path_, what + ": no such run");
+  tx.commit();
+}
+
+void Store::put_surface(std::int64_t experiment_id, const Surface& surface) {
+  const std::string what = "saving surface '" + surface.problem_key + "'";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  if (surface.nx <= 0 || surface.ny <= 0 ||
+      surface.values.size() !=
+          static_cast<std::size_t>(surface.nx) * static_cast<std::size_t>(surface.ny))
+    fail_plain(path_, what + ": expected nx * ny = " + std::to_string(surface.nx) + " * " +
+                          std::to_string(surface.ny) + " values, got " +
+                          std::to_string(surface.values.size()));
+  const std::vector<unsigned char> bytes = encode_values(surface.values);
+  Transaction tx(db, path_, what);
+  // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only "already
+  // stored" is ignored, a CHECK or NOT NULL failure still raises.
+  Statement s(db, path_,
+              "INSERT INTO surfaces (experiment_id, problem_key, model, nx, ny, x0_min, x0_max, "
+              "x1_min, x1_max, min_x0, min_x1, \"values\") "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+              "ON CONFLICT (experiment_id, problem_key) DO NOTHING",
+              what);
+  s.bind_int(1, experiment_id);
+  s.bind_text(2, surface.problem_key);
+  s.bind_text(3, surface.model);
+  s.bind_int(4, surface.nx);
+  s.bind_int(5, surface.ny);
+  s.bind_real(6, surface.x0_min);
+  s.bind_real(7, surface.x0_max);
+  s.bind_real(8, surface.x1_min);
+  s.bind_real(9, surface.x1_max);
+  s.bind_real(10, surface.min_x0);
+  s.bind_real(11, surface.min_x1);
+  s.bind_blob(12, bytes);
+  s.run();
+  tx.commit();
+}
+
+std::vector<ExperimentRecord> Store::experiments() const {
+  const char* what = "listing experiments";
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_, std::string(kSelectExperiment) + " ORDER BY id", what);
+  std::vector<ExperimentRecord> out;
+  while (s.step())
+    out.push_back(read_experiment(s));
+  return out;
+}
+
+std::optional<ExperimentRecord> Store::experiment(const std::string& name) const {
+  const std::string what = "reading experiment '" + name + "'";
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_, std::string(kSelectExperiment) + " WHERE name = ?1", what);
+  s.bind_text(1, name);
+  if (!s.step()) return std::nullopt;
+  return read_experiment(s);
+}
+
+std::vector<RunRecord> Store::runs(const std::string& experiment) const {
+  const std::string what = "listing runs";
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_,
+              "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, "
+              "r.label, r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, "
+              "r.started, r.finished, r.wall_seconds, r.steps, r.final_loss, r.host "
+              "FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+              "WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
+              what);
+  s.bind_text(1, experiment);
+  std::vector<RunRecord> out;
+  while (s.step()) {
+    RunRecord r;
+    r.id = s.column_int(0);
+    r.experiment = s.column_text(1);
+    r.config_hash = s.column_text(2);
+    r.group_key = s.column_text(3);
+    r.problem_key = s.column_text(4);
+    r.optimizer = s.column_text(5);
+    r.label = s.column_text(6);
+    r.model = s.column_text(7);
+    r.dataset = s.column_text(8);
+    r.hyperparams = s.column_text(9);
+    r.seed = s.column_int(10);
+    r.lr = s.column_real(11);
+    r.status = parse_status(s.column_text(12));
+    r.error = s.column_text(13);
+    r.started = s.column_text(14);
+    r.finished = s.column_text(15);
+    r.wall_seconds = s.column_real(16);
+    r.steps = s.column_int(17);
+    r.final_loss = s.column_real(18);
+    r.host = s.column_text(19);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& name,
+                                        const std::string& split) const {
+  const std::string what = "reading metric '" + name + "' of run " + std::to_string(run_id);
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_,
+              "SELECT step, epoch, split, name, value, wall_seconds FROM metrics "
+              "WHERE run_id = ?1 AND name = ?2 AND split = ?3 ORDER BY step, rowid",
+              what);
+  s.bind_int(1, run_id);
+  s.bind_text(2, name);
+  s.bind_text(3, split);
+  std::vector<MetricPoint> out;
+  while (s.step()) {
+    MetricPoint p;
+    p.step = s.column_int(0);
+    p.epoch = s.column_int(1);
+    p.split = s.column_text(2);
+    p.name = s.column_text(3);
+    p.value = s.column_real(4);
+    p.wall_seconds = s.column_real(5);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<TrajectoryPoint> Store::trajectory(std::int64_t run_id) const {
+  const std::string what = "reading trajectory of run " + std::to_string(run_id);
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_,
+              "SELECT step, x0, x1 FROM trajectories WHERE run_id = ?1 ORDER BY step, rowid", what);
+  s.bind_int(1, run_id);
+  std::vector<TrajectoryPoint> out;
+  while (s.step())
+    out.push_back({s.column_int(0), s.column_real(1), s.column_real(2)});
+  return out;
+}
+
+std::optional<Surface> Store::surface(const std::string& experiment,
+                                      const std::string& problem_key) const {
+  const std::string what = "reading surface '" + problem_key + "' of '" + experiment + "'";
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_,
+              "SELECT s.problem_key, s.model, s.nx, s.ny, s.x0_min, s.x0_max, s.x1_min, "
+              "s.x1_max, s.min_x0, s.min_x1, s.\"values\" "
+              "FROM surfaces s JOIN experiments e ON e.id = s.experiment_id "
+              "WHERE e.name = ?1 AND s.problem_key = ?2",
+              what);
+  s.bind_text(1, experiment);
+  s.bind_text(2, problem_key);
+  if (!s.step()) return std::nullopt;
+  Surface out;
+  out.problem_key = s.column_text(0);
+  out.model = s.column_text(1);
+  out.nx = static_cast<int>(s.column_int(2));
+  out.ny = static_cast<int>(s.column_int(3));
+  out.x0_min = s.column_real(4);
+  out.x0_max = s.column_real(5);
+  out.x1_min = s.column_real(6);
+  out.x1_max = s.column_real(7);
+  out.min_x0 = s.column_real(8);
+  out.min_x1 = s.column_real(9);
+  const std::string bytes = s.column_blob(10);
+  if (bytes.size() != static_cast<std::size_t>(out.nx) * static_cast<std::size_t>(out.ny) * 8)
+    fail_plain(path_, what + ": stored values do not match nx * ny");
+  out.values = decode_values(bytes);
+  return out;
+}
+
+void Store::query_csv(const std::string& sql, std::ostream& out) const {
+  const std::string what = "query";
+  readable(db_, path_, what);
+  // A connection of its own that cannot write, whatever this Store's mode:
+  // the SQL comes from the user.
+  auto conn = detail::open_connection(path_, SQLITE_OPEN_READONLY);
+  sqlite3* db = conn.get();
+  detail::exec(db, path_, "PRAGMA query_only = ON", what);
+
+  std::string_view rest;
+  Statement s(db, path_, sql, what, &rest);
+  if (s.get() == nullptr) fail_plain(path_, what + ": the SQL holds no statement");
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    sqlite3_stmt* next = nullptr;
+    const int rc =
+        sqlite3_prepare_v2(db, rest.data(), static_cast<int>(rest.size()), &next, nullptr);
+    sqlite3_finalize(next);
+    if (rc != SQLITE_OK || next != nullptr)
+      fail_plain(path_, what + ": only one SQL statement is allowed");
+  }
+  if (sqlite3_stmt_readonly(s.get()) == 0)
+    fail_plain(path_, what + ": only read-only statements are allowed; this one would write");
+
+  const int columns = sqlite3_column_count(s.get());
+  for (int c = 0; c < columns; ++c) {
+    if (c > 0) out << ',';
+    const char* name = sqlite3_column_name(s.get(), c);
+    write_csv_field(out, name != nullptr ? name : "");
+  }
+  out << '\n';
+  while (s.step()) {
+    for (int c = 0; c < columns; ++c) {
+      if (c > 0) out << ',';
+      write_csv_cell(out, s.get(), c);
+    }
+    out << '\n';
+  }
+}
+
+}  // namespace optbench::store
