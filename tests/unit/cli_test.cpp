@@ -1,0 +1,111 @@
+// The optbench binary as a user runs it: commands, output and exit codes
+// (0 ok, 1 runtime failure, 2 bad input).
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace optbench {
+namespace {
+
+using testing::run_optbench;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Cli, PluginsListsEightOptimizersAndSixFunctionsWithVersions) {
+  const auto r = run_optbench("plugins");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* name :
+       {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+        "adam_textbook", "quadratic", "ellipse", "cubic", "rosenbrock", "rastrigin", "beale"}) {
+    EXPECT_TRUE(contains(r.out, std::string("\n") + name + " ")) << name << "\n" << r.out;
+  }
+  EXPECT_TRUE(contains(r.out, "1.0.0"));
+  EXPECT_TRUE(contains(r.out, "optimizer_adam.so"));
+}
+
+TEST(Cli, DescribeAdamPrintsItsHyperparameterTable) {
+  const auto r = run_optbench("plugins --describe adam");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "hyperparameter"));
+  EXPECT_TRUE(contains(r.out, "lr              real       0.001"));
+  EXPECT_TRUE(contains(r.out, "betas           real list  [0.9, 0.999]  2 values in [0, 1)"));
+  EXPECT_TRUE(contains(r.out, "amsgrad"));
+  EXPECT_EQ(run_optbench("plugins --describe nosuch").exit_code, 2);
+}
+
+TEST(Cli, RunQueryRunsAndPlotEndToEnd) {
+  testing::TempDir dir;
+  testing::write_file(dir / "e.yaml", R"(name: cli-e2e
+title: "CLI end to end"
+model: {name: ellipse}
+optimizers:
+  - {name: sgd, label: SGD, lr: 0.95}
+  - {name: adam, label: Adam, lr: 0.3}
+train: {steps: 30}
+)");
+  const auto out = (dir / "out").string();
+  auto r = run_optbench("run " + (dir / "e.yaml").string() + " --out " + out + " --jobs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "2 done, 0 diverged, 0 failed"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out/optbench.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out/cli-e2e/cli-e2e-contours-ellipse.png")) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out/cli-e2e/cli-e2e-loss-ellipse.svg")) << r.out;
+
+  const auto db = (dir / "out/optbench.db").string();
+  r = run_optbench("query --db " + db +
+                   " --sql \"SELECT label, steps, status FROM runs ORDER BY label\"");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "label,steps,status\nAdam,30,done\nSGD,30,done\n");
+
+  r = run_optbench("runs --db " + db);
+  EXPECT_TRUE(contains(r.out, "cli-e2e")) << r.out;
+
+  r = run_optbench("query --db " + db + " --sql \"DELETE FROM runs\"");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  r = run_optbench("query --db " + db + " --sql \"SELECT count(*) AS n FROM runs\"");
+  EXPECT_EQ(r.out, "n\n2\n") << "the refused DELETE must not have deleted anything";
+
+  r = run_optbench("plot --db " + db + " --experiment cli-e2e --out " + (dir / "redraw").string() +
+                   " --kind loss --format svg");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "redraw/cli-e2e-loss-ellipse.svg"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "redraw/cli-e2e-contours-ellipse.svg"));
+
+  // Same command again: everything is already there.
+  r = run_optbench("run " + (dir / "e.yaml").string() + " --out " + out + " --no-plots");
+  EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database")) << r.out;
+}
+
+TEST(Cli, BadExperimentExitsTwoWithLocationAndStoresNothing) {
+  testing::TempDir dir;
+  testing::write_file(dir / "bad.yaml",
+                      "name: bad\nmodel: quadratic\noptimizers:\n  - {name: adam, lr: -1}\n");
+  const auto r =
+      run_optbench("run " + (dir / "bad.yaml").string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(
+      r.out, "bad.yaml:4:22: optimizers[0].lr: lr: expected a real number in >= 0, got -1"))
+      << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out/optbench.db"));
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_optbench("frobnicate").exit_code, 2);
+  EXPECT_EQ(run_optbench("run").exit_code, 2);
+  EXPECT_EQ(run_optbench("run x.yaml --jobs nope").exit_code, 2);
+  EXPECT_EQ(run_optbench("plot --db /nonexistent.db").exit_code, 2);
+  const auto help = run_optbench("run --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(contains(help.out, "--jobs"));
+}
+
+TEST(Cli, MissingDatabaseIsARuntimeFailureNamingTheFile) {
+  const auto r = run_optbench("runs --db /nonexistent/dir/x.db");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.out, "/nonexistent/dir/x.db")) << r.out;
+}
+
+}  // namespace
+}  // namespace optbench
