@@ -1,0 +1,101 @@
+// Pieces the dataset plugins share: path resolution against the experiment
+// folder, index checks for fill(), and a dense float32 table with a
+// train/test boundary that the regression datasets hold their data in.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "optbench/dataset.hpp"
+
+namespace datasets {
+
+/// Relative paths in an experiment name files next to the experiment file,
+/// not next to wherever the process happens to run.
+inline std::filesystem::path resolve_path(const std::filesystem::path& base_dir,
+                                          const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.is_absolute() || base_dir.empty()) return p;
+  return base_dir / p;
+}
+
+inline const char* split_name(optbench::Split split) {
+  return split == optbench::Split::Train ? "train" : "test";
+}
+
+/// One check per sample rather than per value: cheap enough for the hot path
+/// and it turns a bad index from the trainer into an error instead of a read
+/// past the end.
+inline void check_indices(const std::string& plugin, optbench::Split split,
+                          std::span<const std::size_t> indices, std::size_t size) {
+  for (std::size_t i : indices) {
+    if (i >= size) {
+      throw std::out_of_range(plugin + ": " + split_name(split) + " index " + std::to_string(i) +
+                              " out of range (split has " + std::to_string(size) + " samples)");
+    }
+  }
+}
+
+/// Row-major features and one target per row; rows [0, n_train) are the
+/// train split and the rest the test split.
+class DenseRegression : public optbench::Dataset {
+ public:
+  DenseRegression(std::string plugin, std::size_t features, std::vector<float> x,
+                  std::vector<float> y, std::size_t n_train)
+      : plugin_(std::move(plugin)),
+        features_(features),
+        x_(std::move(x)),
+        y_(std::move(y)),
+        n_train_(n_train) {}
+
+  optbench::DatasetInfo info() const override {
+    optbench::DatasetInfo i;
+    i.task = optbench::Task::Regression;
+    i.sample_shape = {features_};
+    i.classes = 0;
+    i.target_size = 1;
+    return i;
+  }
+
+  std::size_t size(optbench::Split split) const override {
+    return split == optbench::Split::Train ? n_train_ : y_.size() - n_train_;
+  }
+
+  void fill(optbench::Split split, std::span<const std::size_t> indices, float* inputs,
+            float* targets) const override {
+    check_indices(plugin_, split, indices, size(split));
+    const std::size_t offset = split == optbench::Split::Train ? 0 : n_train_;
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+      const std::size_t row = offset + indices[k];
+      std::memcpy(inputs + k * features_, x_.data() + row * features_, features_ * sizeof(float));
+      targets[k] = y_[row];
+    }
+  }
+
+ private:
+  std::string plugin_;
+  std::size_t features_;
+  std::vector<float> x_;
+  std::vector<float> y_;
+  std::size_t n_train_;
+};
+
+inline optbench::PluginInfo make_info(std::string name, std::string description,
+                                      std::vector<optbench::ParamSpec> schema) {
+  optbench::PluginInfo info;
+  info.kind = optbench::PluginKind::Dataset;
+  info.name = std::move(name);
+  info.version = "1.0.0";
+  info.description = std::move(description);
+  info.schema = std::move(schema);
+  return info;
+}
+
+}  // namespace datasets

