@@ -16,8 +16,10 @@ namespace optbench::plot::detail {
 
 /// Seeds of one configuration, in run id order.
 using Group = std::vector<const store::RunRecord*>;
-/// Configurations of one problem, by group_key.
-using Groups = std::map<std::string, Group>;
+/// Configurations of one problem as (group_key, runs), in the order they
+/// first appear (run id order, which is the experiment file's order), so
+/// panels and legends read as the YAML does.
+using Groups = std::vector<std::pair<std::string, Group>>;
 
 class Context {
  public:
@@ -44,7 +46,7 @@ class Context {
   std::vector<store::RunRecord> runs_;
   const Options& options_;
   std::map<std::string, Groups> problems_;
-  std::map<std::string, std::string> colours_;
+  std::map<std::string, std::string> colours_;  ///< by group_key
   std::set<std::string> used_names_;
 };
 

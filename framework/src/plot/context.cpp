@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -28,15 +29,19 @@ std::string sanitize(std::string_view text) {
 Context::Context(const store::Store& db, store::ExperimentRecord experiment,
                  std::vector<store::RunRecord> runs, const Options& options)
     : db_(db), experiment_(std::move(experiment)), runs_(std::move(runs)), options_(options) {
+  // Colours follow the order in which configurations first appear, so a
+  // configuration keeps its colour in every figure of the experiment.
+  std::size_t next_colour = 0;
   for (const store::RunRecord& run : runs_) {
-    problems_[run.problem_key][run.group_key].push_back(&run);
-    colours_.emplace(run.group_key, std::string());
+    auto& groups = problems_[run.problem_key];
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& g) { return g.first == run.group_key; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {run.group_key, Group{}});
+    it->second.push_back(&run);
+    if (colours_.emplace(run.group_key, std::string()).second) {
+      colours_[run.group_key] = kPalette[next_colour++ % kPalette.size()];
+    }
   }
-  // Colours follow the sorted order of all configurations of the experiment,
-  // so a configuration keeps its colour in every figure.
-  std::size_t index = 0;
-  for (auto& [group, colour] : colours_)
-    colour = kPalette[index++ % kPalette.size()];
 }
 
 const std::string& Context::title() const {

@@ -1,5 +1,6 @@
 // The results database (SQLite, one file). Training writes through it; query,
-// plot and report read only through it. Schema: see schema.sql beside this.
+// plot and report read only through it. Schema: SCHEMA.md (text) and
+// schema.hpp (the SQL) beside this file.
 #pragma once
 
 #include <cstdint>
