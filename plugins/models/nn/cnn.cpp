@@ -1,0 +1,63 @@
+// The seed lab's convolutional net: conv5x5(32) -> maxpool2 -> ReLU ->
+// conv5x5(64) -> maxpool2 -> ReLU -> flatten -> fc(512) -> ReLU -> fc(classes),
+// with shapes derived from the dataset's (C, H, W) samples (1x28x28 gives the
+// seed's 64*4*4 = 1024 features).
+#include "layers.hpp"
+
+namespace {
+
+optbench::PluginInfo info() {
+  optbench::PluginInfo info;
+  info.kind = optbench::PluginKind::Model;
+  info.name = "cnn";
+  info.version = "1.0.0";
+  info.description = "two conv/pool/ReLU blocks and two dense layers (the seed lab's CNN)";
+  return info;
+}
+
+std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
+                                        const optbench::ModelContext& context) {
+  const auto about = info();
+  optbench::resolve_params(about.name, about.schema, given);
+  const auto& data = nn::require_data(about.name, context);
+  if (data.sample_shape.size() != 3) {
+    throw std::invalid_argument("cnn: needs image samples shaped (channels, height, width), got " +
+                                std::to_string(data.sample_shape.size()) +
+                                "-D samples; set the dataset's flatten: false");
+  }
+  const bool classify = data.task == optbench::Task::Classification;
+  if (classify && data.classes < 2) {
+    throw std::invalid_argument("cnn: a classification dataset needs at least 2 classes");
+  }
+  nn::Dims shape;
+  for (auto x : data.sample_shape)
+    shape.push_back(static_cast<nn::memory::dim>(x));
+  // Both conv/pool blocks must leave at least one pixel.
+  if (shape[1] < 16 || shape[2] < 16) {
+    throw std::invalid_argument("cnn: images must be at least 16x16, got " +
+                                std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
+  }
+  auto net = std::make_unique<nn::Network>(shape, context.threads);
+  const auto relu = dnnl::algorithm::eltwise_relu;
+  net->conv2d(32, 5, "conv1").max_pool(2).activation(relu);
+  net->conv2d(64, 5, "conv2").max_pool(2).activation(relu);
+  net->dense(512, "fc1").activation(relu);
+  net->dense(static_cast<nn::memory::dim>(classify ? data.classes : data.target_size), "fc2");
+  net->finish(classify ? nn::Loss::CrossEntropy : nn::Loss::MeanSquared, context.max_batch);
+  optbench::Rng rng(context.seed);
+  net->init_torch(rng);
+  return std::make_unique<nn::NetModel>(std::move(net));
+}
+
+}  // namespace
+
+namespace exports {
+optbench::PluginInfo info() {
+  return ::info();
+}
+std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
+                                        const optbench::ModelContext& c) {
+  return ::create(p, c);
+}
+}  // namespace exports
+OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)

@@ -1,0 +1,57 @@
+// Linear regression y = Xw + b with the mean squared error, on oneDNN's inner
+// product. "normal" reproduces the seed lab's Linear op (W ~ N(0, 1), b = 0).
+#include "layers.hpp"
+
+namespace {
+
+optbench::PluginInfo info() {
+  optbench::PluginInfo info;
+  info.kind = optbench::PluginKind::Model;
+  info.name = "linear";
+  info.version = "1.0.0";
+  info.description = "linear regression y = Xw + b, mean squared error";
+  info.schema = {{.name = "init",
+                  .type = optbench::ParamType::String,
+                  .default_value = std::string("torch"),
+                  .doc = "torch: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as nn.Linear; "
+                         "normal: W ~ N(0, 1), b = 0",
+                  .choices = {"torch", "normal"}}};
+  return info;
+}
+
+std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
+                                        const optbench::ModelContext& context) {
+  const auto about = info();
+  const auto resolved = optbench::resolve_params(about.name, about.schema, given);
+  const optbench::Params params(resolved);
+  const auto& data = nn::require_data(about.name, context);
+  if (data.task != optbench::Task::Regression) {
+    throw std::invalid_argument("linear: needs a regression dataset (use mlp for classification)");
+  }
+  auto net = std::make_unique<nn::Network>(
+      nn::Dims{static_cast<nn::memory::dim>(nn::volume(data.sample_shape))}, context.threads);
+  net->dense(static_cast<nn::memory::dim>(data.target_size), "linear");
+  net->finish(nn::Loss::MeanSquared, context.max_batch);
+  optbench::Rng rng(context.seed);
+  if (params.string("init") == "normal") {
+    auto* weight = net->parameters()[0];
+    for (auto& v : weight->value)
+      v = static_cast<float>(rng.normal());
+  } else {
+    net->init_torch(rng);
+  }
+  return std::make_unique<nn::NetModel>(std::move(net));
+}
+
+}  // namespace
+
+namespace exports {
+optbench::PluginInfo info() {
+  return ::info();
+}
+std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
+                                        const optbench::ModelContext& c) {
+  return ::create(p, c);
+}
+}  // namespace exports
+OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)

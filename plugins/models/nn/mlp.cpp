@@ -1,0 +1,77 @@
+// Fully connected network: flattened input, hidden layers with one
+// activation, and an output layer scored by softmax cross-entropy
+// (classification) or mean squared error (regression). The seed experiments
+// use 784-200-10 with ReLU.
+#include <cmath>
+
+#include "layers.hpp"
+
+namespace {
+
+optbench::PluginInfo info() {
+  optbench::PluginInfo info;
+  info.kind = optbench::PluginKind::Model;
+  info.name = "mlp";
+  info.version = "1.0.0";
+  info.description = "multilayer perceptron, cross-entropy or mean squared error";
+  info.schema = {{.name = "hidden",
+                  .type = optbench::ParamType::RealList,
+                  .default_value = std::vector<double>{200},
+                  .doc = "width of each hidden layer (whole numbers)",
+                  .min = 1.0},
+                 {.name = "activation",
+                  .type = optbench::ParamType::String,
+                  .default_value = std::string("relu"),
+                  .doc = "nonlinearity after each hidden layer",
+                  .choices = {"relu", "tanh", "sigmoid"}}};
+  return info;
+}
+
+dnnl::algorithm activation(const std::string& name) {
+  if (name == "tanh") return dnnl::algorithm::eltwise_tanh;
+  if (name == "sigmoid") return dnnl::algorithm::eltwise_logistic;
+  return dnnl::algorithm::eltwise_relu;
+}
+
+std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
+                                        const optbench::ModelContext& context) {
+  const auto about = info();
+  const auto resolved = optbench::resolve_params(about.name, about.schema, given);
+  const optbench::Params params(resolved);
+  const auto& data = nn::require_data(about.name, context);
+  const bool classify = data.task == optbench::Task::Classification;
+  if (classify && data.classes < 2) {
+    throw std::invalid_argument("mlp: a classification dataset needs at least 2 classes");
+  }
+  auto net = std::make_unique<nn::Network>(
+      nn::Dims{static_cast<nn::memory::dim>(nn::volume(data.sample_shape))}, context.threads);
+  const auto kind = activation(params.string("activation"));
+  int index = 1;
+  for (double width : params.reals("hidden")) {
+    if (width != std::floor(width) || width > 1e7) {
+      throw std::invalid_argument("mlp: hidden: expected whole numbers, got " +
+                                  optbench::format_value(width));
+    }
+    net->dense(static_cast<nn::memory::dim>(width), "fc" + std::to_string(index++));
+    net->activation(kind);
+  }
+  net->dense(static_cast<nn::memory::dim>(classify ? data.classes : data.target_size),
+             "fc" + std::to_string(index));
+  net->finish(classify ? nn::Loss::CrossEntropy : nn::Loss::MeanSquared, context.max_batch);
+  optbench::Rng rng(context.seed);
+  net->init_torch(rng);
+  return std::make_unique<nn::NetModel>(std::move(net));
+}
+
+}  // namespace
+
+namespace exports {
+optbench::PluginInfo info() {
+  return ::info();
+}
+std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
+                                        const optbench::ModelContext& c) {
+  return ::create(p, c);
+}
+}  // namespace exports
+OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
