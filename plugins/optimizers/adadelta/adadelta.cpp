@@ -1,0 +1,86 @@
+// torch.optim.Adadelta (1.13, single-tensor path): the step is the ratio of
+// the roots of two running averages (past squared updates over squared
+// gradients), eps inside both roots, scaled by lr.
+#include <cmath>
+
+#include "optimizer_common.hpp"
+
+namespace {
+
+using optbench::optimizers::real_spec;
+
+std::vector<optbench::ParamSpec> schema() {
+  return {
+      optbench::optimizers::lr_spec(1.0),
+      real_spec("rho", 0.9, "decay rate of both running averages, in [0, 1]", 0.0, 1.0),
+      optbench::optimizers::eps_spec(1e-6, "added inside both square roots, >= 0"),
+      optbench::optimizers::weight_decay_spec(),
+      optbench::optimizers::maximize_spec(),
+  };
+}
+
+struct Coeffs {
+  float neg_lr, rho, one_minus_rho, eps, weight_decay;
+};
+
+template <bool Maximize, bool Decay>
+void update(const Coeffs c, std::size_t n, float* p, const float* grad, float* sq, float* acc) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float g =
+        optbench::optimizers::prepare_grad<Maximize, Decay>(grad[i], p[i], c.weight_decay);
+    sq[i] = sq[i] * c.rho + (c.one_minus_rho * g) * g;
+    const float std_dev = std::sqrt(sq[i] + c.eps);
+    const float delta = std::sqrt(acc[i] + c.eps) / std_dev * g;
+    acc[i] = acc[i] * c.rho + (c.one_minus_rho * delta) * delta;
+    p[i] = p[i] + c.neg_lr * delta;
+  }
+}
+
+class Adadelta final : public optbench::optimizers::OptimizerBase {
+ public:
+  explicit Adadelta(const optbench::Params& p)
+      : OptimizerBase("adadelta"),
+        lr_(p.real("lr")),
+        rho_(p.real("rho")),
+        eps_(p.real("eps")),
+        grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
+
+  void step() override {
+    begin_step();
+    const Coeffs c{static_cast<float>(-lr_), static_cast<float>(rho_),
+                   static_cast<float>(1.0 - rho_), static_cast<float>(eps_), grad_.weight_decay};
+    optbench::optimizers::with_flags(
+        [&](auto maximize, auto decay) {
+          for (std::size_t k = 0; k < params_.size(); ++k) {
+            const auto& x = params_[k];
+            update<maximize, decay>(c, x.n, x.value, x.grad, square_avg_[k].data(),
+                                    acc_delta_[k].data());
+          }
+        },
+        grad_.maximize, grad_.decays());
+  }
+
+ private:
+  void allocate_state() override {
+    square_avg_ = make_state();
+    acc_delta_ = make_state();
+  }
+
+  double lr_, rho_, eps_;
+  optbench::optimizers::GradOptions grad_;
+  std::vector<std::vector<float>> square_avg_, acc_delta_;
+};
+
+optbench::PluginInfo info() {
+  return optbench::optimizers::make_info(
+      "adadelta", "Adadelta, as torch.optim.Adadelta (lr-scaled, L2 weight decay)", schema());
+}
+
+std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
+  const auto resolved = optbench::resolve_params("adadelta", schema(), params);
+  return std::make_unique<Adadelta>(optbench::Params(resolved));
+}
+
+}  // namespace
+
+OPTBENCH_OPTIMIZER_PLUGIN(info, create)

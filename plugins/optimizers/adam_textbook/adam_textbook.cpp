@@ -1,0 +1,86 @@
+// The from-scratch Adam of the course notes this project reproduces. It
+// differs from torch.optim.Adam in where eps goes: inside the square root of
+// the bias-corrected second moment, p -= lr * m_hat / sqrt(v_hat + eps), which
+// damps the first steps far more when v is tiny. Kept as its own plugin so the
+// two can be compared; it has no weight decay or AMSGrad.
+#include <cmath>
+
+#include "optimizer_common.hpp"
+
+namespace {
+
+std::vector<optbench::ParamSpec> schema() {
+  return {
+      optbench::optimizers::lr_spec(1e-3),
+      optbench::optimizers::betas_spec(),
+      optbench::optimizers::eps_spec(1e-8,
+                                     "added to v_hat inside the square root (course notes), >= 0"),
+  };
+}
+
+struct Coeffs {
+  float lr, beta1, beta2, one_minus_beta1, one_minus_beta2;
+  float bias_correction1, bias_correction2;  ///< 1 - beta^t
+  float eps;
+};
+
+void update(const Coeffs c, std::size_t n, float* p, const float* g, float* m, float* v) {
+  for (std::size_t i = 0; i < n; ++i) {
+    m[i] = c.beta1 * m[i] + c.one_minus_beta1 * g[i];
+    v[i] = c.beta2 * v[i] + (c.one_minus_beta2 * g[i]) * g[i];
+    const float m_hat = m[i] / c.bias_correction1;
+    const float v_hat = v[i] / c.bias_correction2;
+    p[i] = p[i] - c.lr * m_hat / std::sqrt(v_hat + c.eps);
+  }
+}
+
+class AdamTextbook final : public optbench::optimizers::OptimizerBase {
+ public:
+  explicit AdamTextbook(const optbench::Params& p)
+      : OptimizerBase("adam_textbook"),
+        lr_(p.real("lr")),
+        beta1_(p.reals("betas")[0]),
+        beta2_(p.reals("betas")[1]),
+        eps_(p.real("eps")) {}
+
+  void step() override {
+    const auto t = static_cast<double>(begin_step());
+    const Coeffs c{
+        .lr = static_cast<float>(lr_),
+        .beta1 = static_cast<float>(beta1_),
+        .beta2 = static_cast<float>(beta2_),
+        .one_minus_beta1 = static_cast<float>(1.0 - beta1_),
+        .one_minus_beta2 = static_cast<float>(1.0 - beta2_),
+        .bias_correction1 = static_cast<float>(1.0 - std::pow(beta1_, t)),
+        .bias_correction2 = static_cast<float>(1.0 - std::pow(beta2_, t)),
+        .eps = static_cast<float>(eps_),
+    };
+    for (std::size_t k = 0; k < params_.size(); ++k) {
+      const auto& x = params_[k];
+      update(c, x.n, x.value, x.grad, m_[k].data(), v_[k].data());
+    }
+  }
+
+ private:
+  void allocate_state() override {
+    m_ = make_state();
+    v_ = make_state();
+  }
+
+  double lr_, beta1_, beta2_, eps_;
+  std::vector<std::vector<float>> m_, v_;
+};
+
+optbench::PluginInfo info() {
+  return optbench::optimizers::make_info(
+      "adam_textbook", "Course-notes Adam: eps inside the square root, no weight decay", schema());
+}
+
+std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
+  const auto resolved = optbench::resolve_params("adam_textbook", schema(), params);
+  return std::make_unique<AdamTextbook>(optbench::Params(resolved));
+}
+
+}  // namespace
+
+OPTBENCH_OPTIMIZER_PLUGIN(info, create)

@@ -1,0 +1,108 @@
+// torch.optim.RMSprop (1.13, single-tensor path): gradient divided by the root
+// of a running mean of its square, optionally centered (minus the squared
+// running mean of the gradient) and with a momentum buffer.
+#include <cmath>
+
+#include "optimizer_common.hpp"
+
+namespace {
+
+using optbench::optimizers::bool_spec;
+using optbench::optimizers::real_spec;
+
+std::vector<optbench::ParamSpec> schema() {
+  return {
+      optbench::optimizers::lr_spec(1e-2),
+      real_spec("alpha", 0.99, "smoothing constant of the squared-gradient average, in [0, 1]", 0.0,
+                1.0),
+      optbench::optimizers::eps_spec(1e-8, "added to the root of the average, >= 0"),
+      optbench::optimizers::weight_decay_spec(),
+      real_spec("momentum", 0.0, "momentum factor, >= 0 (0 disables the momentum buffer)"),
+      bool_spec("centered", false,
+                "normalize by an estimate of the gradient's variance instead of its second moment"),
+      optbench::optimizers::maximize_spec(),
+  };
+}
+
+struct Coeffs {
+  float neg_lr, alpha, one_minus_alpha, eps, momentum, weight_decay;
+};
+
+template <bool Maximize, bool Decay, bool Centered, bool Momentum>
+void update(const Coeffs c, std::size_t n, float* p, const float* grad, float* sq, float* ga,
+            float* buf) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float g =
+        optbench::optimizers::prepare_grad<Maximize, Decay>(grad[i], p[i], c.weight_decay);
+    sq[i] = sq[i] * c.alpha + (c.one_minus_alpha * g) * g;
+    float avg;
+    if constexpr (Centered) {
+      ga[i] = ga[i] * c.alpha + c.one_minus_alpha * g;
+      avg = std::sqrt(sq[i] - ga[i] * ga[i]);
+    } else {
+      avg = std::sqrt(sq[i]);
+    }
+    avg = avg + c.eps;
+    if constexpr (Momentum) {
+      buf[i] = buf[i] * c.momentum + g / avg;
+      p[i] = p[i] + c.neg_lr * buf[i];
+    } else {
+      p[i] = p[i] + (c.neg_lr * g) / avg;
+    }
+  }
+}
+
+class RmsProp final : public optbench::optimizers::OptimizerBase {
+ public:
+  explicit RmsProp(const optbench::Params& p)
+      : OptimizerBase("rmsprop"),
+        lr_(p.real("lr")),
+        alpha_(p.real("alpha")),
+        eps_(p.real("eps")),
+        momentum_(p.real("momentum")),
+        centered_(p.boolean("centered")),
+        grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
+
+  void step() override {
+    begin_step();
+    const Coeffs c{static_cast<float>(-lr_),         static_cast<float>(alpha_),
+                   static_cast<float>(1.0 - alpha_), static_cast<float>(eps_),
+                   static_cast<float>(momentum_),    grad_.weight_decay};
+    optbench::optimizers::with_flags(
+        [&](auto maximize, auto decay, auto centered, auto momentum) {
+          for (std::size_t k = 0; k < params_.size(); ++k) {
+            const auto& x = params_[k];
+            update<maximize, decay, centered, momentum>(
+                c, x.n, x.value, x.grad, square_avg_[k].data(),
+                centered ? grad_avg_[k].data() : nullptr, momentum ? buf_[k].data() : nullptr);
+          }
+        },
+        grad_.maximize, grad_.decays(), centered_, momentum_ > 0.0);
+  }
+
+ private:
+  void allocate_state() override {
+    square_avg_ = make_state();
+    if (centered_) grad_avg_ = make_state();
+    if (momentum_ > 0.0) buf_ = make_state();
+  }
+
+  double lr_, alpha_, eps_, momentum_;
+  bool centered_;
+  optbench::optimizers::GradOptions grad_;
+  std::vector<std::vector<float>> square_avg_, grad_avg_, buf_;
+};
+
+optbench::PluginInfo info() {
+  return optbench::optimizers::make_info(
+      "rmsprop", "RMSprop, as torch.optim.RMSprop (optional centering and momentum)", schema());
+}
+
+std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
+  const auto resolved = optbench::resolve_params("rmsprop", schema(), params);
+  return std::make_unique<RmsProp>(optbench::Params(resolved));
+}
+
+}  // namespace
+
+OPTBENCH_OPTIMIZER_PLUGIN(info, create)
