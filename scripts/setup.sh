@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-program-options-dev libboost-filesystem-dev libboost-iostreams-dev
   libyaml-cpp-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox libgnuplot-iostream-dev libdnnl-dev zlib1g-dev
+  dataset-fashion-mnist
 )
 
 missing=()

@@ -64,6 +64,7 @@ std::vector<std::size_t> all_indices(const Dataset& d, Split split) {
 
 // ---------------------------------------------------------------- idx files
 
+// Raw big-endian words, for headers that are broken on purpose.
 void put32(std::string& s, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8)
     s += static_cast<char>((v >> shift) & 0xff);
@@ -80,24 +81,21 @@ std::uint8_t label(std::size_t image) {
 
 std::string idx_images(std::size_t n, std::size_t rows = 28, std::size_t cols = 28,
                        std::size_t first = 0) {
-  std::string s;
-  put32(s, 0x803);
-  put32(s, static_cast<std::uint32_t>(n));
-  put32(s, static_cast<std::uint32_t>(rows));
-  put32(s, static_cast<std::uint32_t>(cols));
+  std::string payload;
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t k = 0; k < rows * cols; ++k)
-      s += static_cast<char>(pixel(first + i, k));
-  return s;
+      payload += static_cast<char>(pixel(first + i, k));
+  return testing::idx_bytes(0x803,
+                            {static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(rows),
+                             static_cast<std::uint32_t>(cols)},
+                            payload);
 }
 
 std::string idx_labels(std::size_t n, std::size_t first = 0) {
-  std::string s;
-  put32(s, 0x801);
-  put32(s, static_cast<std::uint32_t>(n));
+  std::string payload;
   for (std::size_t i = 0; i < n; ++i)
-    s += static_cast<char>(label(first + i));
-  return s;
+    payload += static_cast<char>(label(first + i));
+  return testing::idx_bytes(0x801, {static_cast<std::uint32_t>(n)}, payload);
 }
 
 // Real deflate data from the gzip tool (Essential in Debian): Boost's

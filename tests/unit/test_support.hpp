@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "registry/registry.hpp"
 
@@ -53,6 +54,20 @@ inline std::string read_file(const std::filesystem::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+/// An IDX file (the MNIST format): magic, big-endian dimensions, payload.
+inline std::string idx_bytes(std::uint32_t magic, const std::vector<std::uint32_t>& dims,
+                             const std::string& payload) {
+  std::string s;
+  const auto put32 = [&s](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      s += static_cast<char>((v >> shift) & 0xff);
+  };
+  put32(magic);
+  for (auto d : dims)
+    put32(d);
+  return s + payload;
 }
 
 struct Result {
