@@ -277,9 +277,10 @@ TEST(Escape, RoundTripsThroughGnuplot) {
   EXPECT_FALSE(fs::exists(canary));
 }
 
-TEST(Kinds, ListsContoursAndLoss) {
+TEST(Kinds, ListsAllKinds) {
   const auto& kinds = optbench::plot::kinds();
-  EXPECT_EQ(kinds, (std::vector<std::string>{"contours", "loss"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"contours", "loss", "epochs", "iteration_epoch", "time"}));
 }
 
 TEST_F(PlotTest, ContoursPngAndSvg) {
@@ -340,11 +341,22 @@ TEST_F(PlotTest, LinearAxisAndDefaultKindsDrawEverything) {
   Options o = options(out.path() / "new" / "dir", {Format::Png});
   o.log_y = false;
   const auto files = optbench::plot::draw(db, "quad-demo", {}, o);
-  ASSERT_EQ(files.size(), 2u);
+  // No epoch charts: the paths have no epochs. The loss over time applies.
+  ASSERT_EQ(files.size(), 3u);
   EXPECT_EQ(files[0].filename(), "quad-demo-contours-quadratic.png");
   EXPECT_EQ(files[1].filename(), "quad-demo-loss-quadratic.png");
+  EXPECT_EQ(files[2].filename(), "quad-demo-time-quadratic.png");
   for (const fs::path& file : files)
     EXPECT_EQ(png_size(file).width, 1200u);
+}
+
+TEST_F(PlotTest, EpochKindsDoNotApplyToFunctions) {
+  TempDir out;
+  const Store db = open();
+  EXPECT_TRUE(optbench::plot::draw(db, "quad-demo", {"epochs", "iteration_epoch"},
+                                   options(out.path(), {Format::Png, Format::Svg}))
+                  .empty());
+  EXPECT_TRUE(fs::is_empty(out.path()));
 }
 
 TEST_F(PlotTest, UnknownKindListsKnownKinds) {
@@ -497,6 +509,235 @@ TEST(PlotSafety, NoSurfaceMeansNoContours) {
   ASSERT_EQ(files.size(), 1u);
   // "/" is not allowed in a file name.
   EXPECT_EQ(files[0].filename(), "mlp-loss-mlp_mnist.png");
+}
+
+// --- runs trained on data ---------------------------------------------------
+
+constexpr int kEpochs = 3;
+constexpr int kStepsPerEpoch = 10;
+
+struct DataRun {
+  std::string group, label, problem;
+  int seed = 0;
+  double rate = 0.1;           ///< how fast the loss falls
+  double step_seconds = 0.01;  ///< cost of one step
+  bool test_split = true;
+};
+
+/// What the trainer records for a run on data: the loss at every step, the
+/// epoch's mean loss and duration, and the test loss and accuracy.
+std::vector<MetricPoint> trained(const DataRun& r) {
+  std::vector<MetricPoint> points;
+  const double jitter = 1.0 + 0.05 * r.seed;
+  auto loss_at = [&](int step) { return 2.3 * jitter * std::exp(-r.rate * step) + 0.05; };
+  int step = 0;
+  for (int epoch = 0; epoch < kEpochs; ++epoch) {
+    double sum = 0.0;
+    for (int k = 0; k < kStepsPerEpoch; ++k, ++step) {
+      const double loss = loss_at(step) * (1.0 + 0.1 * std::sin(step + r.seed));
+      sum += loss;
+      points.push_back({step, epoch, "train", "loss", loss, r.step_seconds * step});
+    }
+    const double wall = r.step_seconds * step;
+    points.push_back({step, epoch, "train", "epoch_loss", sum / kStepsPerEpoch, wall});
+    points.push_back(
+        {step, epoch, "train", "epoch_seconds", r.step_seconds * kStepsPerEpoch, wall});
+    if (r.test_split) {
+      const double test_loss = 1.2 * loss_at(step);
+      points.push_back({step, epoch, "test", "loss", test_loss, wall});
+      points.push_back({step, epoch, "test", "accuracy", 1.0 - 0.35 * test_loss, wall});
+    }
+  }
+  return points;
+}
+
+void add_data_run(Store& db, std::int64_t exp, const DataRun& r) {
+  RunRecord run;
+  run.config_hash = r.group + "-seed" + std::to_string(r.seed);
+  run.group_key = r.group;
+  run.problem_key = r.problem;
+  run.optimizer = r.group.substr(r.group.find('-') + 1);
+  run.label = r.label;
+  run.model = r.problem.substr(0, r.problem.find('/'));
+  run.dataset = r.problem.substr(r.problem.find('/') + 1);
+  run.hyperparams = "{}";
+  run.seed = r.seed;
+  run.lr = 0.1;
+  const std::vector<MetricPoint> points = trained(r);
+  const std::int64_t id = db.claim_run(exp, run).run_id;
+  db.append_metrics(id, points);
+  db.finish_run(id, RunStatus::Done, "", r.step_seconds * kEpochs * kStepsPerEpoch,
+                kEpochs * kStepsPerEpoch, points.back().value);
+}
+
+/// An MLP on digits with SGD (one seed) and Adam (three seeds), and a
+/// linear model on a dataset without a test split.
+class DataPlotTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    Store db = Store::open(dir_->path() / "results.db");
+    const std::int64_t exp =
+        db.upsert_experiment("mlp-demo", "MLP on digits: optimizers", "name: mlp-demo\n", "");
+    add_data_run(db, exp, {"g1-sgd", "SGD lr=0.1", "mlp/digits", 0, 0.05, 0.01});
+    for (int seed = 0; seed < 3; ++seed)
+      add_data_run(db, exp, {"g2-adam", "Adam lr=0.001", "mlp/digits", seed, 0.12, 0.015});
+    add_data_run(db, exp,
+                 {"g3-momentum", "Momentum lr=0.05", "linear/synthetic", 0, 0.08, 0.002, false});
+  }
+
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  static Store open() { return Store::open(dir_->path() / "results.db", Store::Mode::ReadOnly); }
+
+  static Options options(const fs::path& out, std::vector<Format> formats) {
+    Options o;
+    o.out_dir = out;
+    o.formats = std::move(formats);
+    return o;
+  }
+
+  static TempDir* dir_;
+};
+
+TempDir* DataPlotTest::dir_ = nullptr;
+
+/// Every drawn file, in order, for `kind` over both problems.
+std::vector<fs::path> both_problems(const fs::path& dir, const std::string& kind) {
+  std::vector<fs::path> out;
+  // Problems are drawn in key order.
+  for (const char* problem : {"linear_synthetic", "mlp_digits"}) {
+    for (const char* ext : {".png", ".svg"})
+      out.push_back(dir / ("mlp-demo-" + kind + "-" + problem + ext));
+  }
+  return out;
+}
+
+TEST_F(DataPlotTest, EpochsPngAndSvg) {
+  TempDir out;
+  const Store db = open();
+  const auto files = optbench::plot::draw(db, "mlp-demo", {"epochs"},
+                                          options(out.path(), {Format::Png, Format::Svg}));
+  ASSERT_EQ(files, both_problems(out.path(), "epochs"));
+
+  // Loss and accuracy side by side.
+  const PngSize mlp = png_size(files[2]);
+  EXPECT_EQ(mlp.width, 1500u);
+  EXPECT_EQ(mlp.height, 700u);
+  EXPECT_GT(fs::file_size(files[2]), 20000u);
+  const std::string svg = read_file(files[3]);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("MLP on digits: optimizers"), std::string::npos);
+  EXPECT_NE(svg.find("SGD lr=0.1"), std::string::npos);
+  EXPECT_NE(svg.find("Adam lr=0.001 (mean \u00b1 std of 3 seeds)"), std::string::npos);
+  EXPECT_NE(svg.find(">epoch<"), std::string::npos);
+  EXPECT_NE(svg.find(">test accuracy (%)<"), std::string::npos);
+  EXPECT_NE(svg.find("solid: train, dashed: test"), std::string::npos);
+  // Adam's band (its colour is the second of the palette) and the dashed
+  // test lines.
+  EXPECT_NE(svg.find("fill = 'rgb(255, 127,  14)'"), std::string::npos);
+  EXPECT_NE(svg.find("stroke-dasharray"), std::string::npos);
+
+  // Without a test split: the loss panel alone, train only.
+  const PngSize linear = png_size(files[0]);
+  EXPECT_EQ(linear.width, 1200u);
+  EXPECT_EQ(linear.height, 900u);
+  const std::string single = read_file(files[1]);
+  EXPECT_NE(single.find("Momentum lr=0.05"), std::string::npos);
+  EXPECT_NE(single.find("loss per epoch (train)"), std::string::npos);
+  EXPECT_EQ(single.find("test accuracy"), std::string::npos);
+  EXPECT_EQ(single.find("SGD lr=0.1"), std::string::npos);
+}
+
+TEST_F(DataPlotTest, IterationEpochPngAndSvg) {
+  TempDir out;
+  const Store db = open();
+  const auto files = optbench::plot::draw(db, "mlp-demo", {"iteration_epoch"},
+                                          options(out.path(), {Format::Png, Format::Svg}));
+  ASSERT_EQ(files, both_problems(out.path(), "iteration_epoch"));
+
+  // One 1250 x 480 row per configuration under the title.
+  const PngSize mlp = png_size(files[2]);
+  EXPECT_EQ(mlp.width, 1250u);
+  EXPECT_EQ(mlp.height, 90u + 2 * 480u);
+  EXPECT_EQ(png_size(files[0]).height, 90u + 480u);
+
+  const std::string svg = read_file(files[3]);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("SGD lr=0.1"), std::string::npos);
+  EXPECT_NE(svg.find("Adam lr=0.001 (mean \u00b1 std of 3 seeds)"), std::string::npos);
+  EXPECT_NE(svg.find(">iteration loss<"), std::string::npos);
+  EXPECT_NE(svg.find(">epoch loss<"), std::string::npos);
+  EXPECT_NE(svg.find(">iteration<"), std::string::npos);
+  EXPECT_NE(svg.find(">epoch<"), std::string::npos);
+  EXPECT_NE(read_file(files[1]).find("Momentum lr=0.05"), std::string::npos);
+}
+
+TEST_F(DataPlotTest, TimePngAndSvg) {
+  TempDir out;
+  const Store db = open();
+  const auto files = optbench::plot::draw(db, "mlp-demo", {"time"},
+                                          options(out.path(), {Format::Png, Format::Svg}));
+  ASSERT_EQ(files, both_problems(out.path(), "time"));
+  const PngSize size = png_size(files[2]);
+  EXPECT_EQ(size.width, 1200u);
+  EXPECT_EQ(size.height, 900u);
+  const std::string svg = read_file(files[3]);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("SGD lr=0.1"), std::string::npos);
+  EXPECT_NE(svg.find("Adam lr=0.001 (mean \u00b1 std of 3 seeds)"), std::string::npos);
+  EXPECT_NE(svg.find(">seconds<"), std::string::npos);
+  EXPECT_NE(svg.find(">loss<"), std::string::npos);
+}
+
+TEST_F(DataPlotTest, DefaultKindsDrawAllThatApply) {
+  TempDir out;
+  const Store db = open();
+  Options o = options(out.path(), {Format::Png});
+  o.log_y = false;
+  const auto files = optbench::plot::draw(db, "mlp-demo", {}, o);
+  std::vector<std::string> names;
+  for (const fs::path& file : files)
+    names.push_back(file.filename().string());
+  // No contours: nothing here is a 2-D function.
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "mlp-demo-loss-linear_synthetic.png",
+                       "mlp-demo-loss-mlp_digits.png",
+                       "mlp-demo-epochs-linear_synthetic.png",
+                       "mlp-demo-epochs-mlp_digits.png",
+                       "mlp-demo-iteration_epoch-linear_synthetic.png",
+                       "mlp-demo-iteration_epoch-mlp_digits.png",
+                       "mlp-demo-time-linear_synthetic.png",
+                       "mlp-demo-time-mlp_digits.png",
+                   }));
+  for (const fs::path& file : files)
+    EXPECT_GT(png_size(file).width, 0u) << file;
+}
+
+TEST(IterationEpoch, DrawsAtMostEightRows) {
+  TempDir dir;
+  {
+    Store db = Store::open(dir.path() / "results.db");
+    const std::int64_t exp = db.upsert_experiment("grid", "", "", "");
+    for (int i = 0; i < 10; ++i) {
+      const std::string n = std::to_string(i);
+      add_data_run(db, exp, {"g" + n + "-sgd", "SGD lr=0." + n, "mlp/digits", 0, 0.01 * (i + 1)});
+    }
+  }
+  const Store db = Store::open(dir.path() / "results.db", Store::Mode::ReadOnly);
+  Options o;
+  o.out_dir = dir.path() / "charts";
+  o.formats = {Format::Png, Format::Svg};
+  const auto files = optbench::plot::draw(db, "grid", {"iteration_epoch"}, o);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(png_size(files[0]).height, 90u + 8 * 480u);
+  const std::string svg = read_file(files[1]);
+  EXPECT_NE(svg.find("first 8 of 10 configurations"), std::string::npos);
+  EXPECT_NE(svg.find("SGD lr=0.7"), std::string::npos);
+  EXPECT_EQ(svg.find("SGD lr=0.8"), std::string::npos);
 }
 
 }  // namespace

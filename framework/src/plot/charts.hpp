@@ -2,8 +2,11 @@
 // colours fixed per configuration, and output file names.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,7 +56,91 @@ class Context {
 /// The legend / panel text of a configuration.
 std::string group_label(const Group& group);
 
+// --- metric series shared by the line chart kinds (series.cpp) -------------
+
+/// Which stored points a series is made of and how they are read.
+struct Metric {
+  std::string name;  ///< "loss", "epoch_loss", "accuracy", ...
+  std::string split = "train";
+  /// Key points by their 1-based epoch rather than their step: epoch
+  /// metrics are read per epoch, and people count epochs from one.
+  bool by_epoch = false;
+  /// Drop values <= 0, which a log axis cannot show.
+  bool log_y = false;
+  double scale = 1.0;  ///< e.g. 100 to show a fraction as a percentage
+};
+
+/// One seed's metric, or the mean over seeds: parallel vectors in key order.
+struct Curve {
+  std::vector<std::int64_t> keys;  ///< step, or 1-based epoch (Metric::by_epoch)
+  std::vector<double> values;
+  std::vector<double> seconds;  ///< wall-clock seconds since the run started
+  bool empty() const { return keys.empty(); }
+};
+
+/// The metric of one run as drawn: it ends at the first non-finite value
+/// (where the run diverged).
+Curve load_curve(const store::Store& db, const store::RunRecord& run, const Metric& metric);
+
+/// What one configuration contributes to a chart.
+struct Series {
+  std::string title;
+  std::string colour;
+  Curve mean;
+  std::vector<double> lower, upper;  ///< the band; empty for a single seed
+  bool diverged_end = false;         ///< mark the last point as where it diverged
+  bool stable = true;                ///< no seed diverged
+};
+
+/// The configuration's metric: the mean and a +- std band at the keys all
+/// seeds logged, or the longest seed when there is one seed or no common
+/// key. None when no seed logged the metric.
+std::optional<Series> group_series(const Context& ctx, const std::string& key, const Group& group,
+                                   const Metric& metric);
+/// group_series() for every configuration that has the metric, in order.
+std::vector<Series> problem_series(const Context& ctx, const Groups& groups, const Metric& metric);
+
+/// An upper y limit when a diverged run would otherwise stretch the axis
+/// far beyond the curves worth reading; none when nothing needs capping.
+std::optional<double> y_cap(const std::vector<Series>& all, bool log_y);
+
+/// How add_lines() draws a set of series.
+struct LineStyle {
+  bool x_seconds = false;  ///< x is the mean wall time instead of the key
+  bool points = false;     ///< mark every point (few points, such as epochs)
+  bool dashed = false;
+  bool titled = true;         ///< list the series in the key
+  std::optional<double> top;  ///< clip the band here (100 for percentages)
+};
+
+/// Plot elements for one plot command, each ending in ", ". Bands come
+/// first so that no band covers a line.
+struct Elements {
+  std::string bands, lines, marks;
+  /// The elements as a plot command's argument (without a trailing ", ").
+  std::string joined() const;
+};
+
+/// Adds the datablocks of `all` to `setup` (names start with `prefix`,
+/// which must be unique in the chart) and their elements to `out`.
+void add_lines(const std::vector<Series>& all, const std::string& prefix, const LineStyle& style,
+               std::string& setup, Elements& out);
+
+/// The largest 1-based epoch in the series (at least 1).
+std::int64_t last_epoch(std::initializer_list<const std::vector<Series>*> sets);
+/// x axis commands for epochs 1..last, the same in every panel so that
+/// panels line up.
+std::string epoch_axis(std::int64_t last);
+
+/// The figure title's commands part: experiment title and problem on two
+/// lines, escaped, for `set title` or `set multiplot ... title`.
+std::string figure_title(const Context& ctx, const std::string& problem,
+                         const std::string& note = {});
+
 std::vector<std::filesystem::path> draw_contours(Context& context);
 std::vector<std::filesystem::path> draw_loss_curves(Context& context);
+std::vector<std::filesystem::path> draw_epochs(Context& context);
+std::vector<std::filesystem::path> draw_iteration_epoch(Context& context);
+std::vector<std::filesystem::path> draw_time(Context& context);
 
 }  // namespace optbench::plot::detail

@@ -19,7 +19,10 @@ struct Kind {
 
 const std::vector<Kind>& registry() {
   static const std::vector<Kind> all{{"contours", &detail::draw_contours},
-                                     {"loss", &detail::draw_loss_curves}};
+                                     {"loss", &detail::draw_loss_curves},
+                                     {"epochs", &detail::draw_epochs},
+                                     {"iteration_epoch", &detail::draw_iteration_epoch},
+                                     {"time", &detail::draw_time}};
   return all;
 }
 

@@ -25,12 +25,20 @@ struct Options {
 /// "loss":     loss per step, one line per optimizer configuration (mean over
 ///             seeds with a +- std band when there are several seeds), one
 ///             figure per problem.
+/// "epochs":   per problem, train (solid) and test (dashed) loss per epoch
+///             beside the test accuracy per epoch, one line per
+///             configuration; for runs trained on data.
+/// "iteration_epoch": per problem, one row per configuration (at most 8):
+///             loss per recorded step beside loss per epoch; for runs
+///             trained on data.
+/// "time":     loss against wall-clock seconds, one line per configuration,
+///             one figure per problem; for runs that recorded elapsed time.
 const std::vector<std::string>& kinds();
 
 /// Draws the given kinds (all that apply when empty) for one experiment and
 /// returns the files written. Kinds that do not apply (contours without 2-D
-/// runs) are skipped silently. Throws std::runtime_error when gnuplot fails
-/// or the experiment does not exist.
+/// runs, epoch charts without epoch metrics) are skipped silently. Throws
+/// std::runtime_error when gnuplot fails or the experiment does not exist.
 std::vector<std::filesystem::path> draw(const store::Store& db, const std::string& experiment,
                                         const std::vector<std::string>& kinds,
                                         const Options& options);

@@ -120,12 +120,15 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
-std::string terminal(Format format) {
+std::string terminal(Format format, int width, int height) {
+  const std::string size = std::to_string(width).append(",").append(std::to_string(height));
   switch (format) {
     case Format::Png:
-      return "set terminal pngcairo size 1200,900 enhanced font 'sans,10'\n";
+      return std::string("set terminal pngcairo size ")
+          .append(size)
+          .append(" enhanced font 'sans,10'\n");
     case Format::Svg:
-      return "set terminal svg size 1200,900 dynamic enhanced\n";
+      return std::string("set terminal svg size ").append(size).append(" dynamic enhanced\n");
   }
   throw std::logic_error("plot: unknown format");
 }
@@ -194,7 +197,8 @@ std::vector<fs::path> render(const Chart& chart, const std::vector<Target>& targ
     gp << "set terminal unknown\nset encoding utf8\n" << chart.setup;
     for (std::size_t i = 0; i < targets.size(); ++i) {
       gp << "reset\n"
-         << terminal(targets[i].format) << "set output " << gp_string(drafts[i].string()) << '\n'
+         << terminal(targets[i].format, chart.width, chart.height) << "set output "
+         << gp_string(drafts[i].string()) << '\n'
          << chart.commands << "\nunset output\n";
     }
     gp << "exit\n";

@@ -47,6 +47,9 @@ struct Chart {
   std::string description;  ///< names the chart in error messages
   std::string setup;
   std::string commands;
+  /// Canvas size in pixels, for PNG and SVG alike.
+  int width = 1200;
+  int height = 900;
 };
 
 struct Target {
