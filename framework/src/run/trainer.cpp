@@ -134,7 +134,15 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
       }
     }
     recorder.flush();
-    if (on_epoch) on_epoch(line);
+    if (on_epoch) {
+      // The run's remaining time at the pace of its epochs so far.
+      const double done = static_cast<double>(epoch + 1);
+      const double eta = seconds_since(t0) / done * (static_cast<double>(settings.epochs) - done);
+      std::string text = line;
+      char tail[48];
+      std::snprintf(tail, sizeof tail, ", ETA %.0f s", eta);
+      on_epoch(text.append(tail));
+    }
   }
   result.steps = step;
   return result;
