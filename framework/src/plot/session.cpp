@@ -196,7 +196,9 @@ std::vector<fs::path> render(const Chart& chart, const std::vector<Target>& targ
     // chosen; "unknown" keeps gnuplot from opening a window for them.
     gp << "set terminal unknown\nset encoding utf8\n" << chart.setup;
     for (std::size_t i = 0; i < targets.size(); ++i) {
-      gp << "reset\n"
+      // %g keeps log-axis ticks short ("1e-05", "10"), where gnuplot's
+      // default pads every label to the finest decade ("10.000000").
+      gp << "reset\nset format y \"%g\"\n"
          << terminal(targets[i].format, chart.width, chart.height) << "set output "
          << gp_string(drafts[i].string()) << '\n'
          << chart.commands << "\nunset output\n";
