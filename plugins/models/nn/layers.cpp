@@ -92,8 +92,24 @@ class Dense final : public Layer {
   const Dims& output_shape() const override { return out_shape_; }
   std::vector<Parameter*> parameters() override { return {weight_.get(), bias_.get()}; }
 
-  Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
-    const auto src_md = src.get_desc();
+  Step bind(const BindContext& ctx, const memory& given_src,
+            const memory* given_diff_src) override {
+    const Dims in(weight_->dims.begin() + 1, weight_->dims.end());
+    const auto src_md = plain_desc(with_batch(ctx.batch, in));
+    Step step;
+    // A blocked input (from a convolution) is reordered to the plain layout
+    // the oihw weight matches, and its gradient back.
+    memory src = given_src;
+    memory diff_src_plain;
+    const memory* diff_src = given_diff_src;
+    if (given_src.get_desc() != src_md) {
+      src = memory(src_md, ctx.engine);
+      step.forward.push_back(make_reorder(ctx, given_src, src));
+      if (given_diff_src) {
+        diff_src_plain = memory(src_md, ctx.engine);
+        diff_src = &diff_src_plain;
+      }
+    }
     const auto w_md = plain_desc(weight_->dims);
     const auto b_md = plain_desc(bias_->dims);
     const auto dst_md = plain_desc(with_batch(ctx.batch, out_shape_));
@@ -101,7 +117,6 @@ class Dense final : public Layer {
         {forward_kind(ctx), src_md, w_md, b_md, dst_md}, ctx.attr, ctx.engine);
     const memory w(w_md, ctx.engine, weight_->value.data());
     const memory b(b_md, ctx.engine, bias_->value.data());
-    Step step;
     step.dst = memory(dst_md, ctx.engine);
     step.forward.push_back(make_op<dnnl::inner_product_forward>(fwd, ctx.engine,
                                                                 {{DNNL_ARG_SRC, src},
@@ -119,6 +134,9 @@ class Dense final : public Layer {
                                                      {{DNNL_ARG_DIFF_DST, step.diff_dst},
                                                       {DNNL_ARG_WEIGHTS, w},
                                                       {DNNL_ARG_DIFF_SRC, *diff_src}}));
+      if (diff_src != given_diff_src) {
+        step.backward.push_back(make_reorder(ctx, *diff_src, *given_diff_src));
+      }
     }
     const dnnl::inner_product_backward_weights::primitive_desc bww({src_md, w_md, b_md, dst_md},
                                                                    ctx.attr, ctx.engine, fwd);
@@ -161,11 +179,14 @@ class Conv2d final : public Layer {
     const auto user_w_md = plain_desc(weight_->dims);
     const memory::desc any_w_md(weight_->dims, f32, tag::any);
     const auto b_md = plain_desc(bias_->dims);
-    const auto dst_md = plain_desc(with_batch(ctx.batch, out_shape_));
+    // Activations stay in whatever blocked layout the convolution prefers;
+    // pooling and ReLU follow it, and the first dense layer reorders back.
+    const memory::desc dst_any(with_batch(ctx.batch, out_shape_), f32, tag::any);
     const dnnl::convolution_forward::primitive_desc fwd(
-        {forward_kind(ctx), algorithm::convolution_direct, src_md, any_w_md, b_md, dst_md, strides,
+        {forward_kind(ctx), algorithm::convolution_direct, src_md, any_w_md, b_md, dst_any, strides,
          pad, pad},
         ctx.attr, ctx.engine);
+    const auto dst_md = fwd.dst_desc();
     const memory user_w(user_w_md, ctx.engine, weight_->value.data());
     const memory b(b_md, ctx.engine, bias_->value.data());
     Step step;
@@ -203,16 +224,30 @@ class Conv2d final : public Layer {
                                                     {DNNL_ARG_WEIGHTS, wd},
                                                     {DNNL_ARG_DIFF_SRC, *diff_src}}));
     }
+    // Free layouts here too: with the forward's (plain 1-channel input,
+    // blocked gradient) oneDNN 2.6 only has its reference kernel, ~1000x
+    // slower than reordering both into the jit kernel's layouts.
+    const memory::desc src_any(src_md.dims(), f32, tag::any);
+    const memory::desc dst_any_bw(dst_md.dims(), f32, tag::any);
     const dnnl::convolution_backward_weights::primitive_desc bww(
-        {algorithm::convolution_direct, src_md, any_w_md, b_md, dst_md, strides, pad, pad},
+        {algorithm::convolution_direct, src_any, any_w_md, b_md, dst_any_bw, strides, pad, pad},
         ctx.attr, ctx.engine, fwd);
+    memory bw_src = src, bw_diff_dst = step.diff_dst;
+    if (bww.src_desc() != src_md) {
+      bw_src = memory(bww.src_desc(), ctx.engine);
+      step.backward.push_back(make_reorder(ctx, src, bw_src));
+    }
+    if (bww.diff_dst_desc() != dst_md) {
+      bw_diff_dst = memory(bww.diff_dst_desc(), ctx.engine);
+      step.backward.push_back(make_reorder(ctx, step.diff_dst, bw_diff_dst));
+    }
     const memory user_gw(user_w_md, ctx.engine, weight_->grad.data());
     memory gw = user_gw;
     if (bww.diff_weights_desc() != user_w_md) gw = memory(bww.diff_weights_desc(), ctx.engine);
     step.backward.push_back(make_op<dnnl::convolution_backward_weights>(
         bww, ctx.engine,
-        {{DNNL_ARG_SRC, src},
-         {DNNL_ARG_DIFF_DST, step.diff_dst},
+        {{DNNL_ARG_SRC, bw_src},
+         {DNNL_ARG_DIFF_DST, bw_diff_dst},
          {DNNL_ARG_DIFF_WEIGHTS, gw},
          {DNNL_ARG_DIFF_BIAS, memory(b_md, ctx.engine, bias_->grad.data())}}));
     if (gw != user_gw) step.backward.push_back(make_reorder(ctx, gw, user_gw));
@@ -240,11 +275,12 @@ class MaxPool2d final : public Layer {
 
   Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
     const Dims window{kernel_, kernel_}, pad{0, 0};
-    const auto dst_md = plain_desc(with_batch(ctx.batch, out_shape_));
+    const memory::desc dst_any(with_batch(ctx.batch, out_shape_), f32, tag::any);
     const dnnl::pooling_forward::primitive_desc fwd(
-        {forward_kind(ctx), algorithm::pooling_max, src.get_desc(), dst_md, window, window, pad,
+        {forward_kind(ctx), algorithm::pooling_max, src.get_desc(), dst_any, window, window, pad,
          pad},
         ctx.attr, ctx.engine);
+    const auto dst_md = fwd.dst_desc();
     Step step;
     step.dst = memory(dst_md, ctx.engine);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, step.dst}};
