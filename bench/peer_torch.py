@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""The PyTorch side of bench/run.sh: the same shapes as optbench_bench.cpp.
+
+Prints one JSON object per line on stdout:
+  {"kind": "info", ...}                      torch version, BLAS, oneDNN
+  {"kind": "result", "workload": ..., "seconds": ...}   median seconds per step
+  {"kind": "skipped", "reason": ...}         when torch is missing
+Warnings go to stderr so that they stand out beside the table.
+
+Run with Debian's interpreter (/usr/bin/python3) and python3-torch 1.13.
+Usage: peer_torch.py [--min-time SECONDS] (time per repeat; 3 repeats)
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+# Single-threaded like the C++ side. torch.set_num_threads(1) only governs
+# torch's own OpenMP pool: Debian's torch calls the system libblas.so.3, and
+# OpenBLAS's pthread build starts one thread per core of its own unless told
+# otherwise before it loads (on this 2-core machine under load, its second
+# thread made the MLP step ~1.7x slower, not faster).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+BATCH = 64
+# Batches cycled through, as the C++ side does (kBatchPool): a single batch
+# would be memorized and its vanishing gradients could turn subnormal.
+BATCH_POOL = 32
+REPEATS = 3
+
+
+def emit(**fields):
+    print(json.dumps(fields), flush=True)
+
+
+def blas_in_use():
+    """The BLAS library this process has mapped, after a matmul loaded it.
+
+    Debian's torch is built with BLAS_INFO=generic: it calls whatever
+    libblas.so.3 the alternatives system points at, so the only reliable
+    answer is the file actually mapped.
+    """
+    import torch
+
+    a = torch.ones(64, 64)
+    (a @ a).sum().item()
+    mapped = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                name = os.path.basename(path)
+                if "blas" in name or "blis" in name or "mkl" in name:
+                    mapped.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(mapped)
+
+
+def is_reference_blas(paths):
+    # Debian's netlib reference BLAS lives in .../blas/libblas.so.3; OpenBLAS,
+    # BLIS and MKL live in folders or files named after themselves.
+    for p in paths:
+        low = p.lower()
+        if "openblas" in low or "blis" in low or "mkl" in low or "atlas" in low:
+            return False
+    return any("/blas/" in p for p in paths) or not paths
+
+
+def time_steps(step, min_time):
+    """Median over REPEATS of the mean seconds per call of `step`.
+
+    Each repeat runs as many calls as fit in min_time (counted from a
+    calibration call), the same statistic the C++ side's 3 repetitions give.
+    """
+    # Warm-up (first-call allocations, lazy library loading, oneDNN kernel
+    # generation), then a calibration run long enough to time a fast step.
+    for _ in range(3):
+        step()
+    calibration_calls = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < min(0.1, min_time / 4):
+        step()
+        calibration_calls += 1
+    once = max((time.perf_counter() - t0) / calibration_calls, 1e-9)
+    calls = max(1, int(min_time / once))
+    means = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            step()
+        means.append((time.perf_counter() - t0) / calls)
+    return statistics.median(means), calls
+
+
+def network_step(torch, net, shape, min_time):
+    gen = torch.Generator().manual_seed(1)
+    inputs = torch.rand((BATCH_POOL * BATCH,) + shape, generator=gen) * 2 - 1
+    labels = torch.randint(0, 10, (BATCH_POOL * BATCH,), generator=gen)
+    batches = [
+        (inputs[k * BATCH:(k + 1) * BATCH], labels[k * BATCH:(k + 1) * BATCH])
+        for k in range(BATCH_POOL)
+    ]
+    optimizer = torch.optim.Adadelta(net.parameters())
+    loss_fn = torch.nn.CrossEntropyLoss()
+    k = [0]
+
+    def step():
+        x, y = batches[k[0] % BATCH_POOL]
+        k[0] += 1
+        optimizer.zero_grad()
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return time_steps(step, min_time)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--min-time", type=float, default=0.5)
+    args = parser.parse_args()
+
+    try:
+        import torch
+    except ImportError:
+        emit(kind="skipped", reason="peer skipped: python3-torch not installed")
+        print("peer skipped: python3-torch not installed (apt-get install python3-torch)",
+              file=sys.stderr)
+        return 0
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    blas = blas_in_use()
+    reference = is_reference_blas(blas)
+    alternative = "/etc/alternatives/libblas.so.3-x86_64-linux-gnu"
+    emit(kind="info", torch=torch.__version__, threads=torch.get_num_threads(),
+         openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS", ""),
+         blas=blas, blas_alternative=os.path.realpath(alternative)
+         if os.path.exists(alternative) else "",
+         reference_blas=reference, mkldnn=torch.backends.mkldnn.is_available())
+    if reference:
+        print("!" * 78 + "\n!!! WARNING: torch is using the REFERENCE BLAS (" +
+              (", ".join(blas) or "none found") + ").\n"
+              "!!! Its matrix products are ~8x slower than OpenBLAS: every PyTorch figure\n"
+              "!!! below is too slow and every ratio flatters optbench. Fix:\n"
+              "!!!   apt-get install libopenblas0-pthread\n"
+              "!!!   update-alternatives --set libblas.so.3-x86_64-linux-gnu "
+              "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3\n" + "!" * 78,
+              file=sys.stderr)
+
+    nn = torch.nn
+    min_time = args.min_time
+
+    # 1. MLP 784-200-10, ReLU, cross-entropy, Adadelta (defaults: lr 1, rho 0.9).
+    mlp = nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10))
+    seconds, calls = network_step(torch, mlp, (784,), min_time)
+    emit(kind="result", workload="mlp_step", seconds=seconds, calls=calls)
+
+    # 2. The seed CNN, Adadelta.
+    cnn = nn.Sequential(
+        nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10))
+    seconds, calls = network_step(torch, cnn, (1, 28, 28), min_time)
+    emit(kind="result", workload="cnn_step", seconds=seconds, calls=calls)
+
+    # 3. Rosenbrock + Adam (lr 1e-3, optbench's default) on a 2-element
+    # tensor, keeping the point and the loss in Python lists as the C++ side
+    # keeps them in its Recorder.
+    x = torch.tensor([-1.2, 1.0], requires_grad=True)
+    adam = torch.optim.Adam([x], lr=1e-3)
+    trajectory, losses = [], []
+
+    def fn2d_step():
+        adam.zero_grad()
+        loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+        trajectory.append(x.tolist())
+        losses.append(loss.item())
+        loss.backward()
+        adam.step()
+
+    seconds, calls = time_steps(fn2d_step, min_time)
+    emit(kind="result", workload="fn2d_step", seconds=seconds, calls=calls)
+
+    # 4. One optimizer step on a 10M-element tensor (gradient fixed, as in
+    # C++): torch.optim.Adam and SGD with momentum 0.9, lr 0.01 (optbench's
+    # `momentum` plugin).
+    n = 10_000_000
+    for name, make, floats_moved in (
+            ("optimizer_step_adam", lambda p: torch.optim.Adam([p]), 7),
+            ("optimizer_step_momentum",
+             lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9), 5)):
+        p = torch.nn.Parameter(torch.rand(n) * 2 - 1)
+        p.grad = (torch.rand(n) * 2 - 1) * 1e-2
+        optimizer = make(p)
+        seconds, calls = time_steps(optimizer.step, min_time)
+        emit(kind="result", workload=name, seconds=seconds, calls=calls,
+             bytes_per_second=n * floats_moved * 4 / seconds)
+        del optimizer, p
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
