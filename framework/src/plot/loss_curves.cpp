@@ -1,21 +1,40 @@
-// "loss": training loss per step, one line per configuration (mean and a
-// +- std band over seeds), one figure per problem.
+// "loss" and "time": training loss, one line per configuration (mean and a
+// +- std band over seeds), one figure per problem; against the step ("loss")
+// or against wall-clock seconds ("time", the mean over seeds at the steps
+// all of them logged). The time chart reads off which configuration reaches
+// a target loss first, which a per-step chart hides when steps differ in
+// cost.
 #include "plot/charts.hpp"
 
 namespace optbench::plot::detail {
 
 namespace {
 
-Chart loss_chart(const Context& ctx, const std::string& problem, const std::vector<Series>& all) {
+enum class XAxis { Step, Seconds };
+
+/// Without elapsed time (a store whose runs recorded none) every point
+/// would sit at x = 0; such a chart shows nothing.
+bool has_elapsed_time(const std::vector<Series>& all) {
+  for (const Series& s : all) {
+    if (s.mean.seconds.back() > s.mean.seconds.front()) return true;
+  }
+  return false;
+}
+
+Chart loss_chart(const Context& ctx, const std::string& problem, const std::vector<Series>& all,
+                 XAxis x) {
   const bool log_y = ctx.options().log_y;
+  const bool seconds = x == XAxis::Seconds;
   Chart chart;
-  chart.description = "the loss chart of problem '" + problem + "'";
+  chart.description = std::string("the ").append(seconds ? "time" : "loss");
+  chart.description.append(" chart of problem '").append(problem).append("'");
   Elements elements;
-  add_lines(all, "", LineStyle{}, chart.setup, elements);
+  add_lines(all, "", LineStyle{.x_seconds = seconds}, chart.setup, elements);
 
   std::string& c = chart.commands;
   c += "set title " + figure_title(ctx, problem) + "\n";
-  c += "set xlabel \"step\"\nset ylabel \"loss\"\nset grid\n";
+  c += seconds ? "set xlabel \"seconds\"\n" : "set xlabel \"step\"\n";
+  c += "set ylabel \"loss\"\nset grid\n";
   c += "set key top right noenhanced box opaque\n";
   if (log_y) c += "set logscale y\n";
   if (auto cap = y_cap(all, log_y)) c += "set yrange [*:" + number(*cap) + "]\n";
@@ -23,19 +42,27 @@ Chart loss_chart(const Context& ctx, const std::string& problem, const std::vect
   return chart;
 }
 
-}  // namespace
-
-std::vector<std::filesystem::path> draw_loss_curves(Context& ctx) {
+std::vector<std::filesystem::path> draw_loss(Context& ctx, XAxis x) {
   const Metric loss{.name = "loss", .log_y = ctx.options().log_y};
+  const char* kind = x == XAxis::Seconds ? "time" : "loss";
   std::vector<std::filesystem::path> written;
   for (const auto& [problem, groups] : ctx.problems()) {
     const std::vector<Series> all = problem_series(ctx, groups, loss);
-    if (all.empty()) continue;
-    const Chart chart = loss_chart(ctx, problem, all);
-    for (auto& file : render(chart, ctx.targets("loss", problem)))
+    if (all.empty() || (x == XAxis::Seconds && !has_elapsed_time(all))) continue;
+    for (auto& file : render(loss_chart(ctx, problem, all, x), ctx.targets(kind, problem)))
       written.push_back(file);
   }
   return written;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> draw_loss_curves(Context& ctx) {
+  return draw_loss(ctx, XAxis::Step);
+}
+
+std::vector<std::filesystem::path> draw_time(Context& ctx) {
+  return draw_loss(ctx, XAxis::Seconds);
 }
 
 }  // namespace optbench::plot::detail

@@ -47,13 +47,14 @@ struct RunRecord {
   std::string config_hash;  ///< stable over re-runs; unique per experiment
   std::string group_key;
   std::string problem_key;
-  std::string optimizer;    ///< plugin name
+  std::string optimizer;  ///< plugin name
   std::string label;
   std::string model;
   std::string dataset;      ///< empty for 2-D functions
-  std::string hyperparams;  ///< JSON object: {"optimizer":{...},"model":{...},"dataset":{...},"train":{...}}
+  std::string hyperparams;  ///< JSON object:
+                            ///< {"optimizer":{...},"model":{...},"dataset":{...},"train":{...}}
   std::int64_t seed = 0;
-  double lr = 0.0;          ///< the optimizer's lr, NaN when it has none (for lr charts)
+  double lr = 0.0;  ///< the optimizer's lr, NaN when it has none (for lr charts)
   RunStatus status = RunStatus::Pending;
   std::string error;
   std::string started;
