@@ -20,6 +20,8 @@
 #include "optbench/params.hpp"
 #include "optbench/plugin.hpp"
 
+#include "test_support.hpp"
+
 namespace {
 
 // Tolerance: |plugin - torch| <= 1e-6 + 1e-6 * |torch| at every step.
@@ -151,21 +153,6 @@ const Golden& golden() {
   return g;
 }
 
-/// A loaded plugin. Keep it alive for as long as any object it created.
-struct Plugin {
-  boost::dll::shared_library lib;
-  optbench::OptimizerFactory* create = nullptr;
-  optbench::PluginInfo info;
-};
-
-std::unique_ptr<Plugin> load(const std::string& name) {
-  auto p = std::make_unique<Plugin>();
-  p->lib.load(std::string(OPTBENCH_TEST_PLUGIN_DIR) + "/optimizer_" + name + ".so");
-  p->create = &p->lib.get_alias<optbench::OptimizerFactory>("optbench_create");
-  p->info = p->lib.get_alias<optbench::PluginInfo()>("optbench_plugin_info")();
-  return p;
-}
-
 TEST(OptimizerGolden, FileLoads) {
   const auto& g = golden();
   ASSERT_TRUE(g.error.empty()) << g.error;
@@ -193,7 +180,7 @@ TEST(OptimizerGolden, CoversEverySchemaKey) {
   ASSERT_TRUE(g.error.empty()) << g.error;
   for (const char* name : kOptimizers) {
     SCOPED_TRACE(name);
-    auto plugin = load(name);
+    auto plugin = optbench::testing::load_optimizer_library(name);
     bool has_default = false;
     std::size_t count = 0;
     for (const auto& c : g.cases) {
@@ -225,7 +212,7 @@ class OptimizerParity : public ::testing::TestWithParam<std::size_t> {};
 TEST_P(OptimizerParity, MatchesTorch) {
   const auto& g = golden();
   const GoldenCase& c = g.cases.at(GetParam());
-  auto plugin = load(c.optimizer);
+  auto plugin = optbench::testing::load_optimizer_library(c.optimizer);
 
   std::vector<std::vector<float>> value = g.init, grad;
   std::vector<optbench::ParamBuffer> buffers;

@@ -14,6 +14,8 @@
 #include "optbench/params.hpp"
 #include "optbench/plugin.hpp"
 
+#include "test_support.hpp"
+
 namespace {
 
 using optbench::ParamMap;
@@ -23,21 +25,6 @@ const std::vector<std::string> kOptimizers = {"sgd",     "momentum", "nesterov",
                                               "adam",    "adamw",    "adam_textbook"};
 const std::vector<std::string> kWithBetas = {"adam", "adamw", "adam_textbook"};
 
-/// A loaded plugin. Keep it alive for as long as any object it created.
-struct Plugin {
-  boost::dll::shared_library lib;
-  optbench::OptimizerFactory* create = nullptr;
-  optbench::PluginInfo info;
-};
-
-std::unique_ptr<Plugin> load(const std::string& name) {
-  auto p = std::make_unique<Plugin>();
-  p->lib.load(std::string(OPTBENCH_TEST_PLUGIN_DIR) + "/optimizer_" + name + ".so");
-  p->create = &p->lib.get_alias<optbench::OptimizerFactory>("optbench_create");
-  p->info = p->lib.get_alias<optbench::PluginInfo()>("optbench_plugin_info")();
-  return p;
-}
-
 /// sgd has no default lr; give it one so that a test checks only its own key.
 ParamMap with_required(const std::string& name, ParamMap params) {
   if (name == "sgd" && !params.contains("lr")) params["lr"] = 0.1;
@@ -46,7 +33,7 @@ ParamMap with_required(const std::string& name, ParamMap params) {
 
 /// The message of the std::invalid_argument the factory throws, or a failure.
 std::string rejection(const std::string& name, const ParamMap& params) {
-  auto plugin = load(name);
+  auto plugin = optbench::testing::load_optimizer_library(name);
   try {
     auto opt = plugin->create(params);
     ADD_FAILURE() << name << ": accepted invalid hyperparameters";
@@ -68,7 +55,7 @@ void expect_contains(const std::string& message, const std::vector<std::string>&
 TEST(OptimizerPluginInfo, DescribesItself) {
   for (const auto& name : kOptimizers) {
     SCOPED_TRACE(name);
-    auto plugin = load(name);
+    auto plugin = optbench::testing::load_optimizer_library(name);
     const auto version = plugin->lib.get_alias<std::uint32_t()>("optbench_api_version")();
     EXPECT_EQ(version, optbench::kApiVersion);
     const auto& info = plugin->info;
@@ -93,7 +80,7 @@ TEST(OptimizerPluginInfo, DescribesItself) {
 TEST(OptimizerPluginInfo, DefaultsConstruct) {
   for (const auto& name : kOptimizers) {
     SCOPED_TRACE(name);
-    auto plugin = load(name);
+    auto plugin = optbench::testing::load_optimizer_library(name);
     auto opt = plugin->create(with_required(name, {}));
     EXPECT_NE(opt, nullptr);
     opt.reset();
@@ -176,7 +163,7 @@ TEST(OptimizerValidation, WrongType) {
 }
 
 TEST(OptimizerValidation, IntegerWidensToReal) {
-  auto plugin = load("adadelta");
+  auto plugin = optbench::testing::load_optimizer_library("adadelta");
   auto opt = plugin->create({{"lr", std::int64_t{1}}, {"rho", std::int64_t{0}}});
   EXPECT_NE(opt, nullptr);
   opt.reset();
@@ -193,7 +180,7 @@ TEST(OptimizerValidation, NesterovNeedsMomentumAndNoDampening) {
   expect_contains(rejection("momentum", {{"nesterov", true}, {"dampening", 0.5}}),
                   {"momentum", "nesterov", "dampening 0.5"});
   // Accepted combinations.
-  auto plugin = load("nesterov");
+  auto plugin = optbench::testing::load_optimizer_library("nesterov");
   EXPECT_NO_THROW(plugin->create({{"nesterov", false}, {"momentum", 0.0}}));
   EXPECT_NO_THROW(plugin->create({{"nesterov", false}, {"dampening", 0.5}}));
 }
@@ -202,7 +189,7 @@ TEST(OptimizerValidation, NesterovNeedsMomentumAndNoDampening) {
 TEST(OptimizerLifecycle, AttachOnceAndBeforeStep) {
   for (const auto& name : kOptimizers) {
     SCOPED_TRACE(name);
-    auto plugin = load(name);
+    auto plugin = optbench::testing::load_optimizer_library(name);
     auto opt = plugin->create(with_required(name, {}));
     EXPECT_THROW(opt->step(), std::logic_error);
     std::vector<float> value(5, 1.0f), grad(5, 0.5f);

@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <boost/dll/shared_library.hpp>
 
 #include "registry/registry.hpp"
 
@@ -42,6 +45,23 @@ class TempDir {
 inline const registry::Registry& built_plugins() {
   static const registry::Registry r = registry::Registry::load({OPTBENCH_TEST_PLUGIN_DIR});
   return r;
+}
+
+/// One built optimizer plugin opened directly, bypassing the registry, so a
+/// test exercises exactly what the plugin exports. Keep it alive for as long
+/// as any object it created.
+struct RawPlugin {
+  boost::dll::shared_library lib;
+  OptimizerFactory* create = nullptr;
+  PluginInfo info;
+};
+
+inline std::unique_ptr<RawPlugin> load_optimizer_library(const std::string& name) {
+  auto p = std::make_unique<RawPlugin>();
+  p->lib.load(std::string(OPTBENCH_TEST_PLUGIN_DIR) + "/optimizer_" + name + ".so");
+  p->create = &p->lib.get_alias<OptimizerFactory>("optbench_create");
+  p->info = p->lib.get_alias<PluginInfo()>("optbench_plugin_info")();
+  return p;
 }
 
 inline void write_file(const std::filesystem::path& file, const std::string& text) {
