@@ -119,5 +119,24 @@ TEST(Registry, SearchPathPutsExplicitFoldersLastSoTheyWin) {
   EXPECT_EQ(dirs.back(), fs::path("/flag/dir"));
 }
 
+// The plugin example in README.md, extracted and compiled by CMake as
+// written: it must load and behave as the README says (sign of g times lr).
+TEST(Registry, ReadmeExamplePluginLoadsAndSteps) {
+  const auto r = Registry::load({OPTBENCH_TEST_README_PLUGIN_DIR});
+  ASSERT_TRUE(r.rejected().empty()) << r.rejected()[0].reason;
+  const auto* p = r.find(PluginKind::Optimizer, "signsgd");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->info.schema.at(0).name, "lr");
+  auto optimizer = r.make_optimizer("signsgd", {{"lr", 0.5}});
+  float value[3] = {1.0f, 1.0f, 1.0f}, grad[3] = {2.0f, -0.1f, 0.0f};
+  const ParamBuffer buffer{"w", value, grad, 3};
+  optimizer->attach(std::span(&buffer, 1));
+  optimizer->step();
+  EXPECT_FLOAT_EQ(value[0], 0.5f);
+  EXPECT_FLOAT_EQ(value[1], 1.5f);
+  EXPECT_FLOAT_EQ(value[2], 1.0f);
+  EXPECT_THROW(r.make_optimizer("signsgd", {{"lr", -1.0}}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace optbench

@@ -56,8 +56,12 @@ struct PluginInfo {
 
 }  // namespace optbench
 
-// Defines the api-version and info exports. `info_fn` is a function
-// returning PluginInfo; `create_fn` the kind's factory.
+// Defines the three exports. `info_fn` is a function returning PluginInfo,
+// `create_fn` the kind's factory; both may live in an anonymous namespace
+// (or be static members or template instances), since only their addresses
+// are exported:
+//   namespace { PluginInfo info() {...}  std::unique_ptr<Optimizer> create(...) {...} }
+//   OPTBENCH_OPTIMIZER_PLUGIN(info, create)
 #define OPTBENCH_DETAIL_EXPORTS(info_fn, create_fn)                           \
   namespace optbench_plugin_exports {                                         \
   inline std::uint32_t api_version() {                                        \

@@ -77,13 +77,4 @@ std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return plugin_info();
-}
-std::unique_ptr<optbench::Dataset> create(const optbench::ParamMap& p,
-                                          const optbench::DatasetContext& c) {
-  return make(p, c);
-}
-}  // namespace exports
-OPTBENCH_DATASET_PLUGIN(exports::info, exports::create)
+OPTBENCH_DATASET_PLUGIN(plugin_info, make)

@@ -42,13 +42,4 @@ class Beale final : public functions2d::FunctionModel {
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return Beale::info();
-}
-std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
-                                        const optbench::ModelContext& c) {
-  return functions2d::create<Beale>(p, c);
-}
-}  // namespace exports
-OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
+OPTBENCH_MODEL_PLUGIN(Beale::info, functions2d::create<Beale>)

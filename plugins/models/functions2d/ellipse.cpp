@@ -22,13 +22,4 @@ class Ellipse final : public functions2d::FunctionModel {
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return Ellipse::info();
-}
-std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
-                                        const optbench::ModelContext& c) {
-  return functions2d::create<Ellipse>(p, c);
-}
-}  // namespace exports
-OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
+OPTBENCH_MODEL_PLUGIN(Ellipse::info, functions2d::create<Ellipse>)

@@ -35,13 +35,4 @@ class Quadratic final : public functions2d::FunctionModel {
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return Quadratic::info();
-}
-std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
-                                        const optbench::ModelContext& c) {
-  return functions2d::create<Quadratic>(p, c);
-}
-}  // namespace exports
-OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
+OPTBENCH_MODEL_PLUGIN(Quadratic::info, functions2d::create<Quadratic>)

@@ -39,13 +39,4 @@ class Rastrigin final : public functions2d::FunctionModel {
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return Rastrigin::info();
-}
-std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
-                                        const optbench::ModelContext& c) {
-  return functions2d::create<Rastrigin>(p, c);
-}
-}  // namespace exports
-OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
+OPTBENCH_MODEL_PLUGIN(Rastrigin::info, functions2d::create<Rastrigin>)

@@ -42,13 +42,4 @@ class Rosenbrock final : public functions2d::FunctionModel {
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return Rosenbrock::info();
-}
-std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
-                                        const optbench::ModelContext& c) {
-  return functions2d::create<Rosenbrock>(p, c);
-}
-}  // namespace exports
-OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
+OPTBENCH_MODEL_PLUGIN(Rosenbrock::info, functions2d::create<Rosenbrock>)

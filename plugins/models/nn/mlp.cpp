@@ -65,13 +65,4 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
 
 }  // namespace
 
-namespace exports {
-optbench::PluginInfo info() {
-  return ::info();
-}
-std::unique_ptr<optbench::Model> create(const optbench::ParamMap& p,
-                                        const optbench::ModelContext& c) {
-  return ::create(p, c);
-}
-}  // namespace exports
-OPTBENCH_MODEL_PLUGIN(exports::info, exports::create)
+OPTBENCH_MODEL_PLUGIN(info, create)
