@@ -25,10 +25,6 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
                                 std::to_string(data.sample_shape.size()) +
                                 "-D samples; set the dataset's flatten: false");
   }
-  const bool classify = data.task == optbench::Task::Classification;
-  if (classify && data.classes < 2) {
-    throw std::invalid_argument("cnn: a classification dataset needs at least 2 classes");
-  }
   nn::Dims shape;
   for (auto x : data.sample_shape)
     shape.push_back(static_cast<nn::memory::dim>(x));
@@ -42,11 +38,7 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
   net->conv2d(32, 5, "conv1").max_pool(2).activation(relu);
   net->conv2d(64, 5, "conv2").max_pool(2).activation(relu);
   net->dense(512, "fc1").activation(relu);
-  net->dense(static_cast<nn::memory::dim>(classify ? data.classes : data.target_size), "fc2");
-  net->finish(classify ? nn::Loss::CrossEntropy : nn::Loss::MeanSquared, context.max_batch);
-  optbench::Rng rng(context.seed);
-  net->init_torch(rng);
-  return std::make_unique<nn::NetModel>(std::move(net));
+  return nn::finish_with_head(std::move(net), "cnn", "fc2", data, context);
 }
 
 }  // namespace

@@ -154,6 +154,18 @@ class NetModel final : public optbench::Model {
   std::unique_ptr<Network> net_;
 };
 
+/// Ends a network the way mlp and cnn do: an output layer named
+/// `output_name` sized for the data's task (one logit per class with softmax
+/// cross-entropy, or target_size outputs with mean squared error), the
+/// training plan, and PyTorch's initialisation from the run's seed. Throws
+/// std::invalid_argument naming `model` for a classifier with fewer than 2
+/// classes.
+std::unique_ptr<optbench::Model> finish_with_head(std::unique_ptr<Network> net,
+                                                  const std::string& model,
+                                                  const std::string& output_name,
+                                                  const optbench::DatasetInfo& data,
+                                                  const optbench::ModelContext& context);
+
 /// The dataset description a data-driven model needs; throws naming `model`
 /// when the experiment gives none.
 const optbench::DatasetInfo& require_data(const std::string& model,

@@ -39,10 +39,6 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
   const auto resolved = optbench::resolve_params(about.name, about.schema, given);
   const optbench::Params params(resolved);
   const auto& data = nn::require_data(about.name, context);
-  const bool classify = data.task == optbench::Task::Classification;
-  if (classify && data.classes < 2) {
-    throw std::invalid_argument("mlp: a classification dataset needs at least 2 classes");
-  }
   auto net = std::make_unique<nn::Network>(
       nn::Dims{static_cast<nn::memory::dim>(nn::volume(data.sample_shape))}, context.threads);
   const auto kind = activation(params.string("activation"));
@@ -55,12 +51,8 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
     net->dense(static_cast<nn::memory::dim>(width), "fc" + std::to_string(index++));
     net->activation(kind);
   }
-  net->dense(static_cast<nn::memory::dim>(classify ? data.classes : data.target_size),
-             "fc" + std::to_string(index));
-  net->finish(classify ? nn::Loss::CrossEntropy : nn::Loss::MeanSquared, context.max_batch);
-  optbench::Rng rng(context.seed);
-  net->init_torch(rng);
-  return std::make_unique<nn::NetModel>(std::move(net));
+  return nn::finish_with_head(std::move(net), about.name, "fc" + std::to_string(index), data,
+                              context);
 }
 
 }  // namespace
