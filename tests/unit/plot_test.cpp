@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -29,6 +30,8 @@ using optbench::store::RunStatus;
 using optbench::store::Store;
 using optbench::store::Surface;
 using optbench::store::TrajectoryPoint;
+using optbench::testing::read_file;
+using optbench::testing::TempDir;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -89,28 +92,6 @@ Path optimize(Method method, double lr, double x0, double x1, int steps) {
   return path;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "optbench-plot-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct PngSize {
   std::uint32_t width = 0, height = 0;
 };
@@ -136,7 +117,30 @@ PngSize png_size(const fs::path& file) {
 
 /// A quadratic bowl experiment: four optimizer configurations, Adam with
 /// three seeds, SGD with a learning rate that diverges.
-class PlotTest : public ::testing::Test {
+/// A results DB shared by one suite's tests, filled by the suite's
+/// SetUpTestSuite, read through open().
+class StoreSuite : public ::testing::Test {
+ protected:
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  static Store open() { return Store::open(dir_->path() / "results.db", Store::Mode::ReadOnly); }
+
+  static Options options(const fs::path& out, std::vector<Format> formats) {
+    Options o;
+    o.out_dir = out;
+    o.formats = std::move(formats);
+    return o;
+  }
+
+  static TempDir* dir_;
+};
+
+TempDir* StoreSuite::dir_ = nullptr;
+
+class PlotTest : public StoreSuite {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
@@ -164,11 +168,6 @@ class PlotTest : public ::testing::Test {
       add_run(db, exp, "g4-adam", "Adam lr=0.3", seed, RunStatus::Done,
               optimize(Method::Adam, 0.3, -4.5 + 0.3 * seed, 2.0 - 0.2 * seed, 40));
     }
-  }
-
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
   }
 
   /// SGD beyond the stable step size on x1: the path leaves the window and
@@ -201,20 +200,7 @@ class PlotTest : public ::testing::Test {
     db.finish_run(id, status, "", 0.5, static_cast<std::int64_t>(path.points.size()),
                   path.loss.back().value);
   }
-
-  static Store open() { return Store::open(dir_->path() / "results.db", Store::Mode::ReadOnly); }
-
-  static Options options(const fs::path& out, std::vector<Format> formats) {
-    Options o;
-    o.out_dir = out;
-    o.formats = std::move(formats);
-    return o;
-  }
-
-  static TempDir* dir_;
 };
-
-TempDir* PlotTest::dir_ = nullptr;
 
 const std::vector<std::string> kLabels{"SGD lr=0.6", "Momentum lr=0.1", "AdaGrad lr=1.5",
                                        "Adam lr=0.3"};
@@ -572,7 +558,7 @@ void add_data_run(Store& db, std::int64_t exp, const DataRun& r) {
 
 /// An MLP on digits with SGD (one seed) and Adam (three seeds), and a
 /// linear model on a dataset without a test split.
-class DataPlotTest : public ::testing::Test {
+class DataPlotTest : public StoreSuite {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
@@ -585,25 +571,7 @@ class DataPlotTest : public ::testing::Test {
     add_data_run(db, exp,
                  {"g3-momentum", "Momentum lr=0.05", "linear/synthetic", 0, 0.08, 0.002, false});
   }
-
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-
-  static Store open() { return Store::open(dir_->path() / "results.db", Store::Mode::ReadOnly); }
-
-  static Options options(const fs::path& out, std::vector<Format> formats) {
-    Options o;
-    o.out_dir = out;
-    o.formats = std::move(formats);
-    return o;
-  }
-
-  static TempDir* dir_;
 };
-
-TempDir* DataPlotTest::dir_ = nullptr;
 
 /// Every drawn file, in order, for `kind` over both problems.
 std::vector<fs::path> both_problems(const fs::path& dir, const std::string& kind) {
