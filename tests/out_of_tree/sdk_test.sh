@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The plugin SDK used as a user uses it, against an installed optbench.
-# Usage: sdk_test.sh BUILD_DIR SOURCE_DIR lion|new|headers
+# Usage: sdk_test.sh BUILD_DIR SOURCE_DIR lion|new|docs|headers
 #   lion     install to a prefix and move it (relocation), build the Lion
 #            plugin in tests/out_of_tree/lion with plain CMake, compare it with
 #            the built-in adam on a 2-D function and on the linear fit, and
 #            check the database holds its runs as done
 #   new      `optbench new` an optimizer, a model and a dataset, build each
 #            against the prefix, and train the three together
+#   docs     docs/plugins.md's CMakeLists.txt and NAdam, cut from the page,
+#            built against the prefix, and its torch comparison run as shown
 #   headers  the installed SDK headers include nothing but the standard
 #            library, Boost and each other, and compile from the prefix alone
 # ctest runs each scenario (label sdk); a failure names what was expected.
@@ -144,6 +146,31 @@ my_optimizer,done,1" "$(query "SELECT optimizer, status, (SELECT value FROM metr
   AND m.split = 'test' AND m.name = 'loss' ORDER BY step DESC LIMIT 1) < 0.1 AS learned FROM runs ORDER BY optimizer")"
     ;;
 
+  docs)
+    # Blocks fenced ```cmake and ```cpp, as a reader would copy them.
+    mkdir "$work/nadam"
+    extract() {
+      awk -v fence='```'"$1" '$0 == fence {on = 1; next} /^```/ {on = 0} on' \
+        "$source_dir/docs/plugins.md"
+    }
+    extract cmake >"$work/nadam/CMakeLists.txt"
+    extract cpp >"$work/nadam/nadam.cpp"
+    extract yaml >"$work/nadam-vs-torch.yaml"
+    build_plugin "$work/nadam" "$work/nadam/build"
+    export OPTBENCH_PLUGIN_PATH="$work/nadam/build/optbench-plugins"
+    "$optbench" plugins --describe nadam | grep -q "^nadam (optimizer plugin, version 1.0.0, API 1)" ||
+      fail "optbench plugins --describe nadam does not describe the docs' plugin"
+    "$optbench" run "$work/nadam-vs-torch.yaml" --db "$work/results.db" --no-plots --quiet ||
+      fail "the docs' nadam-vs-torch.yaml exited with $?"
+    # torch.optim.NAdam(lr=0.1) from the page's Python, steps 1 and 20, as the
+    # page quotes them; float32 values agree to 1e-6.
+    expect_equal "NAdam against torch at steps 1 and 20" "step,ok
+1,1
+20,1" "$(query "SELECT step, abs(x0 - (CASE step WHEN 1 THEN 2.8950469493865967 ELSE 1.4796143770217896 END)) < 1e-6
+  AND abs(x1 - (CASE step WHEN 1 THEN 3.8950469493865967 ELSE 2.4263243675231934 END)) < 1e-6 AS ok
+  FROM trajectories WHERE step IN (1, 20) ORDER BY step")"
+    ;;
+
   headers)
     cd "$prefix/include"
     headers=(optbench/*.hpp)
@@ -163,7 +190,7 @@ my_optimizer,done,1" "$(query "SELECT optimizer, status, (SELECT value FROM metr
     ;;
 
   *)
-    fail "unknown scenario (expected lion, new or headers)"
+    fail "unknown scenario (expected lion, new, docs or headers)"
     ;;
 esac
 echo "ok ($scenario)"
