@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The plugin SDK used as a user uses it, against an installed optbench.
 # Usage: sdk_test.sh BUILD_DIR SOURCE_DIR lion|new|docs|headers
-#   lion     install to a prefix and move it (relocation), build the Lion
+#   lion     install to a prefix and move it (relocation), refuse a plugin
+#            for another API at configure time, build the Lion
 #            plugin in tests/out_of_tree/lion with plain CMake, compare it with
 #            the built-in adam on a 2-D function and on the linear fit, and
 #            check the database holds its runs as done
@@ -69,6 +70,22 @@ case "$scenario" in
 $listing"
     grep -q "shadows" <<<"$listing" && fail "an installed plugin is shadowed:
 $listing"
+
+    # A plugin written for another API stops at configure time, not at load.
+    mkdir "$work/other-api"
+    printf '%s\n' "cmake_minimum_required(VERSION 3.25)" "project(other_api LANGUAGES CXX)" \
+      "find_package(optbench REQUIRED)" \
+      "optbench_add_plugin(other KIND optimizer SOURCES other.cpp API_VERSION 999)" \
+      >"$work/other-api/CMakeLists.txt"
+    touch "$work/other-api/other.cpp"
+    if cmake -S "$work/other-api" -B "$work/other-api/build" -DCMAKE_PREFIX_PATH="$prefix" \
+      >"$work/other-api.log" 2>&1; then
+      fail "a plugin for API 999 configured against an API 1 SDK"
+    fi
+    # CMake wraps the message; each half is on one line.
+    { grep -q "optbench_add_plugin(other): written for plugin API 999" "$work/other-api.log" &&
+      grep -q "has API 1$" "$work/other-api.log"; } ||
+      fail "API mismatch message: $(cat "$work/other-api.log")"
 
     build_plugin "$here/lion" "$work/lion-build"
     plugin_dir="$work/lion-build/optbench-plugins"
