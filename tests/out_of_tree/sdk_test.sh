@@ -101,6 +101,18 @@ $listing"
       fail "describe lion: $described"
     grep -q "from $plugin_dir/optimizer_lion.so" <<<"$described" || fail "describe lion: $described"
 
+    # The same plugin in OPTBENCH_PLUGIN_PATH and in --plugin-dir: the flag's
+    # copy wins, and the listing says so.
+    mkdir "$work/env-copy"
+    cp "$plugin_dir/optimizer_lion.so" "$work/env-copy/"
+    listing=$(OPTBENCH_PLUGIN_PATH="$work/env-copy" "$optbench" plugins --plugin-dir "$plugin_dir")
+    grep -q "^lion .*$plugin_dir/optimizer_lion.so$" <<<"$listing" ||
+      fail "--plugin-dir's lion does not win:
+$listing"
+    expect_equal "the shadowing note" \
+      "note: optimizer 'lion' in $plugin_dir/optimizer_lion.so shadows the one in $work/env-copy/optimizer_lion.so" \
+      "$(grep '^note:' <<<"$listing")"
+
     # One experiment through --plugin-dir, the other through OPTBENCH_PLUGIN_PATH.
     "$optbench" run "$here/compare_2d.yaml" --db "$work/results.db" --no-plots --quiet \
       --plugin-dir "$plugin_dir" || fail "optbench run compare_2d.yaml exited with $?"
