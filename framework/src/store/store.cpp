@@ -16,6 +16,7 @@
 
 #include "store/schema.hpp"
 #include "store/statement.hpp"
+#include "util/csv.hpp"
 
 namespace optbench::store {
 namespace {
@@ -195,32 +196,6 @@ void bind_run_fields(Statement& s, const RunRecord& run) {
   s.bind_real(9, run.lr);
 }
 
-void write_csv_field(std::ostream& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out << text;
-    return;
-  }
-  out << '"';
-  for (char c : text) {
-    if (c == '"') out << '"';
-    out << c;
-  }
-  out << '"';
-}
-
-void write_csv_real(std::ostream& out, double x) {
-  if (std::isnan(x)) {
-    out << "NaN";
-  } else if (std::isinf(x)) {
-    out << (x > 0 ? "inf" : "-inf");
-  } else {
-    // Shortest text that reads back to the same double.
-    char buf[32];
-    const auto result = std::to_chars(buf, buf + sizeof buf, x);
-    out.write(buf, result.ptr - buf);
-  }
-}
-
 void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
   switch (sqlite3_column_type(stmt, column)) {
     case SQLITE_NULL:
@@ -229,7 +204,7 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
       out << sqlite3_column_int64(stmt, column);
       break;
     case SQLITE_FLOAT:
-      write_csv_real(out, sqlite3_column_double(stmt, column));
+      csv::real(out, sqlite3_column_double(stmt, column));
       break;
     case SQLITE_BLOB: {
       // Hex keeps the bytes exact and the CSV printable.
@@ -248,9 +223,25 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
     default: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
       const int size = sqlite3_column_bytes(stmt, column);
-      write_csv_field(out, std::string_view(text, static_cast<std::size_t>(size)));
+      csv::field(out, std::string_view(text, static_cast<std::size_t>(size)));
     }
   }
+}
+
+/// Rows of (step, epoch, split, name, value, wall_seconds).
+std::vector<MetricPoint> read_metric_points(Statement& s) {
+  std::vector<MetricPoint> out;
+  while (s.step()) {
+    MetricPoint p;
+    p.step = s.column_int(0);
+    p.epoch = s.column_int(1);
+    p.split = s.column_text(2);
+    p.name = s.column_text(3);
+    p.value = s.column_real(4);
+    p.wall_seconds = s.column_real(5);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 ExperimentRecord read_experiment(const Statement& s) {
@@ -576,18 +567,18 @@ std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& 
   s.bind_int(1, run_id);
   s.bind_text(2, name);
   s.bind_text(3, split);
-  std::vector<MetricPoint> out;
-  while (s.step()) {
-    MetricPoint p;
-    p.step = s.column_int(0);
-    p.epoch = s.column_int(1);
-    p.split = s.column_text(2);
-    p.name = s.column_text(3);
-    p.value = s.column_real(4);
-    p.wall_seconds = s.column_real(5);
-    out.push_back(std::move(p));
-  }
-  return out;
+  return read_metric_points(s);
+}
+
+std::vector<MetricPoint> Store::all_metrics(std::int64_t run_id) const {
+  const std::string what = "reading the metrics of run " + std::to_string(run_id);
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_,
+              "SELECT step, epoch, split, name, value, wall_seconds FROM metrics "
+              "WHERE run_id = ?1 ORDER BY name, split, step, rowid",
+              what);
+  s.bind_int(1, run_id);
+  return read_metric_points(s);
 }
 
 std::vector<TrajectoryPoint> Store::trajectory(std::int64_t run_id) const {
@@ -660,7 +651,7 @@ void Store::query_csv(const std::string& sql, std::ostream& out) const {
   for (int c = 0; c < columns; ++c) {
     if (c > 0) out << ',';
     const char* name = sqlite3_column_name(s.get(), c);
-    write_csv_field(out, name != nullptr ? name : "");
+    csv::field(out, name != nullptr ? name : "");
   }
   out << '\n';
   while (s.step()) {
