@@ -94,6 +94,8 @@ Chart lr_chart(const Context& ctx, const std::string& problem, const std::vector
     DataBlock crosses("crossed" + std::to_string(i));
     for (const auto* c : f.configs) {
       const results::Stat& s = measure(*c, by_test);
+      // Unfinished configurations have nothing to show yet.
+      if (c->diverged + c->failed == 0 && !std::isfinite(c->score)) continue;
       if (!std::isfinite(c->score)) {
         // One row of crosses per optimizer, so that crosses at the same lr
         // do not hide each other.
