@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,42 +40,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Table = std::vector<std::vector<std::string>>;
-
-// RFC 4180 reader, enough to check what query_csv writes.
-Table parse_csv(const std::string& text) {
-  Table rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-    } else {
-      field += c;
-    }
-  }
-  EXPECT_FALSE(quoted) << "unterminated quote in CSV";
-  EXPECT_TRUE(field.empty() && row.empty()) << "CSV does not end with a newline";
-  return rows;
-}
+using optbench::testing::parse_csv;
 
 std::string csv(const Store& db, const std::string& sql) {
   std::ostringstream out;

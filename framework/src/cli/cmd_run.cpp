@@ -66,7 +66,11 @@ int cmd_run(const std::vector<std::string>& args) {
 
   if (!vm["no-plots"].as<bool>()) {
     const auto store = store::Store::open(db, store::Store::Mode::ReadOnly);
-    for (const auto& chart : plot::draw(store, spec.name, spec.plots, charts)) {
+    const auto kinds =
+        spec.plots.empty()
+            ? plot::default_kinds(store.runs(spec.name), spec.target_loss || charts.target_loss)
+            : spec.plots;
+    for (const auto& chart : plot::draw(store, spec.name, kinds, charts)) {
       std::cout << "chart: " << chart.string() << "\n";
     }
   }

@@ -400,9 +400,9 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   bool have_name = false, have_optimizers = false;
   std::map<std::string, Entry> by_key;
   const auto items = entries(r, root, "");
-  static const std::vector<std::string> top_keys = {"name",  "title",  "description", "optimizers",
-                                                    "model", "models", "dataset",     "datasets",
-                                                    "train", "seeds",  "plots",       "max_runs"};
+  static const std::vector<std::string> top_keys = {
+      "name",     "title", "description", "optimizers", "model",    "models",     "dataset",
+      "datasets", "train", "seeds",       "plots",      "max_runs", "target_loss"};
   for (const auto& e : items) {
     if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
       r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
@@ -468,6 +468,12 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
         }
         spec.plots.push_back(kind);
       }
+    } else if (key == "target_loss") {
+      const double target = std::get<double>(read_value(r, e.value, key, ParamType::Real));
+      if (!std::isfinite(target)) {
+        r.fail(e.value, key, "expected a finite loss for time-to-target, got " + e.value.Scalar());
+      }
+      spec.target_loss = target;
     } else if (key == "max_runs") {
       const ParamSpec max_spec{.name = "max_runs",
                                .type = ParamType::Int,

@@ -80,6 +80,8 @@ struct ExperimentSpec {
   std::vector<std::int64_t> seeds{0};
   std::vector<std::string> plots;  ///< chart kinds; empty = the defaults
   std::int64_t max_runs = 10000;   ///< refuse grids larger than this
+  /// The loss that time-to-target and the performance profile measure.
+  std::optional<double> target_loss;
 };
 
 /// One fully resolved run of the grid.

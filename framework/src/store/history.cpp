@@ -1,6 +1,7 @@
 #include "store/history.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "store/chunks.hpp"
@@ -110,6 +111,30 @@ std::vector<MetricPoint> read_metric_series(sqlite3* db, const std::filesystem::
     }
   }
   sort_by_step(out);
+  return out;
+}
+
+std::vector<MetricPoint> read_all_metrics(sqlite3* db, const std::filesystem::path& file,
+                                          std::int64_t run_id) {
+  const std::string what = "reading the metrics of run " + std::to_string(run_id);
+  Statement s(db, file,
+              "SELECT id, split, name, points FROM metric_chunks WHERE run_id = ?1 "
+              "ORDER BY name, split, first_step, id",
+              what);
+  s.bind_int(1, run_id);
+  std::vector<MetricPoint> out;
+  while (s.step()) {
+    try {
+      decode_metric_chunk(s.column_text(3), s.column_text(1), s.column_text(2), out);
+    } catch (const ChunkError& e) {
+      fail_chunk(file, what, s.column_int(0), e);
+    }
+  }
+  // Series come in (name, split) order already; within one, chunks may
+  // overlap in steps only if written so, which the stable sort keeps.
+  std::stable_sort(out.begin(), out.end(), [](const MetricPoint& a, const MetricPoint& b) {
+    return std::tie(a.name, a.split, a.step) < std::tie(b.name, b.split, b.step);
+  });
   return out;
 }
 

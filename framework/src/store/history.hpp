@@ -31,6 +31,9 @@ void write_trajectory_chunks(sqlite3* db, const std::filesystem::path& file, std
 std::vector<MetricPoint> read_metric_series(sqlite3* db, const std::filesystem::path& file,
                                             std::int64_t run_id, const std::string& name,
                                             const std::string& split);
+/// Every metric of one run, ordered by name, split and step.
+std::vector<MetricPoint> read_all_metrics(sqlite3* db, const std::filesystem::path& file,
+                                          std::int64_t run_id);
 std::vector<TrajectoryPoint> read_trajectory(sqlite3* db, const std::filesystem::path& file,
                                              std::int64_t run_id);
 

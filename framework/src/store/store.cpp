@@ -18,6 +18,7 @@
 #include "store/migrate.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
+#include "util/csv.hpp"
 
 namespace optbench::store {
 namespace {
@@ -199,32 +200,6 @@ void bind_run_fields(Statement& s, const RunRecord& run) {
   s.bind_real(9, run.lr);
 }
 
-void write_csv_field(std::ostream& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out << text;
-    return;
-  }
-  out << '"';
-  for (char c : text) {
-    if (c == '"') out << '"';
-    out << c;
-  }
-  out << '"';
-}
-
-void write_csv_real(std::ostream& out, double x) {
-  if (std::isnan(x)) {
-    out << "NaN";
-  } else if (std::isinf(x)) {
-    out << (x > 0 ? "inf" : "-inf");
-  } else {
-    // Shortest text that reads back to the same double.
-    char buf[32];
-    const auto result = std::to_chars(buf, buf + sizeof buf, x);
-    out.write(buf, result.ptr - buf);
-  }
-}
-
 void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
   switch (sqlite3_column_type(stmt, column)) {
     case SQLITE_NULL:
@@ -233,7 +208,7 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
       out << sqlite3_column_int64(stmt, column);
       break;
     case SQLITE_FLOAT:
-      write_csv_real(out, sqlite3_column_double(stmt, column));
+      csv::real(out, sqlite3_column_double(stmt, column));
       break;
     case SQLITE_BLOB: {
       // Hex keeps the bytes exact and the CSV printable.
@@ -252,7 +227,7 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
     default: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
       const int size = sqlite3_column_bytes(stmt, column);
-      write_csv_field(out, std::string_view(text, static_cast<std::size_t>(size)));
+      csv::field(out, std::string_view(text, static_cast<std::size_t>(size)));
     }
   }
 }
@@ -564,6 +539,11 @@ std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& 
   return detail::read_metric_series(db, path_, run_id, name, split);
 }
 
+std::vector<MetricPoint> Store::all_metrics(std::int64_t run_id) const {
+  sqlite3* db = readable(db_, path_, "reading the metrics of run " + std::to_string(run_id));
+  return detail::read_all_metrics(db, path_, run_id);
+}
+
 std::vector<TrajectoryPoint> Store::trajectory(std::int64_t run_id) const {
   sqlite3* db = readable(db_, path_, "reading a trajectory");
   return detail::read_trajectory(db, path_, run_id);
@@ -627,7 +607,7 @@ void Store::query_csv(const std::string& sql, std::ostream& out) const {
   for (int c = 0; c < columns; ++c) {
     if (c > 0) out << ',';
     const char* name = sqlite3_column_name(s.get(), c);
-    write_csv_field(out, name != nullptr ? name : "");
+    csv::field(out, name != nullptr ? name : "");
   }
   out << '\n';
   while (s.step()) {

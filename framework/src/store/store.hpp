@@ -134,6 +134,8 @@ class Store {
   /// Points of one metric of one run, in step order.
   std::vector<MetricPoint> metrics(std::int64_t run_id, const std::string& name,
                                    const std::string& split = "train") const;
+  /// Every metric of one run, by name, split and step (for export).
+  std::vector<MetricPoint> all_metrics(std::int64_t run_id) const;
   std::vector<TrajectoryPoint> trajectory(std::int64_t run_id) const;
   std::optional<Surface> surface(const std::string& experiment,
                                  const std::string& problem_key) const;
