@@ -1,4 +1,4 @@
-// The results database schema, version 1. SCHEMA.md beside this file is the
+// The results database schema, version 2. SCHEMA.md beside this file is the
 // reader's documentation and must change together with this text.
 #pragma once
 
@@ -6,7 +6,7 @@ namespace optbench::store::detail {
 
 /// Bump when the schema changes and teach Store::open to migrate older files;
 /// files with a newer version are refused so old binaries cannot damage them.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // REAL columns hold either a number or the TEXT 'NaN' (SQLite stores a bound
 // NaN as NULL, which would be indistinguishable from "missing"); the CHECKs
@@ -48,6 +48,8 @@ CREATE TABLE runs (
   steps         INTEGER,
   final_loss    REAL CHECK (typeof(final_loss) IN ('real', 'integer') OR final_loss = 'NaN'),
   host          TEXT NOT NULL DEFAULT '',
+  pid           INTEGER,
+  heartbeat     TEXT,
   UNIQUE (experiment_id, config_hash)
 );
 
@@ -101,5 +103,13 @@ FROM metrics m
 JOIN runs r ON r.id = m.run_id
 JOIN experiments e ON e.id = r.experiment_id;
 )sql";
+
+/// Brings a file of an older version up to kSchemaVersion, one step per
+/// version: kMigrations[v - 1] turns version v into v + 1.
+inline constexpr const char* kMigrations[] = {
+    // 1 -> 2: who runs a run, to tell a live run from one left by a dead process.
+    "ALTER TABLE runs ADD COLUMN pid INTEGER; ALTER TABLE runs ADD COLUMN heartbeat TEXT;",
+};
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion - 1);
 
 }  // namespace optbench::store::detail
