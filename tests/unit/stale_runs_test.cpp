@@ -1,7 +1,7 @@
 // Runs left `running` by a process that is gone: a dead pid on this host, or
 // a heartbeat older than kStaleAfterSeconds elsewhere, makes them
 // `interrupted` and the next sweep redoes them; a live owner's run is left
-// alone. Also: files of schema version 1 gain the owner columns on open.
+// alone. Also: files of schema version 2 gain the owner columns on open.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -158,7 +158,7 @@ TEST_F(StaleRuns, ASweepRedoesTheRunADeadProcessLeftRunning) {
   EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics"), "22");
 }
 
-TEST_F(StaleRuns, AVersion1FileGainsTheOwnerColumnsAndKeepsItsRows) {
+TEST_F(StaleRuns, AVersion2FileGainsTheOwnerColumnsAndKeepsItsRows) {
   {
     auto store = Store::open(db());
     const auto exp = store.upsert_experiment("e", "", "", "");
@@ -166,19 +166,15 @@ TEST_F(StaleRuns, AVersion1FileGainsTheOwnerColumnsAndKeepsItsRows) {
   }
   exec(db(),
        "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN heartbeat; "
-       "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
-  {
-    const auto old = Store::open(db(), Store::Mode::ReadOnly);  // readable as it is
-    EXPECT_EQ(old.runs("e").size(), 1u);
-  }
+       "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
   auto store = Store::open(db());
-  EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(testing::scalar(db(),
                             "SELECT count(*) FROM pragma_table_info('runs') "
                             "WHERE name IN ('pid', 'heartbeat')"),
             "2");
   EXPECT_EQ(store.runs("e").at(0).config_hash, "h");
-  // A version-1 'running' row has no owner, so it counts as abandoned.
+  // A version-2 'running' row has no owner, so it counts as abandoned.
   EXPECT_EQ(store.recover_stale_runs(), 1u);
 }
 

@@ -185,8 +185,9 @@ TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
   std::vector<std::string> names;
   for (std::size_t i = 1; i < tables.size(); ++i)
     names.push_back(tables[i][0]);
-  EXPECT_EQ(names, (std::vector<std::string>{"experiments", "meta", "metric_points", "metrics",
-                                             "run_summary", "runs", "surfaces", "trajectories"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"experiments", "meta", "metric_chunks",
+                                             "metric_points", "metrics", "run_summary", "runs",
+                                             "surfaces", "trajectories", "trajectory_chunks"}));
   // Reopening finds the schema instead of recreating it.
   const Store again = Store::open(file("new.db"));
   EXPECT_EQ(single_value(again, "SELECT count(*) FROM meta WHERE key = 'schema_version'"), "1");
@@ -460,11 +461,15 @@ TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
   Store db = Store::open(f);
   const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
+  // A batch of two series is written as two chunk rows; failing the second
+  // must take the first back too.
   raw_exec(f,
-           "CREATE TRIGGER fail_at_5 BEFORE INSERT ON metrics WHEN NEW.step = 5 "
-           "BEGIN SELECT RAISE(ABORT, 'boom at step 5'); END");
-  const std::string message = error_of([&] { db.append_metrics(id, loss_points(0, 10)); });
-  EXPECT_NE(message.find("boom at step 5"), std::string::npos) << message;
+           "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
+           "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
+  std::vector<MetricPoint> batch = loss_points(0, 10);
+  batch.push_back({9, 0, "test", "accuracy", 0.5, 0.01});
+  const std::string message = error_of([&] { db.append_metrics(id, batch); });
+  EXPECT_NE(message.find("boom at accuracy"), std::string::npos) << message;
   EXPECT_NE(message.find(f.string()), std::string::npos) << message;
   EXPECT_EQ(single_value(db, "SELECT count(*) FROM metrics"), "0");
   // The connection is usable again: no transaction was left open.

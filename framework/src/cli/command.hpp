@@ -29,6 +29,7 @@ int cmd_plugins(const std::vector<std::string>& args);
 int cmd_runs(const std::vector<std::string>& args);
 int cmd_query(const std::vector<std::string>& args);
 int cmd_plot(const std::vector<std::string>& args);
+int cmd_new(const std::vector<std::string>& args);
 int cmd_worker(const std::vector<std::string>& args);
 
 namespace po = boost::program_options;

@@ -15,6 +15,8 @@
 #include <utility>
 
 #include "store/clock.hpp"
+#include "store/history.hpp"
+#include "store/migrate.hpp"
 #include "store/owner.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
@@ -102,6 +104,7 @@ void create_or_check_schema(sqlite3* db, const fs::path& file) {
                  "is a SQLite database but not an optbench results database (it has no meta "
                  "table); refusing to add tables to it");
     detail::exec(db, file, detail::kSchemaSql, "creating schema");
+    detail::exec(db, file, detail::kHistorySql, "creating schema");
     Statement meta(db, file, "INSERT INTO meta (key, value) VALUES (?1, ?2)", "creating schema");
     meta.bind_text(1, "schema_version");
     meta.bind_int(2, detail::kSchemaVersion);
@@ -113,20 +116,7 @@ void create_or_check_schema(sqlite3* db, const fs::path& file) {
 #endif
   } else {
     check_version(version, file);
-    // In the same transaction as the check: a reader or a second writer
-    // sees the old file or the migrated one, never a half-migrated one.
-    for (std::int64_t v = version; v < detail::kSchemaVersion; ++v)
-      detail::exec(db, file, detail::kMigrations[v - 1],
-                   std::string("migrating schema version ")
-                       .append(std::to_string(v))
-                       .append(" to ")
-                       .append(std::to_string(v + 1)));
-    if (version < detail::kSchemaVersion) {
-      Statement bump(db, file, "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
-                     "migrating schema");
-      bump.bind_int(1, detail::kSchemaVersion);
-      bump.run();
-    }
+    if (version < detail::kSchemaVersion) detail::migrate(db, file, version);
   }
   tx.commit();
 }
@@ -325,6 +315,21 @@ Store Store::open(const fs::path& file, Mode mode) {
     if (version == 0)
       fail_plain(path, "is not an optbench results database (it has no meta table)");
     check_version(version, path);
+    if (version < detail::kSchemaVersion) {
+      // Readers of an older file would find none of the tables they query;
+      // upgrading it once (the data is kept, in one transaction) is what a
+      // reader of that file wants, so do it through a writer first.
+      db.reset();
+      try {
+        Store upgraded = open(path, Mode::ReadWrite);
+      } catch (const StoreError& e) {
+        fail_plain(path, "has results schema version " + std::to_string(version) +
+                             " and must be upgraded to version " +
+                             std::to_string(detail::kSchemaVersion) +
+                             " before it can be read, which failed: " + e.what());
+      }
+      return open(path, Mode::ReadOnly);
+    }
     return Store(std::move(path), db.release(), mode);
   }
   auto db = detail::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -409,12 +414,7 @@ Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
       return Claim{id, false, detail::describe(owner)};
     }
     // An unfinished run's partial history would mix with the new attempt's.
-    Statement clear_metrics(db, path_, "DELETE FROM metrics WHERE run_id = ?1", what);
-    clear_metrics.bind_int(1, id);
-    clear_metrics.run();
-    Statement clear_trajectory(db, path_, "DELETE FROM trajectories WHERE run_id = ?1", what);
-    clear_trajectory.bind_int(1, id);
-    clear_trajectory.run();
+    detail::clear_history(db, path_, id);
     Statement reset(db, path_,
                     "UPDATE runs SET group_key = ?1, problem_key = ?2, optimizer = ?3, "
                     "label = ?4, model = ?5, dataset = ?6, hyperparams = ?7, seed = ?8, "
@@ -500,20 +500,7 @@ void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> poi
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
   Transaction tx(db, path_, what);
-  Statement s(db, path_,
-              "INSERT INTO metrics (run_id, step, epoch, split, name, value, wall_seconds) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-              what);
-  s.bind_int(1, run_id);
-  for (const MetricPoint& p : points) {
-    s.bind_int(2, p.step);
-    s.bind_int(3, p.epoch);
-    s.bind_text(4, p.split);
-    s.bind_text(5, p.name);
-    s.bind_real(6, p.value);
-    s.bind_real(7, p.wall_seconds);
-    s.run();
-  }
+  detail::write_metric_chunks(db, path_, run_id, points);
   tx.commit();
 }
 
@@ -522,15 +509,7 @@ void Store::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoi
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
   Transaction tx(db, path_, what);
-  Statement s(db, path_, "INSERT INTO trajectories (run_id, step, x0, x1) VALUES (?1, ?2, ?3, ?4)",
-              what);
-  s.bind_int(1, run_id);
-  for (const TrajectoryPoint& p : points) {
-    s.bind_int(2, p.step);
-    s.bind_real(3, p.x0);
-    s.bind_real(4, p.x1);
-    s.run();
-  }
+  detail::write_trajectory_chunks(db, path_, run_id, points);
   tx.commit();
 }
 
@@ -632,39 +611,13 @@ std::optional<RunRecord> Store::run(std::int64_t run_id) const {
 
 std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& name,
                                         const std::string& split) const {
-  const std::string what = "reading metric '" + name + "' of run " + std::to_string(run_id);
-  sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_,
-              "SELECT step, epoch, split, name, value, wall_seconds FROM metrics "
-              "WHERE run_id = ?1 AND name = ?2 AND split = ?3 ORDER BY step, rowid",
-              what);
-  s.bind_int(1, run_id);
-  s.bind_text(2, name);
-  s.bind_text(3, split);
-  std::vector<MetricPoint> out;
-  while (s.step()) {
-    MetricPoint p;
-    p.step = s.column_int(0);
-    p.epoch = s.column_int(1);
-    p.split = s.column_text(2);
-    p.name = s.column_text(3);
-    p.value = s.column_real(4);
-    p.wall_seconds = s.column_real(5);
-    out.push_back(std::move(p));
-  }
-  return out;
+  sqlite3* db = readable(db_, path_, "reading metric '" + name + "'");
+  return detail::read_metric_series(db, path_, run_id, name, split);
 }
 
 std::vector<TrajectoryPoint> Store::trajectory(std::int64_t run_id) const {
-  const std::string what = "reading trajectory of run " + std::to_string(run_id);
-  sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_,
-              "SELECT step, x0, x1 FROM trajectories WHERE run_id = ?1 ORDER BY step, rowid", what);
-  s.bind_int(1, run_id);
-  std::vector<TrajectoryPoint> out;
-  while (s.step())
-    out.push_back({s.column_int(0), s.column_real(1), s.column_real(2)});
-  return out;
+  sqlite3* db = readable(db_, path_, "reading a trajectory");
+  return detail::read_trajectory(db, path_, run_id);
 }
 
 std::optional<Surface> Store::surface(const std::string& experiment,
