@@ -158,6 +158,34 @@ TEST_F(StaleRuns, ASweepRedoesTheRunADeadProcessLeftRunning) {
   EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics"), "22");
 }
 
+TEST_F(StaleRuns, AHotJournalOfAKilledWriterIsRolledBackForReaders) {
+  {
+    auto store = Store::open(db());
+    store.upsert_experiment("kept", "", "", "");
+  }
+  // Back to a rollback journal, as a file is while its schema is created.
+  exec(db(), "PRAGMA journal_mode = DELETE");
+  const pid_t child = fork();
+  if (child == 0) {
+    sqlite3* conn = nullptr;
+    sqlite3_open(db().c_str(), &conn);
+    // A small cache spills the uncommitted rows into the file itself.
+    sqlite3_exec(conn,
+                 "PRAGMA cache_size = 10; BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                 "SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO experiments (name, yaml, "
+                 "created) SELECT 'lost' || i, hex(zeroblob(500)), 'x' FROM n",
+                 nullptr, nullptr, nullptr);
+    _exit(0);  // dies inside the transaction
+  }
+  ASSERT_EQ(testing::wait_for(child), 0);
+  ASSERT_TRUE(std::filesystem::exists(db().string() + "-journal"));
+  const auto reader = Store::open(db(), Store::Mode::ReadOnly);
+  const auto experiments = reader.experiments();
+  ASSERT_EQ(experiments.size(), 1u);
+  EXPECT_EQ(experiments[0].name, "kept");
+  EXPECT_EQ(testing::scalar(db(), "PRAGMA integrity_check"), "ok");
+}
+
 TEST_F(StaleRuns, AVersion2FileGainsTheOwnerColumnsAndKeepsItsRows) {
   {
     auto store = Store::open(db());

@@ -67,6 +67,12 @@ void probe(sqlite3* db, const fs::path& file) {
   fail(db, file, "cannot read results database");
 }
 
+bool hot_journal(sqlite3* db) {
+  return sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr) !=
+             SQLITE_OK &&
+         sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK;
+}
+
 /// The stored schema version, or 0 when the file has no meta table.
 std::int64_t schema_version(sqlite3* db, const fs::path& file) {
   Statement has_meta(db, file,
@@ -309,6 +315,15 @@ Store Store::open(const fs::path& file, Mode mode) {
     if (!fs::exists(path, ec))
       fail_plain(path, "cannot open results database read-only: no such file");
     auto db = detail::open_connection(path, SQLITE_OPEN_READONLY);
+    if (hot_journal(db.get())) {
+      // A process killed inside a write transaction on a file not yet in
+      // WAL mode (while creating its schema) leaves a hot rollback journal,
+      // which only a writer may roll back; let one do it, as the next `run`
+      // would, instead of failing with "attempt to write a readonly database".
+      db.reset();
+      probe(detail::open_connection(path, SQLITE_OPEN_READWRITE).get(), path);
+      return open(path, Mode::ReadOnly);
+    }
     probe(db.get(), path);
     detail::exec(db.get(), path, "PRAGMA query_only = ON", "opening read-only");
     const std::int64_t version = schema_version(db.get(), path);
