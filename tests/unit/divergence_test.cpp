@@ -68,12 +68,15 @@ train: {steps: 100, diverge_above: .inf}
   EXPECT_EQ(static_cast<std::int64_t>(loss.size()), run.steps + 1);  // every step recorded
 }
 
+// 50 steps on a 2-D function with `fault` injected at step 5.
+std::string injected_2d(const std::string& fault) {
+  return "name: " + fault +
+         "2d\nmodel: {name: quadratic}\noptimizers: [{name: faulty, fault: " + fault +
+         ", at_step: 5}]\ntrain: {steps: 50}\n";
+}
+
 TEST_F(Divergence, InjectedNaNAtStepKStopsTheFunctionRunAtStepKPlusOne) {
-  const auto run = sweep_one(R"(name: nan2d
-model: {name: quadratic}
-optimizers: [{name: faulty, fault: nan, at_step: 5}]
-train: {steps: 50}
-)");
+  const auto run = sweep_one(injected_2d("nan"));
   EXPECT_EQ(run.status, RunStatus::Diverged);
   EXPECT_EQ(run.steps, 6);  // the update of step 5 made the loss at point 6 NaN
   EXPECT_TRUE(std::isnan(run.final_loss));
@@ -85,11 +88,7 @@ train: {steps: 50}
 }
 
 TEST_F(Divergence, InjectedInfinityIsStoredAsARealInfinity) {
-  const auto run = sweep_one(R"(name: inf2d
-model: {name: quadratic}
-optimizers: [{name: faulty, fault: inf, at_step: 5}]
-train: {steps: 50}
-)");
+  const auto run = sweep_one(injected_2d("inf"));
   EXPECT_EQ(run.steps, 6);
   EXPECT_EQ(run.final_loss, std::numeric_limits<double>::infinity());
   EXPECT_EQ(testing::scalar(db_file(), last_loss_sql(run.id, "typeof(value)")), "real");

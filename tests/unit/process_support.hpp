@@ -3,21 +3,17 @@
 // and read single figures from the database it writes.
 #pragma once
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "util/spawn.hpp"
 
 namespace optbench::testing {
 
@@ -25,26 +21,8 @@ namespace optbench::testing {
 /// OPTBENCH_PLUGIN_PATH. Returns its pid.
 inline pid_t spawn_optbench(const std::vector<std::string>& args,
                             const std::filesystem::path& output) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "OPTBENCH_PLUGIN_PATH=", 21) != 0) env.emplace_back(*e);
-  }
-  std::vector<char*> argv{const_cast<char*>(OPTBENCH_TEST_BINARY)}, envp;
-  for (const auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : env)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&files, 1, 2);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, OPTBENCH_TEST_BINARY, &files, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&files);
-  if (rc != 0) throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
-  return pid;
+  return util::spawn_process(OPTBENCH_TEST_BINARY, args,
+                             {.unset_env = {"OPTBENCH_PLUGIN_PATH"}, .output = output});
 }
 
 /// Waits for the child and returns its raw wait status.

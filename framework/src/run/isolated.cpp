@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,13 +9,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <stdexcept>
 
 #include "run/execute.hpp"
 #include "run/stop.hpp"
-
-extern char** environ;
+#include "util/spawn.hpp"
 
 namespace optbench::run {
 
@@ -43,35 +39,6 @@ std::string seconds_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", s);
   return buf;
-}
-
-// posix_spawn rather than fork(): this process may have threads (SQLite,
-// the heartbeat), and a fork()ed copy of a threaded process may only call
-// async-signal-safe functions until it execs.
-pid_t spawn(const std::filesystem::path& binary, const std::vector<std::string>& args,
-            int threads) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "OMP_NUM_THREADS=", 16) != 0) env.emplace_back(*e);
-  }
-  // The worker's OpenMP pool starts at its share of the cores, not at all.
-  env.push_back("OMP_NUM_THREADS=" + std::to_string(threads));
-  std::vector<char*> argv, envp;
-  const std::string program = binary.string();
-  argv.push_back(const_cast<char*>(program.c_str()));
-  for (const auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : env)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), envp.data());
-  if (rc != 0) {
-    throw std::runtime_error("cannot start the worker process " + program + ": " +
-                             std::strerror(rc));
-  }
-  return pid;
 }
 
 // Why a worker ended without recording its run's outcome.
@@ -147,7 +114,12 @@ class Scheduler {
                                              std::chrono::duration<double>(child.timeout));
       }
       try {
-        child.pid = spawn(options_.worker_binary, worker_args(child), options_.threads_per_run);
+        // posix_spawn, not fork(): this process has threads (SQLite, the
+        // heartbeat), and a fork()ed copy could inherit their held locks.
+        // The worker's OpenMP pool starts at its share of the cores.
+        child.pid = util::spawn_process(
+            options_.worker_binary, worker_args(child),
+            {.set_env = {"OMP_NUM_THREADS=" + std::to_string(options_.threads_per_run)}});
       } catch (const std::exception& e) {
         finish(child, store::RunStatus::Failed, e.what());
         continue;
