@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/chunks.hpp"
+#include "store/schema.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
 
@@ -325,7 +326,8 @@ TEST_F(StoreHistoryTest, UpgradesVersionOneFiles) {
     sqlite3_close(raw);
 
     const Store db = Store::open(file, mode);
-    EXPECT_EQ(csv(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "value\n2\n");
+    EXPECT_EQ(csv(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              "value\n" + std::to_string(optbench::store::detail::kSchemaVersion) + "\n");
     EXPECT_EQ(csv(db,
                   "SELECT count(*) FROM sqlite_master WHERE name IN ('metrics_v1', "
                   "'trajectories_v1') OR (name IN ('metrics', 'trajectories') AND type = 'table')"),

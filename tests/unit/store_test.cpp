@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/schema.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -136,7 +137,8 @@ TEST(RunStatusTest, NamesRoundTrip) {
 
 TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
   const Store db = Store::open(file("new.db"));
-  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(optbench::store::detail::kSchemaVersion));
   // Header bytes 18 and 19 (file format versions) are 2 in WAL mode.
   const std::string header = read_bytes(file("new.db")).substr(0, 100);
   ASSERT_EQ(header.substr(0, 16), std::string("SQLite format 3\0", 16));
@@ -544,7 +546,9 @@ TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
     const std::string refused = error_of([&] { Store::open(newer, mode); });
     EXPECT_NE(refused.find(newer.string()), std::string::npos) << refused;
     EXPECT_NE(refused.find("version 7"), std::string::npos) << refused;
-    EXPECT_NE(refused.find("version 2"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("version " + std::to_string(optbench::store::detail::kSchemaVersion)),
+              std::string::npos)
+        << refused;
   }
 }
 
@@ -702,7 +706,8 @@ TEST_F(StoreTest, ProcessesCreateTheSameFileConcurrently) {
   const Store db = Store::open(f, Store::Mode::ReadOnly);
   EXPECT_EQ(db.runs().size(), static_cast<std::size_t>(kProcesses));
   EXPECT_EQ(single_value(db, "SELECT count(*) FROM metrics"), std::to_string(kProcesses * 500));
-  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(optbench::store::detail::kSchemaVersion));
 }
 
 }  // namespace

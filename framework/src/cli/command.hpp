@@ -34,6 +34,7 @@ int cmd_summary(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_new(const std::vector<std::string>& args);
+int cmd_worker(const std::vector<std::string>& args);
 
 namespace po = boost::program_options;
 

@@ -44,9 +44,9 @@ int main(int argc, char** argv) {
     return kOk;
   }
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", cmd_run},       {"plugins", cmd_plugins}, {"runs", cmd_runs},
-      {"query", cmd_query},   {"plot", cmd_plot},       {"summary", cmd_summary},
-      {"export", cmd_export}, {"report", cmd_report},   {"new", cmd_new}};
+      {"run", cmd_run},   {"plugins", cmd_plugins}, {"runs", cmd_runs},     {"query", cmd_query},
+      {"plot", cmd_plot}, {"summary", cmd_summary}, {"export", cmd_export}, {"report", cmd_report},
+      {"new", cmd_new},   {"worker", cmd_worker}};  // hidden: one isolated run, started by `run`
   const auto it = commands.find(args[0]);
   if (it == commands.end()) {
     std::cerr << "optbench: unknown command '" << args[0] << "'\n\n" << kUsage;

@@ -271,6 +271,11 @@ const std::vector<ParamSpec>& train_schema() {
          .doc = "a loss above this, or not finite, ends the run as diverged",
          .min = 0.0,
          .min_exclusive = true},
+        {.name = "timeout",
+         .type = ParamType::Real,
+         .default_value = d.timeout,
+         .doc = "seconds before the run's worker process is killed and the run failed (0: none)",
+         .min = 0.0},
     };
   }();
   return schema;
@@ -401,8 +406,8 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   std::map<std::string, Entry> by_key;
   const auto items = entries(r, root, "");
   static const std::vector<std::string> top_keys = {
-      "name",     "title", "description", "optimizers", "model",    "models",     "dataset",
-      "datasets", "train", "seeds",       "plots",      "max_runs", "target_loss"};
+      "name",     "title", "description", "optimizers", "model",    "models",      "dataset",
+      "datasets", "train", "seeds",       "plots",      "max_runs", "target_loss", "isolate"};
   for (const auto& e : items) {
     if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
       r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
@@ -483,6 +488,8 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
       const auto v = read_value(r, e.value, key, ParamType::Int);
       if (auto error = check_value(max_spec, v); !error.empty()) r.fail(e.value, key, error);
       spec.max_runs = std::get<std::int64_t>(v);
+    } else if (key == "isolate") {
+      spec.isolate = std::get<bool>(read_value(r, e.value, key, ParamType::Bool));
     }
   }
   if (!have_name) r.fail(root, "name", "missing required key 'name' (the experiment's name)");

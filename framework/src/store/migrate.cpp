@@ -62,10 +62,19 @@ void from_1_to_2(sqlite3* db, const std::filesystem::path& file) {
   exec(db, file, "DROP TABLE metrics_v1; DROP TABLE trajectories_v1;", what);
 }
 
+// Version 3 records who runs a run, to tell a live run from one left
+// behind by a dead process. Older rows get NULL: no owner, so abandoned.
+void from_2_to_3(sqlite3* db, const std::filesystem::path& file) {
+  exec(db, file,
+       "ALTER TABLE runs ADD COLUMN pid INTEGER; ALTER TABLE runs ADD COLUMN heartbeat TEXT;",
+       "upgrading the results schema from version 2 to 3");
+}
+
 }  // namespace
 
 void migrate(sqlite3* db, const std::filesystem::path& file, std::int64_t from) {
   if (from < 2) from_1_to_2(db, file);
+  if (from < 3) from_2_to_3(db, file);
   Statement version(db, file, "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                     "recording the upgraded schema version");
   version.bind_int(1, kSchemaVersion);

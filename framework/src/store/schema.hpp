@@ -1,4 +1,4 @@
-// The results database schema, version 2. SCHEMA.md beside this file is the
+// The results database schema, version 3. SCHEMA.md beside this file is the
 // reader's documentation and must change together with this text.
 #pragma once
 
@@ -6,7 +6,7 @@ namespace optbench::store::detail {
 
 /// Bump when the schema changes and teach Store::open to migrate older files;
 /// files with a newer version are refused so old binaries cannot damage them.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // REAL columns hold either a number or the TEXT 'NaN' (SQLite stores a bound
 // NaN as NULL, which would be indistinguishable from "missing"); the CHECKs
@@ -51,6 +51,8 @@ CREATE TABLE runs (
   steps         INTEGER,
   final_loss    REAL CHECK (typeof(final_loss) IN ('real', 'integer') OR final_loss = 'NaN'),
   host          TEXT NOT NULL DEFAULT '',
+  pid           INTEGER,
+  heartbeat     TEXT,
   UNIQUE (experiment_id, config_hash)
 );
 

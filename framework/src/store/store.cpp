@@ -14,8 +14,10 @@
 #include <thread>
 #include <utility>
 
+#include "store/clock.hpp"
 #include "store/history.hpp"
 #include "store/migrate.hpp"
+#include "store/owner.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
 #include "util/csv.hpp"
@@ -25,6 +27,8 @@ namespace {
 
 using detail::fail;
 using detail::fail_plain;
+using detail::host_name;
+using detail::now_iso8601;
 using detail::Statement;
 using detail::Transaction;
 namespace fs = std::filesystem;
@@ -37,27 +41,6 @@ constexpr std::array<std::pair<RunStatus, const char*>, 6> kStatusNames{{
     {RunStatus::Failed, "failed"},
     {RunStatus::Interrupted, "interrupted"},
 }};
-
-std::string now_iso8601() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto seconds = floor<std::chrono::seconds>(now);
-  const auto millis = duration_cast<milliseconds>(now - seconds).count();
-  const std::time_t t = system_clock::to_time_t(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
-  return buf;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return {};
-  return buf;
-}
 
 sqlite3* readable(sqlite3* db, const fs::path& file, std::string_view what) {
   if (db == nullptr) fail_plain(file, std::string(what) + ": the store is closed (moved from)");
@@ -83,6 +66,12 @@ void probe(sqlite3* db, const fs::path& file) {
                "is not a SQLite database (or is encrypted or damaged); refusing to use it as "
                "a results database, the file was left unchanged");
   fail(db, file, "cannot read results database");
+}
+
+bool hot_journal(sqlite3* db) {
+  return sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr) !=
+             SQLITE_OK &&
+         sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK;
 }
 
 /// The stored schema version, or 0 when the file has no meta table.
@@ -232,6 +221,37 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
   }
 }
 
+constexpr const char* kSelectRun =
+    "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, r.label, "
+    "r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, r.started, r.finished, "
+    "r.wall_seconds, r.steps, r.final_loss, r.host "
+    "FROM runs r JOIN experiments e ON e.id = r.experiment_id";
+
+RunRecord read_run(const Statement& s) {
+  RunRecord r;
+  r.id = s.column_int(0);
+  r.experiment = s.column_text(1);
+  r.config_hash = s.column_text(2);
+  r.group_key = s.column_text(3);
+  r.problem_key = s.column_text(4);
+  r.optimizer = s.column_text(5);
+  r.label = s.column_text(6);
+  r.model = s.column_text(7);
+  r.dataset = s.column_text(8);
+  r.hyperparams = s.column_text(9);
+  r.seed = s.column_int(10);
+  r.lr = s.column_real(11);
+  r.status = parse_status(s.column_text(12));
+  r.error = s.column_text(13);
+  r.started = s.column_text(14);
+  r.finished = s.column_text(15);
+  r.wall_seconds = s.column_real(16);
+  r.steps = s.column_int(17);
+  r.final_loss = s.column_real(18);
+  r.host = s.column_text(19);
+  return r;
+}
+
 ExperimentRecord read_experiment(const Statement& s) {
   ExperimentRecord e;
   e.id = s.column_int(0);
@@ -270,6 +290,15 @@ Store Store::open(const fs::path& file, Mode mode) {
     if (!fs::exists(path, ec))
       fail_plain(path, "cannot open results database read-only: no such file");
     auto db = detail::open_connection(path, SQLITE_OPEN_READONLY);
+    if (hot_journal(db.get())) {
+      // A process killed inside a write transaction on a file not yet in
+      // WAL mode (while creating its schema) leaves a hot rollback journal,
+      // which only a writer may roll back; let one do it, as the next `run`
+      // would, instead of failing with "attempt to write a readonly database".
+      db.reset();
+      probe(detail::open_connection(path, SQLITE_OPEN_READWRITE).get(), path);
+      return open(path, Mode::ReadOnly);
+    }
     probe(db.get(), path);
     detail::exec(db.get(), path, "PRAGMA query_only = ON", "opening read-only");
     const std::int64_t version = schema_version(db.get(), path);
@@ -356,16 +385,23 @@ Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
   const std::string host = run.host.empty() ? host_name() : run.host;
 
   Statement find(db, path_,
-                 "SELECT id, status FROM runs WHERE experiment_id = ?1 AND config_hash = ?2", what);
+                 std::string("SELECT id, status, ") + detail::kOwnerColumns +
+                     " FROM runs WHERE experiment_id = ?1 AND config_hash = ?2",
+                 what);
   find.bind_int(1, experiment_id);
   find.bind_text(2, run.config_hash);
   if (find.step()) {
     const std::int64_t id = find.column_int(0);
     const RunStatus status = parse_status(find.column_text(1));
+    const auto owner = detail::read_owner(find, 2);
     find.reset();
     if (status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed) {
       tx.commit();
-      return Claim{id, true};
+      return Claim{id, true, {}};
+    }
+    if (status == RunStatus::Running && !detail::owner_gone(owner, host)) {
+      tx.commit();
+      return Claim{id, false, detail::describe(owner)};
     }
     // An unfinished run's partial history would mix with the new attempt's.
     detail::clear_history(db, path_, id);
@@ -374,31 +410,79 @@ Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
                     "label = ?4, model = ?5, dataset = ?6, hyperparams = ?7, seed = ?8, "
                     "lr = ?9, status = 'running', error = NULL, started = ?10, "
                     "finished = NULL, wall_seconds = NULL, steps = NULL, final_loss = NULL, "
-                    "host = ?11 WHERE id = ?12",
+                    "host = ?11, pid = ?13, heartbeat = ?10 WHERE id = ?12",
                     what);
     bind_run_fields(reset, run);
     reset.bind_text(10, started);
     reset.bind_text(11, host);
     reset.bind_int(12, id);
+    reset.bind_int(13, getpid());
     reset.run();
     tx.commit();
-    return Claim{id, false};
+    return Claim{id, false, {}};
   }
   find.reset();
   Statement insert(db, path_,
                    "INSERT INTO runs (group_key, problem_key, optimizer, label, model, dataset, "
-                   "hyperparams, seed, lr, status, started, host, experiment_id, config_hash) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12, ?13)",
+                   "hyperparams, seed, lr, status, started, host, experiment_id, config_hash, pid, "
+                   "heartbeat) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12, ?13, "
+                   "?14, ?10)",
                    what);
   bind_run_fields(insert, run);
   insert.bind_text(10, started);
   insert.bind_text(11, host);
   insert.bind_int(12, experiment_id);
   insert.bind_text(13, run.config_hash);
+  insert.bind_int(14, getpid());
   insert.run();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
   tx.commit();
-  return Claim{id, false};
+  return Claim{id, false, {}};
+}
+
+void Store::heartbeat() {
+  const std::string what = "renewing heartbeats";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement s(db, path_,
+              "UPDATE runs SET heartbeat = ?1 WHERE status = 'running' AND pid = ?2 AND host = ?3",
+              what);
+  s.bind_text(1, now_iso8601());
+  s.bind_int(2, getpid());
+  s.bind_text(3, host_name());
+  s.run();
+  tx.commit();
+}
+
+std::size_t Store::recover_stale_runs() {
+  const std::string what = "recovering runs of dead processes";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement find(
+      db, path_,
+      std::string("SELECT id, ") + detail::kOwnerColumns + " FROM runs WHERE status = 'running'",
+      what);
+  std::vector<std::pair<std::int64_t, std::string>> gone;
+  const std::string host = host_name();
+  while (find.step()) {
+    const auto owner = detail::read_owner(find, 1);
+    if (detail::owner_gone(owner, host))
+      gone.emplace_back(find.column_int(0),
+                        "its process is gone (" + detail::describe(owner) + ")");
+  }
+  find.reset();
+  Statement mark(db, path_,
+                 "UPDATE runs SET status = 'interrupted', error = ?1, finished = ?2 WHERE id = ?3",
+                 what);
+  for (const auto& [id, why] : gone) {
+    mark.bind_text(1, why);
+    mark.bind_text(2, now_iso8601());
+    mark.bind_int(3, id);
+    mark.run();
+  }
+  tx.commit();
+  return gone.size();
 }
 
 void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
@@ -497,40 +581,22 @@ std::optional<ExperimentRecord> Store::experiment(const std::string& name) const
 std::vector<RunRecord> Store::runs(const std::string& experiment) const {
   const std::string what = "listing runs";
   sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_,
-              "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, "
-              "r.label, r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, "
-              "r.started, r.finished, r.wall_seconds, r.steps, r.final_loss, r.host "
-              "FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-              "WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
+  Statement s(db, path_, std::string(kSelectRun) + " WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
               what);
   s.bind_text(1, experiment);
   std::vector<RunRecord> out;
-  while (s.step()) {
-    RunRecord r;
-    r.id = s.column_int(0);
-    r.experiment = s.column_text(1);
-    r.config_hash = s.column_text(2);
-    r.group_key = s.column_text(3);
-    r.problem_key = s.column_text(4);
-    r.optimizer = s.column_text(5);
-    r.label = s.column_text(6);
-    r.model = s.column_text(7);
-    r.dataset = s.column_text(8);
-    r.hyperparams = s.column_text(9);
-    r.seed = s.column_int(10);
-    r.lr = s.column_real(11);
-    r.status = parse_status(s.column_text(12));
-    r.error = s.column_text(13);
-    r.started = s.column_text(14);
-    r.finished = s.column_text(15);
-    r.wall_seconds = s.column_real(16);
-    r.steps = s.column_int(17);
-    r.final_loss = s.column_real(18);
-    r.host = s.column_text(19);
-    out.push_back(std::move(r));
-  }
+  while (s.step())
+    out.push_back(read_run(s));
   return out;
+}
+
+std::optional<RunRecord> Store::run(std::int64_t run_id) const {
+  const std::string what = "reading run " + std::to_string(run_id);
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_, std::string(kSelectRun) + " WHERE r.id = ?1", what);
+  s.bind_int(1, run_id);
+  if (!s.step()) return std::nullopt;
+  return read_run(s);
 }
 
 std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& name,
