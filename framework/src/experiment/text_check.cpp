@@ -40,6 +40,12 @@ std::size_t utf8_length(const unsigned char* p, std::size_t left) {
   return n;
 }
 
+// Why a scan before parsing: yaml-cpp builds and destroys nodes by recursion,
+// several stack frames per level. Debian's 0.7 stops its parser at 2,000
+// levels (YAML::DeepRecursion, without a line of ours); older releases do not
+// stop at all, leaving only the stack as the limit. A bound checked here
+// holds whatever yaml-cpp is linked, and names the line and column.
+//
 // Nesting is bounded from the text alone, without parsing: flow brackets
 // open outside quotes and comments, plus block levels (a stack of
 // indentations, one more for each "- " or "? " that starts a compact
