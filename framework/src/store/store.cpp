@@ -14,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "store/integrity.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
 
@@ -290,6 +291,7 @@ Store Store::open(const fs::path& file, Mode mode) {
     std::error_code ec;
     if (!fs::exists(path, ec))
       fail_plain(path, "cannot open results database read-only: no such file");
+    detail::check_integrity(path);
     auto db = detail::open_connection(path, SQLITE_OPEN_READONLY);
     probe(db.get(), path);
     detail::exec(db.get(), path, "PRAGMA query_only = ON", "opening read-only");
@@ -299,6 +301,7 @@ Store Store::open(const fs::path& file, Mode mode) {
     check_version(version, path);
     return Store(std::move(path), db.release(), mode);
   }
+  detail::check_integrity(path);
   auto db = detail::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   probe(db.get(), path);
   detail::exec(db.get(), path, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
