@@ -46,7 +46,7 @@ const fs::path& work_dir() {
   return dir.path;
 }
 
-void write(const fs::path& file, const std::uint8_t* data, std::size_t size) {
+void write_file(const fs::path& file, const std::uint8_t* data, std::size_t size) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
 }
@@ -58,8 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t images_size =
       std::min<std::size_t>((std::size_t{data[0]} << 8) | data[1], size - 2);
   const fs::path images = work_dir() / "images", labels = work_dir() / "labels";
-  write(images, data + 2, images_size);
-  write(labels, data + 2 + images_size, size - 2 - images_size);
+  write_file(images, data + 2, images_size);
+  write_file(labels, data + 2 + images_size, size - 2 - images_size);
   const auto create =
       reinterpret_cast<optbench::DatasetFactory*>(reinterpret_cast<std::intptr_t>(optbench_create));
   try {
