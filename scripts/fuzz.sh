@@ -13,7 +13,7 @@ build="$here/build/fuzz"
 "$here/scripts/install_packages.sh" clang libclang-rt-14-dev
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPTBENCH_FUZZ=ON \
-  -DCMAKE_CXX_COMPILER=clang++ ${OPTBENCH_FUZZ_CMAKE_ARGS:-} >/dev/null
+  -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$build" -j2 --target fuzz_experiment_loader fuzz_idx_reader
 
 # run TARGET MAX_LEN SEED_DIR...: MAX_LEN is the longest input tried, in bytes;
