@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox libgnuplot-iostream-dev libdnnl-dev zlib1g-dev
   dataset-fashion-mnist
+  chromium
 )
 
 here=$(cd "$(dirname "$0")/.." && pwd)

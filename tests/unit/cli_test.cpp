@@ -2,6 +2,8 @@
 // (0 ok, 1 runtime failure, 2 bad input).
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "test_support.hpp"
 
 namespace optbench {
@@ -76,6 +78,36 @@ train: {steps: 30}
   // Same command again: everything is already there.
   r = run_optbench("run " + (dir / "e.yaml").string() + " --out " + out + " --no-plots");
   EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database")) << r.out;
+}
+
+// Without plots: the defaults for 2-D functions (contours, loss), lr for the
+// sweep and the profile for two problems with a target, each path printed.
+TEST(Cli, RunWithoutPlotsDrawsTheDefaultKinds) {
+  testing::TempDir dir;
+  testing::write_file(dir / "e.yaml", R"(name: defaults
+models: [{name: ellipse}, {name: quadratic}]
+optimizers:
+  - {name: sgd, label: SGD, lr: [0.1, 0.3]}
+train: {steps: 20}
+target_loss: 0.5
+)");
+  const auto r = run_optbench("run " + (dir / "e.yaml").string() + " --out " +
+                              (dir / "out").string() + " --format svg");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::string> charts;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("chart: ", 0) == 0)
+      charts.push_back(std::filesystem::path(line.substr(7)).filename().string());
+  }
+  EXPECT_EQ(charts,
+            (std::vector<std::string>{
+                "defaults-contours-ellipse.svg", "defaults-contours-quadratic.svg",
+                "defaults-loss-ellipse.svg", "defaults-loss-quadratic.svg",
+                "defaults-lr-ellipse.svg", "defaults-lr-quadratic.svg", "defaults-profile.svg"}))
+      << r.out;
+  for (const auto& chart : charts)
+    EXPECT_TRUE(std::filesystem::exists(dir / "out/defaults" / chart)) << chart;
 }
 
 TEST(Cli, BadExperimentExitsTwoWithLocationAndStoresNothing) {

@@ -102,14 +102,24 @@ TEST_F(DamagedDb, CutMidPageIsTruncated) {
                  "are not a whole number of 4096-byte pages");
 }
 
+// With a rollback journal the header's page count is exact, and a short
+// file is named as truncated; in WAL mode (what optbench writes) a checkpoint
+// may run ahead of the file's length, so there quick_check finds it.
 TEST_F(DamagedDb, LastPagesMissingIsTruncated) {
   const auto pages = healthy_->size() / page_size();
+  ASSERT_EQ((*healthy_)[18], 2);  // WAL
+  expect_refused(damaged_copy("rollback-two-pages-short",
+                              [](std::string& b) {
+                                b[18] = b[19] = 1;
+                                b.resize(b.size() - 2 * 4096);
+                              }),
+                 "truncated: its header declares " + std::to_string(pages) +
+                     " pages of 4096 bytes, but the "
+                     "file has only " +
+                     std::to_string(pages - 2));
   expect_refused(
-      damaged_copy("two-pages-short", [](std::string& b) { b.resize(b.size() - 2 * 4096); }),
-      "truncated: its header declares " + std::to_string(pages) +
-          " pages of 4096 bytes, but the "
-          "file has only " +
-          std::to_string(pages - 2));
+      damaged_copy("wal-two-pages-short", [](std::string& b) { b.resize(b.size() - 2 * 4096); }),
+      "is damaged (SQLite: database disk image is malformed)");
 }
 
 TEST_F(DamagedDb, FlippedBytesInsideTheBtreesAreFoundByTheQuickCheck) {
@@ -121,12 +131,12 @@ TEST_F(DamagedDb, FlippedBytesInsideTheBtreesAreFoundByTheQuickCheck) {
                                   b[p] = static_cast<char>(b[p] ^ 0xff);
                               }),
                  "is damaged");
-  // One table leaf page (type 0x0d) in the second half of the file, its cell
-  // pointers (after the 8-byte page header) overwritten: they point past the
-  // page's end.
+  // The first table leaf page (type 0x0d) after page 1, its cell pointers
+  // (after the 8-byte page header) overwritten: they point past the page's
+  // end.
   expect_refused(damaged_copy("cell-pointers",
                               [](std::string& b) {
-                                std::size_t page = (b.size() / 4096 / 2) * 4096;
+                                std::size_t page = 4096;
                                 while (page < b.size() && b[page] != 0x0d)
                                   page += 4096;
                                 ASSERT_LT(page, b.size());
@@ -137,7 +147,7 @@ TEST_F(DamagedDb, FlippedBytesInsideTheBtreesAreFoundByTheQuickCheck) {
 }
 
 TEST_F(DamagedDb, CliExitsThreeAndNamesTheFile) {
-  const auto file = damaged_copy("cli", [](std::string& b) { b.resize(b.size() - 4096); });
+  const auto file = damaged_copy("cli", [](std::string& b) { b.resize(b.size() - 1000); });
   const auto before = read_file(file);
   for (const std::string& command :
        {"runs --db " + file.string(),

@@ -197,6 +197,21 @@ TEST(SpecErrors, PlotsAndSeedsAreChecked) {
                "seed 1 is listed twice");
 }
 
+TEST(Spec, TargetLossIsOptional) {
+  EXPECT_FALSE(load(kValid).target_loss);
+  EXPECT_EQ(load(std::string(kValid) + "target_loss: 1.0e-3\n").target_loss, 1e-3);
+  EXPECT_EQ(load(std::string(kValid) + "target_loss: 2\n").target_loss, 2.0);
+}
+
+TEST(SpecErrors, TargetLossMustBeAFiniteNumber) {
+  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: low\n", 4, 14,
+               "target_loss", "expected a real number, got 'low'");
+  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: .inf\n", 4, 14,
+               "target_loss", "expected a finite real number, got '.inf'");
+  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_los: 1\n", 4, 1, "target_los",
+               "did you mean 'target_loss'?");
+}
+
 TEST(SpecErrors, FileThatDoesNotExist) {
   try {
     load_file("/nonexistent/exp.yaml", testing::built_plugins());

@@ -30,6 +30,8 @@ using optbench::store::RunStatus;
 using optbench::store::Store;
 using optbench::store::Surface;
 using optbench::store::TrajectoryPoint;
+using optbench::testing::png_size;
+using optbench::testing::PngSize;
 using optbench::testing::read_file;
 using optbench::testing::TempDir;
 
@@ -90,29 +92,6 @@ Path optimize(Method method, double lr, double x0, double x1, int steps) {
     record(path, t, x0, x1);
   }
   return path;
-}
-
-struct PngSize {
-  std::uint32_t width = 0, height = 0;
-};
-
-std::uint32_t big_endian(const std::string& bytes, std::size_t at) {
-  std::uint32_t v = 0;
-  for (std::size_t i = 0; i < 4; ++i)
-    v = (v << 8) | static_cast<unsigned char>(bytes.at(at + i));
-  return v;
-}
-
-/// Checks the signature and the leading IHDR chunk, returns the image size.
-PngSize png_size(const fs::path& file) {
-  const std::string bytes = read_file(file);
-  static const std::string signature("\x89PNG\r\n\x1a\n", 8);
-  EXPECT_GE(bytes.size(), 33u) << file;
-  if (bytes.size() < 33) return {};
-  EXPECT_EQ(bytes.substr(0, 8), signature) << file;
-  EXPECT_EQ(big_endian(bytes, 8), 13u) << "IHDR length in " << file;
-  EXPECT_EQ(bytes.substr(12, 4), "IHDR") << file;
-  return {big_endian(bytes, 16), big_endian(bytes, 20)};
 }
 
 /// A quadratic bowl experiment: four optimizer configurations, Adam with
@@ -265,8 +244,8 @@ TEST(Escape, RoundTripsThroughGnuplot) {
 
 TEST(Kinds, ListsAllKinds) {
   const auto& kinds = optbench::plot::kinds();
-  EXPECT_EQ(kinds,
-            (std::vector<std::string>{"contours", "loss", "epochs", "iteration_epoch", "time"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"contours", "loss", "epochs", "iteration_epoch",
+                                             "time", "lr", "surface", "profile"}));
 }
 
 TEST_F(PlotTest, ContoursPngAndSvg) {
@@ -327,11 +306,14 @@ TEST_F(PlotTest, LinearAxisAndDefaultKindsDrawEverything) {
   Options o = options(out.path() / "new" / "dir", {Format::Png});
   o.log_y = false;
   const auto files = optbench::plot::draw(db, "quad-demo", {}, o);
-  // No epoch charts: the paths have no epochs. The loss over time applies.
-  ASSERT_EQ(files.size(), 3u);
+  // No epoch charts: the paths have no epochs. The loss over time applies,
+  // and the surface is stored. No lr chart (one lr per optimizer) and no
+  // profile (no target loss).
+  ASSERT_EQ(files.size(), 4u);
   EXPECT_EQ(files[0].filename(), "quad-demo-contours-quadratic.png");
   EXPECT_EQ(files[1].filename(), "quad-demo-loss-quadratic.png");
   EXPECT_EQ(files[2].filename(), "quad-demo-time-quadratic.png");
+  EXPECT_EQ(files[3].filename(), "quad-demo-surface-quadratic.png");
   for (const fs::path& file : files)
     EXPECT_EQ(png_size(file).width, 1200u);
 }
@@ -450,7 +432,8 @@ TEST(PlotSafety, HostileLabelsExecuteNothing) {
   o.formats = {Format::Png, Format::Svg};
   const auto files = optbench::plot::draw(db, "evil`touch " + canary.string() + "`", {}, o);
   EXPECT_FALSE(fs::exists(canary));
-  ASSERT_EQ(files.size(), 4u);
+  // contours, loss and surface, as PNG and SVG.
+  ASSERT_EQ(files.size(), 6u);
   for (const fs::path& file : files) {
     EXPECT_TRUE(fs::exists(file)) << file;
     EXPECT_EQ(file.parent_path(), o.out_dir);

@@ -1,5 +1,6 @@
 // Sweeps end to end through the store: results are recorded, re-running
-// resumes, divergence is a result with its non-finite loss kept.
+// resumes, a loss above diverge_above ends the run (non-finite losses:
+// divergence_test.cpp).
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
@@ -82,27 +83,6 @@ TEST(Runner, RerunSkipsDoneRunsAndRedoesInterruptedOnes) {
     EXPECT_EQ(run.status, RunStatus::Done);
     EXPECT_EQ(db.metrics(run.id, "loss").size(), 21u) << "history duplicated or lost";
   }
-}
-
-TEST(Runner, DivergenceIsAResultWithTheNonFiniteLossStored) {
-  testing::TempDir dir;
-  const auto r = sweep(R"(name: boom
-model: {name: rosenbrock}
-optimizers: [{name: sgd, lr: 1.0}]
-train: {steps: 100, diverge_above: .inf}
-)",
-                       dir / "r.db");
-  EXPECT_EQ(r.diverged, 1u);
-  const auto db = store::Store::open(dir / "r.db", store::Store::Mode::ReadOnly);
-  const auto run = db.runs("boom").at(0);
-  EXPECT_EQ(run.status, RunStatus::Diverged);
-  EXPECT_FALSE(std::isfinite(run.final_loss));
-  EXPECT_LT(run.steps, 100);
-  const auto loss = db.metrics(run.id, "loss");
-  ASSERT_FALSE(loss.empty());
-  EXPECT_FALSE(std::isfinite(loss.back().value));
-  EXPECT_EQ(loss.back().step, run.steps);
-  EXPECT_NE(run.error.find("at step"), std::string::npos);
 }
 
 TEST(Runner, ThresholdDivergenceStopsEarly) {

@@ -22,6 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "store/schema.hpp"
+#include "test_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,42 +41,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Table = std::vector<std::vector<std::string>>;
-
-// RFC 4180 reader, enough to check what query_csv writes.
-Table parse_csv(const std::string& text) {
-  Table rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-    } else {
-      field += c;
-    }
-  }
-  EXPECT_FALSE(quoted) << "unterminated quote in CSV";
-  EXPECT_TRUE(field.empty() && row.empty()) << "CSV does not end with a newline";
-  return rows;
-}
+using optbench::testing::parse_csv;
 
 std::string csv(const Store& db, const std::string& sql) {
   std::ostringstream out;
@@ -169,7 +137,8 @@ TEST(RunStatusTest, NamesRoundTrip) {
 
 TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
   const Store db = Store::open(file("new.db"));
-  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(optbench::store::detail::kSchemaVersion));
   // Header bytes 18 and 19 (file format versions) are 2 in WAL mode.
   const std::string header = read_bytes(file("new.db")).substr(0, 100);
   ASSERT_EQ(header.substr(0, 16), std::string("SQLite format 3\0", 16));
@@ -182,8 +151,9 @@ TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
   std::vector<std::string> names;
   for (std::size_t i = 1; i < tables.size(); ++i)
     names.push_back(tables[i][0]);
-  EXPECT_EQ(names, (std::vector<std::string>{"experiments", "meta", "metric_points", "metrics",
-                                             "run_summary", "runs", "surfaces", "trajectories"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"experiments", "meta", "metric_chunks",
+                                             "metric_points", "metrics", "run_summary", "runs",
+                                             "surfaces", "trajectories", "trajectory_chunks"}));
   // Reopening finds the schema instead of recreating it.
   const Store again = Store::open(file("new.db"));
   EXPECT_EQ(single_value(again, "SELECT count(*) FROM meta WHERE key = 'schema_version'"), "1");
@@ -457,11 +427,15 @@ TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
   Store db = Store::open(f);
   const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
+  // A batch of two series is written as two chunk rows; failing the second
+  // must take the first back too.
   raw_exec(f,
-           "CREATE TRIGGER fail_at_5 BEFORE INSERT ON metrics WHEN NEW.step = 5 "
-           "BEGIN SELECT RAISE(ABORT, 'boom at step 5'); END");
-  const std::string message = error_of([&] { db.append_metrics(id, loss_points(0, 10)); });
-  EXPECT_NE(message.find("boom at step 5"), std::string::npos) << message;
+           "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
+           "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
+  std::vector<MetricPoint> batch = loss_points(0, 10);
+  batch.push_back({9, 0, "test", "accuracy", 0.5, 0.01});
+  const std::string message = error_of([&] { db.append_metrics(id, batch); });
+  EXPECT_NE(message.find("boom at accuracy"), std::string::npos) << message;
   EXPECT_NE(message.find(f.string()), std::string::npos) << message;
   EXPECT_EQ(single_value(db, "SELECT count(*) FROM metrics"), "0");
   // The connection is usable again: no transaction was left open.
@@ -572,7 +546,9 @@ TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
     const std::string refused = error_of([&] { Store::open(newer, mode); });
     EXPECT_NE(refused.find(newer.string()), std::string::npos) << refused;
     EXPECT_NE(refused.find("version 7"), std::string::npos) << refused;
-    EXPECT_NE(refused.find("version 1"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("version " + std::to_string(optbench::store::detail::kSchemaVersion)),
+              std::string::npos)
+        << refused;
   }
 }
 
@@ -730,7 +706,8 @@ TEST_F(StoreTest, ProcessesCreateTheSameFileConcurrently) {
   const Store db = Store::open(f, Store::Mode::ReadOnly);
   EXPECT_EQ(db.runs().size(), static_cast<std::size_t>(kProcesses));
   EXPECT_EQ(single_value(db, "SELECT count(*) FROM metrics"), std::to_string(kProcesses * 500));
-  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(optbench::store::detail::kSchemaVersion));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // running the optbench binary.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -76,6 +77,29 @@ inline std::string read_file(const std::filesystem::path& file) {
   return text.str();
 }
 
+struct PngSize {
+  std::uint32_t width = 0, height = 0;
+};
+
+inline std::uint32_t big_endian(const std::string& bytes, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i)
+    v = (v << 8) | static_cast<unsigned char>(bytes.at(at + i));
+  return v;
+}
+
+/// Checks the signature and the leading IHDR chunk, returns the image size.
+inline PngSize png_size(const std::filesystem::path& file) {
+  const std::string bytes = read_file(file);
+  static const std::string signature("\x89PNG\r\n\x1a\n", 8);
+  EXPECT_GE(bytes.size(), 33u) << file;
+  if (bytes.size() < 33) return {};
+  EXPECT_EQ(bytes.substr(0, 8), signature) << file;
+  EXPECT_EQ(big_endian(bytes, 8), 13u) << "IHDR length in " << file;
+  EXPECT_EQ(bytes.substr(12, 4), "IHDR") << file;
+  return {big_endian(bytes, 16), big_endian(bytes, 20)};
+}
+
 /// An IDX file (the MNIST format): magic, big-endian dimensions, payload.
 inline std::string idx_bytes(std::uint32_t magic, const std::vector<std::uint32_t>& dims,
                              const std::string& payload) {
@@ -88,6 +112,43 @@ inline std::string idx_bytes(std::uint32_t magic, const std::vector<std::uint32_
   for (auto d : dims)
     put32(d);
   return s + payload;
+}
+
+/// RFC 4180 records: quoted fields may hold commas, doubled quotes and line
+/// breaks. Fails the test when the text is not whole records.
+inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      field += c;
+    }
+  }
+  EXPECT_FALSE(quoted) << "unterminated quote in CSV";
+  EXPECT_TRUE(field.empty() && row.empty()) << "CSV does not end with a newline";
+  return rows;
 }
 
 struct Result {

@@ -10,11 +10,36 @@
 #include "plot/plot.hpp"
 #include "registry/registry.hpp"
 #include "run/runner.hpp"
+#include "run/stop.hpp"
+#include "store/network_fs.hpp"
 #include "store/store.hpp"
 
 namespace optbench::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Worker processes by default when runs go in parallel: a crash in one
+// plugin then costs one run instead of every run in flight. A timeout needs
+// them: only a process can be stopped from outside.
+bool isolate_runs(const po::variables_map& vm, const experiment::ExperimentSpec& spec,
+                  const std::vector<experiment::RunSpec>& runs, const run::Options& options) {
+  const bool isolate = vm["isolate"].as<bool>(), in_process = vm["in-process"].as<bool>();
+  if (isolate && in_process) throw UsageError("give --isolate or --in-process, not both");
+  bool timed = false;
+  for (const auto& r : runs)
+    timed = timed || run::run_timeout(r, options) > 0;
+  if (in_process && timed) {
+    throw UsageError(
+        "--in-process: a run has a timeout, which needs worker processes (a thread cannot be "
+        "stopped from outside); drop --in-process or the timeout");
+  }
+  if (isolate || in_process) return isolate;
+  return spec.isolate.value_or(options.jobs > 1) || timed;
+}
+
+}  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description options("run options");
@@ -22,8 +47,14 @@ int cmd_run(const std::vector<std::string>& args) {
       "out,o", po::value<std::string>()->default_value("results"),
       "folder for the database and charts")("db", po::value<std::string>(),
                                             "results database (default: OUT/optbench.db)")(
-      "jobs,j", po::value<int>()->default_value(0),
-      "runs trained at once, each on one thread (0: one per core)")(
+      "jobs,j", po::value<int>()->default_value(0), "runs trained at once (0: one per core)")(
+      "threads-per-run", po::value<int>()->default_value(0),
+      "threads each run's model may use (0: cores / jobs, at least 1)")(
+      "isolate", po::bool_switch(),
+      "train each run in its own worker process (default with --jobs > 1 or a timeout)")(
+      "in-process", po::bool_switch(), "train runs on threads of this process")(
+      "timeout", po::value<double>(),
+      "seconds a run may take before its worker is killed (overrides train.timeout)")(
       "dry-run", po::bool_switch(), "validate and list the runs without training")(
       "no-plots", po::bool_switch(), "do not draw charts at the end")("quiet,q", po::bool_switch(),
                                                                       "print only the summary");
@@ -34,7 +65,8 @@ int cmd_run(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("run", "FILE.yaml [options]", options, positional, args, vm)) return kOk;
 
-  const auto plugins = registry::Registry::load(registry::search_path(plugin_dirs(vm)));
+  const auto plugin_folders = registry::search_path(plugin_dirs(vm));
+  const auto plugins = registry::Registry::load(plugin_folders);
   warn_rejected(plugins);
   const fs::path file = vm["file"].as<std::string>();
   const auto spec = experiment::load_file(file, plugins);
@@ -53,20 +85,53 @@ int cmd_run(const std::vector<std::string>& args) {
   const fs::path out = vm["out"].as<std::string>();
   const fs::path db = vm.count("db") ? fs::path(vm["db"].as<std::string>()) : out / "optbench.db";
   if (db.has_parent_path()) fs::create_directories(db.parent_path());
+  if (const auto network = store::network_filesystem_of(db)) {
+    std::cerr << "optbench: warning: " << db.string() << " is on a network filesystem (" << *network
+              << "); SQLite's locks are unreliable there, so two optbench processes writing it "
+                 "at once may corrupt it. Keep the database on a local disk.\n";
+  }
   int jobs = vm["jobs"].as<int>();
   if (jobs < 0) throw UsageError("--jobs must be >= 0");
-  if (jobs == 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (jobs == 0) jobs = cores;
+  run::Options sweep;
+  sweep.db = db;
+  sweep.jobs = jobs;
+  sweep.log = vm["quiet"].as<bool>() ? nullptr : &std::cout;
+  sweep.threads_per_run = vm["threads-per-run"].as<int>();
+  if (sweep.threads_per_run < 0) throw UsageError("--threads-per-run must be >= 0");
+  if (sweep.threads_per_run == 0) sweep.threads_per_run = std::max(1, cores / jobs);
+  if (vm.count("timeout")) {
+    sweep.timeout = vm["timeout"].as<double>();
+    if (!(*sweep.timeout >= 0)) throw UsageError("--timeout must be a number of seconds >= 0");
+  }
+  sweep.isolate = isolate_runs(vm, spec, runs, sweep);
+  sweep.worker_binary = fs::read_symlink("/proc/self/exe");
+  sweep.plugin_folders = plugin_folders;
 
-  const bool quiet = vm["quiet"].as<bool>();
   std::cout << "experiment " << spec.name << ": " << runs.size() << " runs on " << jobs
-            << (jobs == 1 ? " job" : " jobs") << ", results in " << db.string() << "\n";
-  const auto result = run::run_sweep(spec, runs, plugins, {db, jobs, quiet ? nullptr : &std::cout});
+            << (jobs == 1 ? " job" : " jobs")
+            << (sweep.isolate ? " (worker processes)" : " (threads)") << ", "
+            << sweep.threads_per_run << " thread(s) per run, results in " << db.string() << "\n";
+  const auto result = run::run_sweep(spec, runs, plugins, sweep);
   std::cout << result.done << " done, " << result.diverged << " diverged, " << result.failed
-            << " failed, " << result.skipped << " already in the database\n";
+            << " failed, " << result.skipped << " already in the database";
+  if (result.interrupted) std::cout << ", " << result.interrupted << " interrupted";
+  std::cout << "\n";
+  if (result.stop_signal) {
+    std::cout << "stopped by " << run::describe_signal(result.stop_signal)
+              << "; run the same command again to resume\n"
+              << std::flush;
+    run::die_by(result.stop_signal);
+  }
 
   if (!vm["no-plots"].as<bool>()) {
     const auto store = store::Store::open(db, store::Store::Mode::ReadOnly);
-    for (const auto& chart : plot::draw(store, spec.name, spec.plots, charts)) {
+    const auto kinds =
+        spec.plots.empty()
+            ? plot::default_kinds(store.runs(spec.name), spec.target_loss || charts.target_loss)
+            : spec.plots;
+    for (const auto& chart : plot::draw(store, spec.name, kinds, charts)) {
       std::cout << "chart: " << chart.string() << "\n";
     }
   }

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
@@ -40,6 +41,19 @@ std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm) {
       dirs.emplace_back(d);
   }
   return dirs;
+}
+
+void add_target_option(po::options_description& options) {
+  options.add_options()("target", po::value<double>(),
+                        "target loss for time-to-target and the performance profile (default: "
+                        "the experiment's target_loss:)");
+}
+
+std::optional<double> target_option(const po::variables_map& vm) {
+  if (!vm.count("target")) return std::nullopt;
+  const double target = vm["target"].as<double>();
+  if (!std::isfinite(target)) throw UsageError("--target: expected a finite loss");
+  return target;
 }
 
 void warn_rejected(const registry::Registry& plugins) {

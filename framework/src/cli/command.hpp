@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ int cmd_plugins(const std::vector<std::string>& args);
 int cmd_runs(const std::vector<std::string>& args);
 int cmd_query(const std::vector<std::string>& args);
 int cmd_plot(const std::vector<std::string>& args);
+int cmd_summary(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
+int cmd_new(const std::vector<std::string>& args);
+int cmd_worker(const std::vector<std::string>& args);
 
 namespace po = boost::program_options;
 
@@ -42,6 +48,11 @@ bool parse(const std::string& command, const std::string& synopsis,
 /// Adds --plugin-dir (repeatable) to a command's options.
 void add_plugin_dir_option(po::options_description& options);
 std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm);
+
+/// Adds --target LOSS (time-to-target and the performance profile).
+void add_target_option(po::options_description& options);
+/// The --target given, checked to be finite; none when not given.
+std::optional<double> target_option(const po::variables_map& vm);
 
 /// Prints a warning for every plugin file the registry refused.
 void warn_rejected(const registry::Registry& plugins);

@@ -19,6 +19,10 @@ commands:
   runs            list the runs in a results database
   query           run a read-only SQL query on a results database, CSV out
   plot            draw an experiment's charts from a results database
+  summary         per configuration: final losses over seeds, time to target, rank, best lr
+  export          the runs or metrics of a results database as CSV or JSON
+  report          a static HTML page of an experiment: its YAML, summary and charts
+  new KIND NAME   write a plugin project (optimizer, model or dataset) to build against the SDK
 
 'optbench COMMAND --help' shows a command's options.
 exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),
@@ -41,11 +45,9 @@ int main(int argc, char** argv) {
     return kOk;
   }
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", cmd_run},
-      {"plugins", cmd_plugins},
-      {"runs", cmd_runs},
-      {"query", cmd_query},
-      {"plot", cmd_plot}};
+      {"run", cmd_run},   {"plugins", cmd_plugins}, {"runs", cmd_runs},     {"query", cmd_query},
+      {"plot", cmd_plot}, {"summary", cmd_summary}, {"export", cmd_export}, {"report", cmd_report},
+      {"new", cmd_new},   {"worker", cmd_worker}};  // hidden: one isolated run, started by `run`
   const auto it = commands.find(args[0]);
   if (it == commands.end()) {
     std::cerr << "optbench: unknown command '" << args[0] << "'\n\n" << kUsage;

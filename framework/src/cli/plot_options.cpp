@@ -6,6 +6,7 @@ void add_plot_options(po::options_description& options) {
   options.add_options()("format", po::value<std::string>()->default_value("png,svg"),
                         "chart formats: png, svg or both (comma-separated)")(
       "linear-y", po::bool_switch(), "loss axes on a linear scale (default: log)");
+  add_target_option(options);
 }
 
 plot::Options plot_options(const po::variables_map& vm, const std::filesystem::path& out_dir) {
@@ -23,6 +24,7 @@ plot::Options plot_options(const po::variables_map& vm, const std::filesystem::p
   }
   if (o.formats.empty()) throw UsageError("--format: expected png, svg or png,svg");
   o.log_y = !vm["linear-y"].as<bool>();
+  o.target_loss = target_option(vm);
   return o;
 }
 

@@ -294,6 +294,11 @@ const std::vector<ParamSpec>& train_schema() {
          .doc = "a loss above this, or not finite, ends the run as diverged",
          .min = 0.0,
          .min_exclusive = true},
+        {.name = "timeout",
+         .type = ParamType::Real,
+         .default_value = d.timeout,
+         .doc = "seconds before the run's worker process is killed and the run failed (0: none)",
+         .min = 0.0},
     };
   }();
   return schema;
@@ -436,9 +441,9 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   bool have_name = false, have_optimizers = false;
   std::map<std::string, Entry> by_key;
   const auto items = entries(r, root, "");
-  static const std::vector<std::string> top_keys = {"name",  "title",  "description", "optimizers",
-                                                    "model", "models", "dataset",     "datasets",
-                                                    "train", "seeds",  "plots",       "max_runs"};
+  static const std::vector<std::string> top_keys = {
+      "name",     "title", "description", "optimizers", "model",    "models",      "dataset",
+      "datasets", "train", "seeds",       "plots",      "max_runs", "target_loss", "isolate"};
   for (const auto& e : items) {
     if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
       r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
@@ -504,6 +509,9 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
         }
         spec.plots.push_back(kind);
       }
+    } else if (key == "target_loss") {
+      // read_value refuses NaN and infinities for every real.
+      spec.target_loss = std::get<double>(read_value(r, e.value, key, ParamType::Real));
     } else if (key == "max_runs") {
       const ParamSpec max_spec{.name = "max_runs",
                                .type = ParamType::Int,
@@ -513,6 +521,8 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
       const auto v = read_value(r, e.value, key, ParamType::Int);
       if (auto error = check_value(max_spec, v); !error.empty()) r.fail(e.value, key, error);
       spec.max_runs = std::get<std::int64_t>(v);
+    } else if (key == "isolate") {
+      spec.isolate = std::get<bool>(read_value(r, e.value, key, ParamType::Bool));
     }
   }
   if (!have_name) r.fail(root, "name", "missing required key 'name' (the experiment's name)");

@@ -29,6 +29,7 @@ void TrainSettings::apply(const std::map<std::string, ParamValue>& values) {
     if (key == "shuffle") shuffle = std::get<bool>(v);
     if (key == "record_every") record_every = std::get<std::int64_t>(v);
     if (key == "diverge_above") diverge_above = std::get<double>(v);
+    if (key == "timeout") timeout = std::get<double>(v);
   }
 }
 

@@ -45,7 +45,10 @@ struct TrainSettings {
   bool shuffle = true;
   std::int64_t record_every = 1;  ///< keep every k-th step's loss
   double diverge_above = 1e30;    ///< a loss above this (or not finite) stops the run
-  ParamMap as_params() const;     ///< for hashing and the stored JSON
+  /// Seconds before the run's worker process is killed, 0 for none. Not
+  /// part of the hash: it limits a run, it does not change its result.
+  double timeout = 0.0;
+  ParamMap as_params() const;  ///< for hashing and the stored JSON
   /// Overrides the settings named in `values` (validated train: keys).
   void apply(const std::map<std::string, ParamValue>& values);
 };
@@ -80,6 +83,10 @@ struct ExperimentSpec {
   std::vector<std::int64_t> seeds{0};
   std::vector<std::string> plots;  ///< chart kinds; empty = the defaults
   std::int64_t max_runs = 10000;   ///< refuse grids larger than this
+  /// The loss that time-to-target and the performance profile measure.
+  std::optional<double> target_loss;
+  /// Each run in its own worker process; unset: the command line decides.
+  std::optional<bool> isolate;
 };
 
 /// One fully resolved run of the grid.

@@ -13,6 +13,7 @@
 
 #include "plot/plot.hpp"
 #include "plot/session.hpp"
+#include "results/summary.hpp"
 #include "store/store.hpp"
 
 namespace optbench::plot::detail {
@@ -37,11 +38,15 @@ class Context {
   /// Runs by problem_key, then group_key.
   const std::map<std::string, Groups>& problems() const { return problems_; }
   /// The colour ("#rrggbb") of a configuration, the same in every chart of
-  /// the experiment.
+  /// the experiment and on every problem (it follows the label).
   const std::string& colour(const std::string& group_key) const;
   /// Output files for one figure, one per requested format, under unique
   /// sanitized names.
   std::vector<Target> targets(const std::string& kind, const std::string& problem);
+  /// The target loss: the options', else the experiment's YAML's.
+  const std::optional<double>& target() const { return target_; }
+  /// The experiment's summary at target(), computed once.
+  const results::Summary& summary() const;
 
  private:
   const store::Store& db_;
@@ -51,6 +56,8 @@ class Context {
   std::map<std::string, Groups> problems_;
   std::map<std::string, std::string> colours_;  ///< by group_key
   std::set<std::string> used_names_;
+  std::optional<double> target_;
+  mutable std::optional<results::Summary> summary_;
 };
 
 /// The legend / panel text of a configuration.
@@ -137,10 +144,39 @@ std::string epoch_axis(std::int64_t last);
 std::string figure_title(const Context& ctx, const std::string& problem,
                          const std::string& note = {});
 
+// --- stored 2-D surfaces and paths (surface_data.cpp) ----------------------
+
+struct Point {
+  double x = 0, y = 0;
+};
+
+/// The finite prefix of a trajectory: a path ends where it stops being a
+/// number.
+std::vector<Point> finite_path(const std::vector<store::TrajectoryPoint>& trajectory);
+/// Throws std::runtime_error unless the surface is a usable regular grid.
+void check_surface(const store::Surface& surface);
+/// The surface as a `matrix nonuniform` datablock `$name`, every stride-th
+/// sample along each axis (and the last). Non-finite samples (overflow far
+/// from the minimum) become the highest finite value, since contouring and
+/// surfaces need a complete grid.
+std::string surface_block(const store::Surface& surface, const std::string& name, int stride);
+/// f(x0, x1) interpolated bilinearly from the samples; NaN outside the grid.
+double surface_value(const store::Surface& surface, double x0, double x1);
+
+/// A chart of one 2-D problem over its stored surface.
+using SurfaceChart = Chart (*)(const Context&, const std::string& problem,
+                               const store::Surface& surface, const Groups& groups);
+/// Draws `chart` for every problem with a stored surface, as files of `kind`.
+std::vector<std::filesystem::path> draw_per_surface(Context& context, const std::string& kind,
+                                                    SurfaceChart chart);
+
 std::vector<std::filesystem::path> draw_contours(Context& context);
 std::vector<std::filesystem::path> draw_loss_curves(Context& context);
 std::vector<std::filesystem::path> draw_epochs(Context& context);
 std::vector<std::filesystem::path> draw_iteration_epoch(Context& context);
 std::vector<std::filesystem::path> draw_time(Context& context);
+std::vector<std::filesystem::path> draw_lr_sensitivity(Context& context);
+std::vector<std::filesystem::path> draw_surface(Context& context);
+std::vector<std::filesystem::path> draw_profile(Context& context);
 
 }  // namespace optbench::plot::detail

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "plot/charts.hpp"
+#include "results/target.hpp"
 
 namespace optbench::plot::detail {
 
@@ -28,19 +29,30 @@ std::string sanitize(std::string_view text) {
 
 Context::Context(const store::Store& db, store::ExperimentRecord experiment,
                  std::vector<store::RunRecord> runs, const Options& options)
-    : db_(db), experiment_(std::move(experiment)), runs_(std::move(runs)), options_(options) {
+    : db_(db),
+      experiment_(std::move(experiment)),
+      runs_(std::move(runs)),
+      options_(options),
+      target_(options.target_loss ? options.target_loss
+                                  : results::target_from_yaml(experiment_.yaml)) {
   // Colours follow the order in which configurations first appear, so a
-  // configuration keeps its colour in every figure of the experiment.
-  std::size_t next_colour = 0;
+  // configuration keeps its colour in every figure of the experiment. They
+  // go by label rather than group: a group is one configuration on one
+  // problem, and the same optimizer settings should look the same on every
+  // problem.
+  std::map<std::string, std::string> by_label;
   for (const store::RunRecord& run : runs_) {
     auto& groups = problems_[run.problem_key];
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& g) { return g.first == run.group_key; });
     if (it == groups.end()) it = groups.insert(groups.end(), {run.group_key, Group{}});
     it->second.push_back(&run);
-    if (colours_.emplace(run.group_key, std::string()).second) {
-      colours_[run.group_key] = kPalette[next_colour++ % kPalette.size()];
+    const std::string& label = run.label.empty() ? run.group_key : run.label;
+    auto colour = by_label.find(label);
+    if (colour == by_label.end()) {
+      colour = by_label.emplace(label, kPalette[by_label.size() % kPalette.size()]).first;
     }
+    colours_.emplace(run.group_key, colour->second);
   }
 }
 
@@ -68,6 +80,11 @@ std::vector<Target> Context::targets(const std::string& kind, const std::string&
     out.push_back({format, options_.out_dir / (unique + ext)});
   }
   return out;
+}
+
+const results::Summary& Context::summary() const {
+  if (!summary_) summary_ = results::summarize(db_, experiment_.name, target_);
+  return *summary_;
 }
 
 std::string group_label(const Group& group) {

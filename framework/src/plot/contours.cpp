@@ -21,10 +21,6 @@ constexpr const char* kSeedColour = "#99d62728";
 constexpr int kContourLevels = 14;
 constexpr std::size_t kMaxMarkers = 100;
 
-struct Point {
-  double x = 0, y = 0;
-};
-
 struct Window {
   double x_min, x_max, y_min, y_max;
   bool contains(Point p) const {
@@ -62,17 +58,6 @@ std::optional<std::pair<Point, Point>> clip(Point a, Point b, const Window& w) {
   return std::pair{from, to};
 }
 
-/// The finite prefix of a trajectory: a path ends where it stops being a
-/// number.
-std::vector<Point> finite_path(const std::vector<store::TrajectoryPoint>& trajectory) {
-  std::vector<Point> out;
-  for (const store::TrajectoryPoint& p : trajectory) {
-    if (!std::isfinite(p.x0) || !std::isfinite(p.x1)) break;
-    out.push_back({p.x0, p.x1});
-  }
-  return out;
-}
-
 void add_clipped_lines(const std::vector<Point>& path, const Window& window, DataBlock& lines) {
   std::optional<Point> last;
   for (std::size_t i = 1; i < path.size(); ++i) {
@@ -97,15 +82,6 @@ void add_markers(const std::vector<Point>& path, const Window& window, DataBlock
   for (std::size_t i = 0; i < inside.size(); i += std::max<std::size_t>(stride, 1)) {
     markers.row({inside[i].x, inside[i].y});
   }
-}
-
-void check_surface(const store::Surface& s) {
-  const bool ok =
-      s.nx >= 2 && s.ny >= 2 &&
-      s.values.size() == static_cast<std::size_t>(s.nx) * static_cast<std::size_t>(s.ny) &&
-      std::isfinite(s.x0_min) && std::isfinite(s.x0_max) && std::isfinite(s.x1_min) &&
-      std::isfinite(s.x1_max) && s.x0_min < s.x0_max && s.x1_min < s.x1_max;
-  if (!ok) throw std::runtime_error("plot: malformed surface stored for problem " + s.problem_key);
 }
 
 /// Contour levels for the surface. Functions such as Rosenbrock span many
@@ -136,31 +112,6 @@ Levels contour_levels(const std::vector<double>& values) {
   for (int i = 0; i < kContourLevels; ++i)
     levels.heights.push_back(low * std::pow(ratio, i));
   return levels;
-}
-
-std::string surface_block(const store::Surface& s) {
-  // Contouring needs a complete grid; non-finite samples (overflow far from
-  // the minimum) become the highest finite value.
-  double highest = -HUGE_VAL;
-  for (double v : s.values) {
-    if (std::isfinite(v)) highest = std::max(highest, v);
-  }
-  if (!std::isfinite(highest)) highest = 0.0;
-
-  DataBlock block("surface");
-  std::vector<double> row{static_cast<double>(s.nx)};
-  for (int i = 0; i < s.nx; ++i)
-    row.push_back(s.x0_min + (s.x0_max - s.x0_min) * i / (s.nx - 1));
-  block.row(row);
-  for (int j = 0; j < s.ny; ++j) {
-    row.assign(1, s.x1_min + (s.x1_max - s.x1_min) * j / (s.ny - 1));
-    for (int i = 0; i < s.nx; ++i) {
-      const double v = s.values[static_cast<std::size_t>(j) * s.nx + i];
-      row.push_back(std::isfinite(v) ? v : highest);
-    }
-    block.row(row);
-  }
-  return block.text();
 }
 
 /// Runs gnuplot's contouring once per level, into $level0, $level1, ...:
@@ -258,7 +209,7 @@ Chart contour_chart(const Context& ctx, const std::string& problem, const store:
 
   Chart chart;
   chart.description = "the contour chart of problem '" + problem + "'";
-  chart.setup = surface_block(surface);
+  chart.setup = surface_block(surface, "surface", 1);
   std::string background;
   if (!levels.heights.empty()) {
     chart.setup += contour_tables(levels, surface);
@@ -300,16 +251,7 @@ Chart contour_chart(const Context& ctx, const std::string& problem, const store:
 }  // namespace
 
 std::vector<std::filesystem::path> draw_contours(Context& ctx) {
-  std::vector<std::filesystem::path> written;
-  for (const auto& [problem, groups] : ctx.problems()) {
-    std::optional<store::Surface> surface = ctx.db().surface(ctx.experiment().name, problem);
-    if (!surface) continue;
-    check_surface(*surface);
-    const Chart chart = contour_chart(ctx, problem, *surface, groups);
-    for (auto& file : render(chart, ctx.targets("contours", problem)))
-      written.push_back(file);
-  }
-  return written;
+  return draw_per_surface(ctx, "contours", &contour_chart);
 }
 
 }  // namespace optbench::plot::detail

@@ -1,6 +1,9 @@
 #include "plot/plot.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 
@@ -18,11 +21,11 @@ struct Kind {
 };
 
 const std::vector<Kind>& registry() {
-  static const std::vector<Kind> all{{"contours", &detail::draw_contours},
-                                     {"loss", &detail::draw_loss_curves},
-                                     {"epochs", &detail::draw_epochs},
-                                     {"iteration_epoch", &detail::draw_iteration_epoch},
-                                     {"time", &detail::draw_time}};
+  static const std::vector<Kind> all{
+      {"contours", &detail::draw_contours}, {"loss", &detail::draw_loss_curves},
+      {"epochs", &detail::draw_epochs},     {"iteration_epoch", &detail::draw_iteration_epoch},
+      {"time", &detail::draw_time},         {"lr", &detail::draw_lr_sensitivity},
+      {"surface", &detail::draw_surface},   {"profile", &detail::draw_profile}};
   return all;
 }
 
@@ -53,6 +56,25 @@ const std::vector<std::string>& kinds() {
     return out;
   }();
   return names;
+}
+
+std::vector<std::string> default_kinds(const std::vector<store::RunRecord>& runs, bool has_target) {
+  bool functions = false, data = false;
+  std::set<std::string> problems;
+  std::map<std::pair<std::string, std::string>, std::set<double>> lrs;  // by problem, optimizer
+  for (const store::RunRecord& run : runs) {
+    (run.dataset.empty() ? functions : data) = true;
+    problems.insert(run.problem_key);
+    if (std::isfinite(run.lr)) lrs[{run.problem_key, run.optimizer}].insert(run.lr);
+  }
+  std::vector<std::string> out;
+  if (functions) out.insert(out.end(), {"contours", "loss"});
+  if (data) out.insert(out.end(), {"epochs", "iteration_epoch"});
+  if (std::any_of(lrs.begin(), lrs.end(), [](const auto& p) { return p.second.size() >= 2; })) {
+    out.push_back("lr");
+  }
+  if (has_target && problems.size() >= 2) out.push_back("profile");
+  return out;
 }
 
 std::vector<std::filesystem::path> draw(const store::Store& db, const std::string& experiment,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,9 @@ struct Options {
   std::filesystem::path out_dir;
   std::vector<Format> formats{Format::Png};
   bool log_y = true;  ///< loss axes on a log scale
+  /// The target loss of the performance profile; when unset, the
+  /// experiment's `target_loss:` from its stored YAML.
+  std::optional<double> target_loss;
 };
 
 /// Chart kinds drawn by `optbench plot --kind` and the YAML `plots:` list.
@@ -33,7 +37,23 @@ struct Options {
 ///             trained on data.
 /// "time":     loss against wall-clock seconds, one line per configuration,
 ///             one figure per problem; for runs that recorded elapsed time.
+/// "lr":       final loss against the learning rate (log x), one line per
+///             optimizer configuration without its lr, mean +- std over
+///             seeds, diverged configurations marked; for problems where an
+///             optimizer ran at two or more learning rates.
+/// "surface":  the stored 2-D function as a 3-D surface with each
+///             configuration's path on it, one figure per 2-D problem.
+/// "profile":  performance profile over the experiment's problems: per
+///             optimizer, the fraction of problems it solves (reaches the
+///             target loss) within a factor tau of the fastest; needs a
+///             target loss.
 const std::vector<std::string>& kinds();
+
+/// The kinds `optbench run` draws when the YAML lists no `plots:`: for 2-D
+/// functions contours and loss, for runs on data epochs and
+/// iteration_epoch, lr where an optimizer swept its lr, profile where a
+/// target loss is set and there are two or more problems.
+std::vector<std::string> default_kinds(const std::vector<store::RunRecord>& runs, bool has_target);
 
 /// Draws the given kinds (all that apply when empty) for one experiment and
 /// returns the files written. Kinds that do not apply (contours without 2-D

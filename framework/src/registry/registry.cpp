@@ -15,16 +15,32 @@ namespace optbench::registry {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// True when `file` lies inside `folder` (both made canonical first).
+bool is_inside(const fs::path& file, const fs::path& folder) {
+  std::error_code ec;
+  const auto f = fs::weakly_canonical(file, ec);
+  const auto d = fs::weakly_canonical(folder, ec);
+  if (ec) return false;
+  return std::mismatch(d.begin(), d.end(), f.begin(), f.end()).first == d.end();
+}
+
+}  // namespace
+
 std::vector<fs::path> search_path(const std::vector<fs::path>& plugin_dirs) {
   std::vector<fs::path> dirs;
-  dirs.emplace_back(OPTBENCH_BUILD_PLUGIN_DIR);
-  // The install layout is <prefix>/bin/optbench and <prefix>/<libdir>/optbench/plugins.
   boost::system::error_code ec;
-  const auto exe = boost::dll::program_location(ec);
-  if (!ec) {
-    dirs.push_back(fs::path(exe.parent_path().parent_path().string()) /
-                   OPTBENCH_INSTALL_PLUGIN_DIR);
+  const auto program = boost::dll::program_location(ec);
+  const fs::path exe = ec ? fs::path() : fs::path(program.string());
+  // The build tree's plugins are for binaries in that tree (the CLI, tests,
+  // benchmarks); an installed optbench must not see a stale build folder.
+  if (exe.empty() || is_inside(exe, OPTBENCH_BUILD_DIR)) {
+    dirs.emplace_back(OPTBENCH_BUILD_PLUGIN_DIR);
   }
+  // The install layout is <prefix>/bin/optbench and <prefix>/<libdir>/optbench/plugins,
+  // found from the binary's own location, so a moved prefix keeps working.
+  if (!exe.empty()) dirs.push_back(exe.parent_path().parent_path() / OPTBENCH_INSTALL_PLUGIN_DIR);
   if (const char* env = std::getenv("OPTBENCH_PLUGIN_PATH")) {
     std::stringstream list(env);
     for (std::string item; std::getline(list, item, ':');) {

@@ -1,11 +1,14 @@
 // Runs the grid of an experiment: claims each run in the store (skipping
 // those already finished), builds its dataset, model and optimizer from the
-// plugins, trains it and records the outcome. Runs are independent and go on
-// `jobs` threads, each single-threaded with its own store connection.
+// plugins, trains it and records the outcome. Runs are independent and go
+// `jobs` at a time, either on threads of this process, each with its own
+// store connection, or each in a worker process of its own (`isolate`), so
+// that a plugin that crashes or hangs takes only its own run down.
 #pragma once
 
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <vector>
 
 #include "experiment/spec.hpp"
@@ -17,21 +20,38 @@ struct Options {
   std::filesystem::path db;
   int jobs = 1;
   std::ostream* log = nullptr;  ///< progress lines; null for silence
+  int threads_per_run = 1;      ///< threads each run's model may use
+  /// Each run in its own process: `worker_binary worker ...` (the optbench
+  /// executable), loading plugins from exactly `plugin_folders`.
+  bool isolate = false;
+  std::filesystem::path worker_binary;
+  std::vector<std::filesystem::path> plugin_folders;
+  /// Seconds a run may take before its worker is killed; overrides each
+  /// run's train.timeout. Needs `isolate`.
+  std::optional<double> timeout;
 };
 
 struct SweepResult {
   std::size_t total = 0;
-  std::size_t skipped = 0;  ///< finished in an earlier invocation
+  std::size_t skipped = 0;  ///< finished in an earlier invocation, or run by another process
   std::size_t done = 0;
   std::size_t diverged = 0;
   std::size_t failed = 0;
+  std::size_t interrupted = 0;  ///< stopped by SIGINT/SIGTERM, to be redone on resume
+  int stop_signal = 0;          ///< the signal that stopped the sweep, or 0
 };
 
 /// Records the experiment and trains every run not already finished. A run
-/// that fails (plugin error, bad data) is marked failed with its message and
-/// the sweep goes on. Throws store::StoreError when the DB cannot be used.
+/// that fails (plugin error, bad data, crash or timeout of its worker) is
+/// marked failed with the reason and the sweep goes on. SIGINT/SIGTERM stop
+/// it: the runs in progress are marked interrupted with their history kept
+/// and no new run starts. Throws store::StoreError when the DB cannot be
+/// used, std::invalid_argument for inconsistent options.
 SweepResult run_sweep(const experiment::ExperimentSpec& spec,
                       const std::vector<experiment::RunSpec>& runs,
                       const registry::Registry& plugins, const Options& options);
+
+/// The timeout of `run` in seconds under `options` (0: none).
+double run_timeout(const experiment::RunSpec& run, const Options& options);
 
 }  // namespace optbench::run

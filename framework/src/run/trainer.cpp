@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "optbench/random.hpp"
+#include "run/stop.hpp"
 
 namespace optbench::run {
 
@@ -20,6 +21,15 @@ double seconds_since(Clock::time_point t0) {
 
 bool diverged(double loss, double limit) {
   return !std::isfinite(loss) || loss > limit;
+}
+
+// Polled once a step: a relaxed load, lost in the cost of the step.
+bool interrupted(TrainResult& result, std::int64_t step) {
+  if (!stop_requested()) return false;
+  result.status = store::RunStatus::Interrupted;
+  result.error =
+      "interrupted by " + describe_signal(stop_signal()) + " at step " + std::to_string(step);
+  return true;
 }
 
 TrainResult train_function(Model& model, Optimizer& optimizer,
@@ -44,7 +54,7 @@ TrainResult train_function(Model& model, Optimizer& optimizer,
       result.error = "loss " + std::to_string(loss) + " at step " + std::to_string(k);
       return result;
     }
-    if (k == settings.steps) return result;
+    if (k == settings.steps || interrupted(result, k)) return result;
     model.backward();
     optimizer.step();
   }
@@ -81,6 +91,10 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
     double loss_sum = 0.0;
     std::size_t batches = 0;
     for (std::size_t begin = 0; begin < n_train; begin += batch) {
+      if (interrupted(result, step)) {
+        result.steps = step;
+        return result;
+      }
       const std::size_t count = std::min(batch, n_train - begin);
       data.fill(Split::Train, std::span(order).subspan(begin, count), inputs.data(),
                 targets.data());

@@ -58,15 +58,14 @@ void check_header(const fs::path& file, std::uintmax_t size) {
                       "-byte pages");
   }
   // The page count in the header is valid when the change counter matches
-  // "version-valid-for"; a file shorter than that count lost its tail. With
-  // frames still in the -wal file a checkpoint may have been cut short, which
-  // SQLite repairs from the WAL, so the count is not held against the file.
+  // "version-valid-for"; a file shorter than that count lost its tail. Only
+  // with a rollback journal (format bytes 18-19 = 1) is it exact under the
+  // read transaction: in WAL mode a checkpoint by another process may write
+  // page 1 before it extends the file, so there quick_check alone judges.
   const std::uint32_t pages = big_endian(h.data() + 28, 4);
   const bool count_valid = std::memcmp(h.data() + 24, h.data() + 92, 4) == 0;
-  std::error_code ec;
-  const auto wal = fs::file_size(file.string() + "-wal", ec);
-  const bool wal_pending = !ec && wal > 0;
-  if (count_valid && !wal_pending && pages > 0 && size < std::uintmax_t{pages} * page_size) {
+  const bool wal_mode = h[18] == 2 || h[19] == 2;
+  if (count_valid && !wal_mode && pages > 0 && size < std::uintmax_t{pages} * page_size) {
     damaged(file, "is truncated: its header declares " + std::to_string(pages) + " pages of " +
                       std::to_string(page_size) + " bytes, but the file has only " +
                       std::to_string(size / page_size));
@@ -96,11 +95,16 @@ void check_structure(sqlite3* db, const fs::path& file) {
   damaged(file, "is damaged (SQLite's quick_check: " + problems + ")");
 }
 
-}  // namespace
-
-void check_integrity(const fs::path& file) {
+void check_file(const fs::path& file) {
   std::error_code ec;
   if (const auto size = fs::file_size(file, ec); ec || size == 0) return;
+  // A rollback journal beside the file belongs to a writer that is creating
+  // it now, or was killed doing so; the file may be half-written until the
+  // next writer rolls the journal back. Store::open does that, and the next
+  // open checks the result.
+  if (const auto journal = fs::file_size(file.string() + "-journal", ec); !ec && journal > 0) {
+    return;
+  }
   auto db = open_connection(file, SQLITE_OPEN_READONLY);
   // A read transaction: with a rollback journal (a new file, before Store
   // switches it to WAL) a writer cannot commit while the header and size are
@@ -108,21 +112,31 @@ void check_integrity(const fs::path& file) {
   // truncated one. It waits out such a writer through the busy timeout.
   if (sqlite3_exec(db.get(), "BEGIN; SELECT count(*) FROM sqlite_master", nullptr, nullptr,
                    nullptr) != SQLITE_OK) {
+    // Anything but damage (a lock held too long, a file it may not read) is
+    // for the open that follows to report in its own words.
     const int code = sqlite3_extended_errcode(db.get()) & 0xff;
-    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB)
-      fail(db.get(), file, "reading the database");
+    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) return;
     // The header check names what is wrong more precisely than SQLite.
     check_header(file, fs::file_size(file, ec));
     damaged(file, std::string("is damaged (SQLite: ") + sqlite3_errmsg(db.get()) + ")");
   }
   check_header(file, fs::file_size(file, ec));
-  // Once per process: a sweep's worker connections and the charts drawn
-  // after it would otherwise each pay the full read.
+  check_structure(db.get(), file);
+}
+
+}  // namespace
+
+// Once per file and process, before this process writes to it. A sweep opens
+// a connection per run while it writes; checking again then would only read
+// the process's own writes at the cost of a full read, and opening and closing
+// the extra connection meanwhile made workers miss runs the host had just
+// committed (isolation_test). A refused file is checked again next time.
+void check_integrity(const fs::path& file) {
   static std::mutex mutex;
   static std::set<fs::path> checked;
   const std::lock_guard lock(mutex);
   if (checked.contains(file)) return;
-  check_structure(db.get(), file);
+  check_file(file);
   checked.insert(file);
 }
 

@@ -8,10 +8,10 @@
 namespace optbench::store::detail {
 
 /// Throws DamagedDatabase when the file exists, is not empty, and either its
-/// 100-byte SQLite header is wrong or cut short, it is shorter than the page
-/// count its header declares (truncated), or `PRAGMA quick_check` finds
-/// damage. The quick check runs on a read-only connection, once per file and
-/// process. A missing or empty file passes: Store::open creates it.
+/// 100-byte SQLite header is wrong or cut short, it is not whole pages or (with
+/// a rollback journal) shorter than the page count its header declares, or
+/// `PRAGMA quick_check` finds damage. Runs on a read-only connection, once per
+/// file and process. A missing or empty file passes: Store::open creates it.
 void check_integrity(const std::filesystem::path& file);
 
 }  // namespace optbench::store::detail

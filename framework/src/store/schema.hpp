@@ -1,4 +1,4 @@
-// The results database schema, version 1. SCHEMA.md beside this file is the
+// The results database schema, version 3. SCHEMA.md beside this file is the
 // reader's documentation and must change together with this text.
 #pragma once
 
@@ -6,11 +6,14 @@ namespace optbench::store::detail {
 
 /// Bump when the schema changes and teach Store::open to migrate older files;
 /// files with a newer version are refused so old binaries cannot damage them.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 3;
 
 // REAL columns hold either a number or the TEXT 'NaN' (SQLite stores a bound
 // NaN as NULL, which would be indistinguishable from "missing"); the CHECKs
 // make any such NULL or stray text fail loudly instead.
+// Everything but the point histories (kHistorySql below), which version 2
+// changed; creating a file runs both, migrating from version 1 only the
+// second.
 inline constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -48,28 +51,10 @@ CREATE TABLE runs (
   steps         INTEGER,
   final_loss    REAL CHECK (typeof(final_loss) IN ('real', 'integer') OR final_loss = 'NaN'),
   host          TEXT NOT NULL DEFAULT '',
+  pid           INTEGER,
+  heartbeat     TEXT,
   UNIQUE (experiment_id, config_hash)
 );
-
-CREATE TABLE metrics (
-  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  step         INTEGER NOT NULL,
-  epoch        INTEGER NOT NULL DEFAULT 0,
-  split        TEXT NOT NULL,
-  name         TEXT NOT NULL,
-  value        REAL NOT NULL CHECK (typeof(value) IN ('real', 'integer') OR value = 'NaN'),
-  wall_seconds REAL NOT NULL
-               CHECK (typeof(wall_seconds) IN ('real', 'integer') OR wall_seconds = 'NaN')
-);
-CREATE INDEX metrics_series ON metrics (run_id, name, split, step);
-
-CREATE TABLE trajectories (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  step   INTEGER NOT NULL,
-  x0     REAL NOT NULL CHECK (typeof(x0) IN ('real', 'integer') OR x0 = 'NaN'),
-  x1     REAL NOT NULL CHECK (typeof(x1) IN ('real', 'integer') OR x1 = 'NaN')
-);
-CREATE INDEX trajectories_run ON trajectories (run_id, step);
 
 CREATE TABLE surfaces (
   experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
@@ -92,6 +77,44 @@ SELECT r.id AS run_id, e.name AS experiment, r.label, r.optimizer, r.model, r.da
        r.problem_key, r.group_key, r.seed, r.lr, r.status, r.steps, r.final_loss,
        r.wall_seconds, r.error, r.started, r.finished, r.host, r.config_hash, r.hyperparams
 FROM runs r JOIN experiments e ON e.id = r.experiment_id;
+
+)sql";
+
+// Point histories as chunks (see chunks.hpp for the JSON layout and why), and
+// the views that show them one row per point under the version-1 table
+// names, so SQL written against those keeps working. first_step/last_step
+// let a reader pick chunks by step range without parsing them.
+inline constexpr const char* kHistorySql = R"sql(
+CREATE TABLE metric_chunks (
+  id         INTEGER PRIMARY KEY,
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  split      TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step  INTEGER NOT NULL,
+  count      INTEGER NOT NULL CHECK (count > 0),
+  points     TEXT NOT NULL
+);
+CREATE INDEX metric_chunks_series ON metric_chunks (run_id, name, split, first_step);
+
+CREATE TABLE trajectory_chunks (
+  id         INTEGER PRIMARY KEY,
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  first_step INTEGER NOT NULL,
+  last_step  INTEGER NOT NULL,
+  count      INTEGER NOT NULL CHECK (count > 0),
+  points     TEXT NOT NULL
+);
+CREATE INDEX trajectory_chunks_run ON trajectory_chunks (run_id, first_step);
+
+CREATE VIEW metrics AS
+SELECT c.run_id, p.value ->> 0 AS step, p.value ->> 1 AS epoch, c.split, c.name,
+       p.value ->> 2 AS value, p.value ->> 3 AS wall_seconds
+FROM metric_chunks c, json_each(c.points) p;
+
+CREATE VIEW trajectories AS
+SELECT c.run_id, p.value ->> 0 AS step, p.value ->> 1 AS x0, p.value ->> 2 AS x1
+FROM trajectory_chunks c, json_each(c.points) p;
 
 CREATE VIEW metric_points AS
 SELECT e.name AS experiment, r.id AS run_id, r.label, r.optimizer, r.problem_key,

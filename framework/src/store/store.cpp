@@ -14,15 +14,22 @@
 #include <thread>
 #include <utility>
 
+#include "store/clock.hpp"
+#include "store/history.hpp"
 #include "store/integrity.hpp"
+#include "store/migrate.hpp"
+#include "store/owner.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
+#include "util/csv.hpp"
 
 namespace optbench::store {
 namespace {
 
 using detail::fail;
 using detail::fail_plain;
+using detail::host_name;
+using detail::now_iso8601;
 using detail::Statement;
 using detail::Transaction;
 namespace fs = std::filesystem;
@@ -35,27 +42,6 @@ constexpr std::array<std::pair<RunStatus, const char*>, 6> kStatusNames{{
     {RunStatus::Failed, "failed"},
     {RunStatus::Interrupted, "interrupted"},
 }};
-
-std::string now_iso8601() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto seconds = floor<std::chrono::seconds>(now);
-  const auto millis = duration_cast<milliseconds>(now - seconds).count();
-  const std::time_t t = system_clock::to_time_t(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
-  return buf;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return {};
-  return buf;
-}
 
 sqlite3* readable(sqlite3* db, const fs::path& file, std::string_view what) {
   if (db == nullptr) fail_plain(file, std::string(what) + ": the store is closed (moved from)");
@@ -81,6 +67,12 @@ void probe(sqlite3* db, const fs::path& file) {
                "is not a SQLite database (or is encrypted or damaged); refusing to use it as "
                "a results database, the file was left unchanged");
   fail(db, file, "cannot read results database");
+}
+
+bool hot_journal(sqlite3* db) {
+  return sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr) !=
+             SQLITE_OK &&
+         sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK;
 }
 
 /// The stored schema version, or 0 when the file has no meta table.
@@ -120,6 +112,7 @@ void create_or_check_schema(sqlite3* db, const fs::path& file) {
                  "is a SQLite database but not an optbench results database (it has no meta "
                  "table); refusing to add tables to it");
     detail::exec(db, file, detail::kSchemaSql, "creating schema");
+    detail::exec(db, file, detail::kHistorySql, "creating schema");
     Statement meta(db, file, "INSERT INTO meta (key, value) VALUES (?1, ?2)", "creating schema");
     meta.bind_text(1, "schema_version");
     meta.bind_int(2, detail::kSchemaVersion);
@@ -131,6 +124,7 @@ void create_or_check_schema(sqlite3* db, const fs::path& file) {
 #endif
   } else {
     check_version(version, file);
+    if (version < detail::kSchemaVersion) detail::migrate(db, file, version);
   }
   tx.commit();
 }
@@ -196,32 +190,6 @@ void bind_run_fields(Statement& s, const RunRecord& run) {
   s.bind_real(9, run.lr);
 }
 
-void write_csv_field(std::ostream& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out << text;
-    return;
-  }
-  out << '"';
-  for (char c : text) {
-    if (c == '"') out << '"';
-    out << c;
-  }
-  out << '"';
-}
-
-void write_csv_real(std::ostream& out, double x) {
-  if (std::isnan(x)) {
-    out << "NaN";
-  } else if (std::isinf(x)) {
-    out << (x > 0 ? "inf" : "-inf");
-  } else {
-    // Shortest text that reads back to the same double.
-    char buf[32];
-    const auto result = std::to_chars(buf, buf + sizeof buf, x);
-    out.write(buf, result.ptr - buf);
-  }
-}
-
 void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
   switch (sqlite3_column_type(stmt, column)) {
     case SQLITE_NULL:
@@ -230,7 +198,7 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
       out << sqlite3_column_int64(stmt, column);
       break;
     case SQLITE_FLOAT:
-      write_csv_real(out, sqlite3_column_double(stmt, column));
+      csv::real(out, sqlite3_column_double(stmt, column));
       break;
     case SQLITE_BLOB: {
       // Hex keeps the bytes exact and the CSV printable.
@@ -249,9 +217,40 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
     default: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
       const int size = sqlite3_column_bytes(stmt, column);
-      write_csv_field(out, std::string_view(text, static_cast<std::size_t>(size)));
+      csv::field(out, std::string_view(text, static_cast<std::size_t>(size)));
     }
   }
+}
+
+constexpr const char* kSelectRun =
+    "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, r.label, "
+    "r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, r.started, r.finished, "
+    "r.wall_seconds, r.steps, r.final_loss, r.host "
+    "FROM runs r JOIN experiments e ON e.id = r.experiment_id";
+
+RunRecord read_run(const Statement& s) {
+  RunRecord r;
+  r.id = s.column_int(0);
+  r.experiment = s.column_text(1);
+  r.config_hash = s.column_text(2);
+  r.group_key = s.column_text(3);
+  r.problem_key = s.column_text(4);
+  r.optimizer = s.column_text(5);
+  r.label = s.column_text(6);
+  r.model = s.column_text(7);
+  r.dataset = s.column_text(8);
+  r.hyperparams = s.column_text(9);
+  r.seed = s.column_int(10);
+  r.lr = s.column_real(11);
+  r.status = parse_status(s.column_text(12));
+  r.error = s.column_text(13);
+  r.started = s.column_text(14);
+  r.finished = s.column_text(15);
+  r.wall_seconds = s.column_real(16);
+  r.steps = s.column_int(17);
+  r.final_loss = s.column_real(18);
+  r.host = s.column_text(19);
+  return r;
 }
 
 ExperimentRecord read_experiment(const Statement& s) {
@@ -293,12 +292,36 @@ Store Store::open(const fs::path& file, Mode mode) {
       fail_plain(path, "cannot open results database read-only: no such file");
     detail::check_integrity(path);
     auto db = detail::open_connection(path, SQLITE_OPEN_READONLY);
+    if (hot_journal(db.get())) {
+      // A process killed inside a write transaction on a file not yet in
+      // WAL mode (while creating its schema) leaves a hot rollback journal,
+      // which only a writer may roll back; let one do it, as the next `run`
+      // would, instead of failing with "attempt to write a readonly database".
+      db.reset();
+      probe(detail::open_connection(path, SQLITE_OPEN_READWRITE).get(), path);
+      return open(path, Mode::ReadOnly);
+    }
     probe(db.get(), path);
     detail::exec(db.get(), path, "PRAGMA query_only = ON", "opening read-only");
     const std::int64_t version = schema_version(db.get(), path);
     if (version == 0)
       fail_plain(path, "is not an optbench results database (it has no meta table)");
     check_version(version, path);
+    if (version < detail::kSchemaVersion) {
+      // Readers of an older file would find none of the tables they query;
+      // upgrading it once (the data is kept, in one transaction) is what a
+      // reader of that file wants, so do it through a writer first.
+      db.reset();
+      try {
+        Store upgraded = open(path, Mode::ReadWrite);
+      } catch (const StoreError& e) {
+        fail_plain(path, "has results schema version " + std::to_string(version) +
+                             " and must be upgraded to version " +
+                             std::to_string(detail::kSchemaVersion) +
+                             " before it can be read, which failed: " + e.what());
+      }
+      return open(path, Mode::ReadOnly);
+    }
     return Store(std::move(path), db.release(), mode);
   }
   detail::check_integrity(path);
@@ -365,54 +388,104 @@ Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
   const std::string host = run.host.empty() ? host_name() : run.host;
 
   Statement find(db, path_,
-                 "SELECT id, status FROM runs WHERE experiment_id = ?1 AND config_hash = ?2", what);
+                 std::string("SELECT id, status, ") + detail::kOwnerColumns +
+                     " FROM runs WHERE experiment_id = ?1 AND config_hash = ?2",
+                 what);
   find.bind_int(1, experiment_id);
   find.bind_text(2, run.config_hash);
   if (find.step()) {
     const std::int64_t id = find.column_int(0);
     const RunStatus status = parse_status(find.column_text(1));
+    const auto owner = detail::read_owner(find, 2);
     find.reset();
     if (status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed) {
       tx.commit();
-      return Claim{id, true};
+      return Claim{id, true, {}};
+    }
+    if (status == RunStatus::Running && !detail::owner_gone(owner, host)) {
+      tx.commit();
+      return Claim{id, false, detail::describe(owner)};
     }
     // An unfinished run's partial history would mix with the new attempt's.
-    Statement clear_metrics(db, path_, "DELETE FROM metrics WHERE run_id = ?1", what);
-    clear_metrics.bind_int(1, id);
-    clear_metrics.run();
-    Statement clear_trajectory(db, path_, "DELETE FROM trajectories WHERE run_id = ?1", what);
-    clear_trajectory.bind_int(1, id);
-    clear_trajectory.run();
+    detail::clear_history(db, path_, id);
     Statement reset(db, path_,
                     "UPDATE runs SET group_key = ?1, problem_key = ?2, optimizer = ?3, "
                     "label = ?4, model = ?5, dataset = ?6, hyperparams = ?7, seed = ?8, "
                     "lr = ?9, status = 'running', error = NULL, started = ?10, "
                     "finished = NULL, wall_seconds = NULL, steps = NULL, final_loss = NULL, "
-                    "host = ?11 WHERE id = ?12",
+                    "host = ?11, pid = ?13, heartbeat = ?10 WHERE id = ?12",
                     what);
     bind_run_fields(reset, run);
     reset.bind_text(10, started);
     reset.bind_text(11, host);
     reset.bind_int(12, id);
+    reset.bind_int(13, getpid());
     reset.run();
     tx.commit();
-    return Claim{id, false};
+    return Claim{id, false, {}};
   }
   find.reset();
   Statement insert(db, path_,
                    "INSERT INTO runs (group_key, problem_key, optimizer, label, model, dataset, "
-                   "hyperparams, seed, lr, status, started, host, experiment_id, config_hash) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12, ?13)",
+                   "hyperparams, seed, lr, status, started, host, experiment_id, config_hash, pid, "
+                   "heartbeat) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12, ?13, "
+                   "?14, ?10)",
                    what);
   bind_run_fields(insert, run);
   insert.bind_text(10, started);
   insert.bind_text(11, host);
   insert.bind_int(12, experiment_id);
   insert.bind_text(13, run.config_hash);
+  insert.bind_int(14, getpid());
   insert.run();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
   tx.commit();
-  return Claim{id, false};
+  return Claim{id, false, {}};
+}
+
+void Store::heartbeat() {
+  const std::string what = "renewing heartbeats";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement s(db, path_,
+              "UPDATE runs SET heartbeat = ?1 WHERE status = 'running' AND pid = ?2 AND host = ?3",
+              what);
+  s.bind_text(1, now_iso8601());
+  s.bind_int(2, getpid());
+  s.bind_text(3, host_name());
+  s.run();
+  tx.commit();
+}
+
+std::size_t Store::recover_stale_runs() {
+  const std::string what = "recovering runs of dead processes";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement find(
+      db, path_,
+      std::string("SELECT id, ") + detail::kOwnerColumns + " FROM runs WHERE status = 'running'",
+      what);
+  std::vector<std::pair<std::int64_t, std::string>> gone;
+  const std::string host = host_name();
+  while (find.step()) {
+    const auto owner = detail::read_owner(find, 1);
+    if (detail::owner_gone(owner, host))
+      gone.emplace_back(find.column_int(0),
+                        "its process is gone (" + detail::describe(owner) + ")");
+  }
+  find.reset();
+  Statement mark(db, path_,
+                 "UPDATE runs SET status = 'interrupted', error = ?1, finished = ?2 WHERE id = ?3",
+                 what);
+  for (const auto& [id, why] : gone) {
+    mark.bind_text(1, why);
+    mark.bind_text(2, now_iso8601());
+    mark.bind_int(3, id);
+    mark.run();
+  }
+  tx.commit();
+  return gone.size();
 }
 
 void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
@@ -420,20 +493,7 @@ void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> poi
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
   Transaction tx(db, path_, what);
-  Statement s(db, path_,
-              "INSERT INTO metrics (run_id, step, epoch, split, name, value, wall_seconds) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-              what);
-  s.bind_int(1, run_id);
-  for (const MetricPoint& p : points) {
-    s.bind_int(2, p.step);
-    s.bind_int(3, p.epoch);
-    s.bind_text(4, p.split);
-    s.bind_text(5, p.name);
-    s.bind_real(6, p.value);
-    s.bind_real(7, p.wall_seconds);
-    s.run();
-  }
+  detail::write_metric_chunks(db, path_, run_id, points);
   tx.commit();
 }
 
@@ -442,15 +502,7 @@ void Store::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoi
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
   Transaction tx(db, path_, what);
-  Statement s(db, path_, "INSERT INTO trajectories (run_id, step, x0, x1) VALUES (?1, ?2, ?3, ?4)",
-              what);
-  s.bind_int(1, run_id);
-  for (const TrajectoryPoint& p : points) {
-    s.bind_int(2, p.step);
-    s.bind_real(3, p.x0);
-    s.bind_real(4, p.x1);
-    s.run();
-  }
+  detail::write_trajectory_chunks(db, path_, run_id, points);
   tx.commit();
 }
 
@@ -532,77 +584,38 @@ std::optional<ExperimentRecord> Store::experiment(const std::string& name) const
 std::vector<RunRecord> Store::runs(const std::string& experiment) const {
   const std::string what = "listing runs";
   sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_,
-              "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, "
-              "r.label, r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, "
-              "r.started, r.finished, r.wall_seconds, r.steps, r.final_loss, r.host "
-              "FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-              "WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
+  Statement s(db, path_, std::string(kSelectRun) + " WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
               what);
   s.bind_text(1, experiment);
   std::vector<RunRecord> out;
-  while (s.step()) {
-    RunRecord r;
-    r.id = s.column_int(0);
-    r.experiment = s.column_text(1);
-    r.config_hash = s.column_text(2);
-    r.group_key = s.column_text(3);
-    r.problem_key = s.column_text(4);
-    r.optimizer = s.column_text(5);
-    r.label = s.column_text(6);
-    r.model = s.column_text(7);
-    r.dataset = s.column_text(8);
-    r.hyperparams = s.column_text(9);
-    r.seed = s.column_int(10);
-    r.lr = s.column_real(11);
-    r.status = parse_status(s.column_text(12));
-    r.error = s.column_text(13);
-    r.started = s.column_text(14);
-    r.finished = s.column_text(15);
-    r.wall_seconds = s.column_real(16);
-    r.steps = s.column_int(17);
-    r.final_loss = s.column_real(18);
-    r.host = s.column_text(19);
-    out.push_back(std::move(r));
-  }
+  while (s.step())
+    out.push_back(read_run(s));
   return out;
+}
+
+std::optional<RunRecord> Store::run(std::int64_t run_id) const {
+  const std::string what = "reading run " + std::to_string(run_id);
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_, std::string(kSelectRun) + " WHERE r.id = ?1", what);
+  s.bind_int(1, run_id);
+  if (!s.step()) return std::nullopt;
+  return read_run(s);
 }
 
 std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& name,
                                         const std::string& split) const {
-  const std::string what = "reading metric '" + name + "' of run " + std::to_string(run_id);
-  sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_,
-              "SELECT step, epoch, split, name, value, wall_seconds FROM metrics "
-              "WHERE run_id = ?1 AND name = ?2 AND split = ?3 ORDER BY step, rowid",
-              what);
-  s.bind_int(1, run_id);
-  s.bind_text(2, name);
-  s.bind_text(3, split);
-  std::vector<MetricPoint> out;
-  while (s.step()) {
-    MetricPoint p;
-    p.step = s.column_int(0);
-    p.epoch = s.column_int(1);
-    p.split = s.column_text(2);
-    p.name = s.column_text(3);
-    p.value = s.column_real(4);
-    p.wall_seconds = s.column_real(5);
-    out.push_back(std::move(p));
-  }
-  return out;
+  sqlite3* db = readable(db_, path_, "reading metric '" + name + "'");
+  return detail::read_metric_series(db, path_, run_id, name, split);
+}
+
+std::vector<MetricPoint> Store::all_metrics(std::int64_t run_id) const {
+  sqlite3* db = readable(db_, path_, "reading the metrics of run " + std::to_string(run_id));
+  return detail::read_all_metrics(db, path_, run_id);
 }
 
 std::vector<TrajectoryPoint> Store::trajectory(std::int64_t run_id) const {
-  const std::string what = "reading trajectory of run " + std::to_string(run_id);
-  sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_,
-              "SELECT step, x0, x1 FROM trajectories WHERE run_id = ?1 ORDER BY step, rowid", what);
-  s.bind_int(1, run_id);
-  std::vector<TrajectoryPoint> out;
-  while (s.step())
-    out.push_back({s.column_int(0), s.column_real(1), s.column_real(2)});
-  return out;
+  sqlite3* db = readable(db_, path_, "reading a trajectory");
+  return detail::read_trajectory(db, path_, run_id);
 }
 
 std::optional<Surface> Store::surface(const std::string& experiment,
@@ -663,7 +676,7 @@ void Store::query_csv(const std::string& sql, std::ostream& out) const {
   for (int c = 0; c < columns; ++c) {
     if (c > 0) out << ',';
     const char* name = sqlite3_column_name(s.get(), c);
-    write_csv_field(out, name != nullptr ? name : "");
+    csv::field(out, name != nullptr ? name : "");
   }
   out << '\n';
   while (s.step()) {

@@ -102,7 +102,16 @@ struct Surface {
 struct Claim {
   std::int64_t run_id = 0;
   bool already_done = false;  ///< finished earlier (done/diverged/failed): skip it
+  /// Non-empty when another live process is running it ("pid 12 on host
+  /// h"): skip it too.
+  std::string running_elsewhere;
 };
+
+/// A run's heartbeat is renewed this often while its process lives.
+inline constexpr double kHeartbeatSeconds = 2.0;
+/// A run whose heartbeat is this old is taken for abandoned even when its
+/// process cannot be checked (another host) or its pid was reused.
+inline constexpr double kStaleAfterSeconds = 60.0;
 
 class Store {
  public:
@@ -125,8 +134,16 @@ class Store {
                                  const std::string& yaml, const std::string& source_path);
   /// Inserts the run (keyed by experiment + config_hash) or, if it exists and
   /// did not finish (pending/running/interrupted), clears its history and
-  /// marks it running again. Finished runs come back with already_done.
+  /// marks it running again, owned by this process (pid, host, heartbeat).
+  /// Finished runs come back with already_done; runs that a live process
+  /// runs, with running_elsewhere.
   Claim claim_run(std::int64_t experiment_id, const RunRecord& run);
+  /// Renews the heartbeat of every run this process is running.
+  void heartbeat();
+  /// Marks `interrupted` every run left `running` by a process that is gone:
+  /// its pid is dead (same host) or its heartbeat is older than
+  /// kStaleAfterSeconds. Returns how many.
+  std::size_t recover_stale_runs();
   /// Appends points in one BEGIN IMMEDIATE transaction.
   void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points);
   void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points);
@@ -141,9 +158,12 @@ class Store {
   std::optional<ExperimentRecord> experiment(const std::string& name) const;
   /// Runs in id order; all experiments when `experiment` is empty.
   std::vector<RunRecord> runs(const std::string& experiment = {}) const;
+  std::optional<RunRecord> run(std::int64_t run_id) const;
   /// Points of one metric of one run, in step order.
   std::vector<MetricPoint> metrics(std::int64_t run_id, const std::string& name,
                                    const std::string& split = "train") const;
+  /// Every metric of one run, by name, split and step (for export).
+  std::vector<MetricPoint> all_metrics(std::int64_t run_id) const;
   std::vector<TrajectoryPoint> trajectory(std::int64_t run_id) const;
   std::optional<Surface> surface(const std::string& experiment,
                                  const std::string& problem_key) const;

@@ -1,0 +1,50 @@
+// optbench export: the runs or the metric points of a results database as
+// CSV or JSON, for pandas and R.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "results/export.hpp"
+#include "store/store.hpp"
+
+namespace optbench::cli {
+
+int cmd_export(const std::vector<std::string>& args) {
+  po::options_description options("export options");
+  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
+                        "results database")("experiment,e",
+                                            po::value<std::string>()->default_value(""),
+                                            "only this experiment (default: every one)")(
+      "table", po::value<std::string>()->default_value("runs"),
+      "runs (one row per run) or metrics (one row per stored point)")(
+      "format", po::value<std::string>()->default_value("csv"), "csv or json");
+  po::variables_map vm;
+  if (!parse("export", "[--db FILE] [--experiment NAME] [--table runs|metrics] [--format csv|json]",
+             options, {}, args, vm)) {
+    return kOk;
+  }
+  const auto table = vm["table"].as<std::string>();
+  const auto format = vm["format"].as<std::string>();
+  if (table != "runs" && table != "metrics") {
+    throw UsageError("--table: unknown table '" + table + "' (expected runs or metrics)");
+  }
+  if (format != "csv" && format != "json") {
+    throw UsageError("--format: unknown format '" + format + "' (expected csv or json)");
+  }
+  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto experiment = vm["experiment"].as<std::string>();
+  if (!experiment.empty() && !db.experiment(experiment)) {
+    throw std::invalid_argument("no experiment '" + experiment + "' in " +
+                                vm["db"].as<std::string>());
+  }
+  const auto runs = db.runs(experiment);
+  const results::Table out =
+      table == "runs" ? results::runs_table(runs) : results::metrics_table(db, runs);
+  if (format == "csv") {
+    results::write_csv(out, std::cout);
+  } else {
+    results::write_json(out, std::cout);
+  }
+  return kOk;
+}
+
+}  // namespace optbench::cli

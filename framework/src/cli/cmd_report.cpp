@@ -1,0 +1,38 @@
+// optbench report: a static HTML page of one experiment.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "report/report.hpp"
+#include "store/store.hpp"
+
+namespace optbench::cli {
+
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description options("report options");
+  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
+                        "results database")("experiment,e", po::value<std::string>()->required(),
+                                            "experiment name")(
+      "out,o", po::value<std::string>(), "output folder (default: results/EXPERIMENT/report)")(
+      "linear-y", po::bool_switch(), "loss axes on a linear scale (default: log)");
+  add_target_option(options);
+  po::variables_map vm;
+  if (!parse("report", "--experiment NAME [--db FILE] [--out DIR] [--target LOSS]", options, {},
+             args, vm)) {
+    return kOk;
+  }
+  const auto experiment = vm["experiment"].as<std::string>();
+  report::Options o;
+  o.out_dir = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
+                              : std::filesystem::path("results") / experiment / "report";
+  o.target_loss = target_option(vm);
+  o.log_y = !vm["linear-y"].as<bool>();
+  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  if (!db.experiment(experiment)) {
+    throw std::invalid_argument("no experiment '" + experiment + "' in " +
+                                vm["db"].as<std::string>());
+  }
+  std::cout << "report: " << report::write(db, experiment, o).string() << "\n";
+  return kOk;
+}
+
+}  // namespace optbench::cli

@@ -1,0 +1,102 @@
+// optbench summary: per configuration final losses and accuracy over seeds,
+// time to a target loss, rank per problem and best lr per optimizer.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/table.hpp"
+#include "results/summary.hpp"
+#include "results/summary_table.hpp"
+#include "results/target.hpp"
+#include "store/store.hpp"
+#include "util/json.hpp"
+
+namespace optbench::cli {
+
+namespace {
+
+void print_text(const results::Table& table, std::ostream& out) {
+  const auto rows = results::human_rows(table);
+  Table text(rows.front());
+  for (std::size_t r = 1; r < rows.size(); ++r)
+    text.add(rows[r]);
+  text.print(out);
+}
+
+void print_summary(const std::string& experiment, const results::Summary& summary,
+                   const std::string& format) {
+  const results::Table configs = results::config_table(summary);
+  const results::Table best = results::best_lr_table(summary);
+  if (format == "csv") {
+    results::write_csv(configs, std::cout);
+  } else if (format == "json") {
+    std::cout << "{\"experiment\":" << json::quote(experiment)
+              << ",\"target_loss\":" << (summary.target ? json::number(*summary.target) : "null")
+              << ",\n\"ranked_by\":{";
+    for (std::size_t i = 0; i < summary.ranked_by.size(); ++i) {
+      std::cout << (i ? "," : "") << json::quote(summary.ranked_by[i].first) << ':'
+                << json::quote(summary.ranked_by[i].second);
+    }
+    std::cout << "},\n\"configurations\":";
+    results::write_json(configs, std::cout);
+    std::cout << ",\"best_lr\":";
+    results::write_json(best, std::cout);
+    std::cout << "}\n";
+  } else {
+    std::cout << "experiment " << experiment << ", target loss "
+              << (summary.target ? results::short_number(*summary.target) : "(none)") << "\n";
+    for (const auto& [problem, measure] : summary.ranked_by)
+      std::cout << "ranked by final " << measure << " on " << problem << "\n";
+    std::cout << "\n";
+    print_text(configs, std::cout);
+    if (!best.rows.empty()) {
+      std::cout << "\nbest learning rate per optimizer and problem:\n";
+      print_text(best, std::cout);
+    }
+  }
+}
+
+}  // namespace
+
+int cmd_summary(const std::vector<std::string>& args) {
+  po::options_description options("summary options");
+  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
+                        "results database")("experiment,e", po::value<std::string>(),
+                                            "only this experiment (default: every one)")(
+      "format", po::value<std::string>()->default_value("text"), "text, csv or json");
+  add_target_option(options);
+  po::variables_map vm;
+  if (!parse("summary", "[--db FILE] [--experiment NAME] [--target LOSS] [--format text|csv|json]",
+             options, {}, args, vm)) {
+    return kOk;
+  }
+  const auto format = vm["format"].as<std::string>();
+  if (format != "text" && format != "csv" && format != "json") {
+    throw UsageError("--format: unknown format '" + format + "' (expected text, csv or json)");
+  }
+  const auto given_target = target_option(vm);
+  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  std::vector<store::ExperimentRecord> experiments;
+  if (vm.count("experiment")) {
+    const auto name = vm["experiment"].as<std::string>();
+    auto record = db.experiment(name);
+    if (!record) {
+      throw std::invalid_argument("no experiment '" + name + "' in " + vm["db"].as<std::string>());
+    }
+    experiments.push_back(std::move(*record));
+  } else {
+    experiments = db.experiments();
+  }
+  if (experiments.size() > 1 && format != "text") {
+    throw UsageError("--format " + format + " needs --experiment NAME (the database holds " +
+                     std::to_string(experiments.size()) + " experiments)");
+  }
+  for (std::size_t i = 0; i < experiments.size(); ++i) {
+    const auto& e = experiments[i];
+    const auto target = given_target ? given_target : results::target_from_yaml(e.yaml);
+    if (i) std::cout << "\n";
+    print_summary(e.name, results::summarize(db, e.name, target), format);
+  }
+  return kOk;
+}
+
+}  // namespace optbench::cli

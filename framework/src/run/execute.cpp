@@ -1,0 +1,77 @@
+#include "run/execute.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "run/recorder.hpp"
+
+namespace optbench::run {
+
+namespace {
+
+TrainResult train_claimed(store::Store& db, const RunContext& context,
+                          const experiment::RunSpec& run, std::int64_t run_id,
+                          const EpochCallback& on_epoch) {
+  std::shared_ptr<Dataset> data;
+  ModelContext model_context;
+  model_context.seed = static_cast<std::uint64_t>(run.seed);
+  model_context.max_batch = static_cast<std::size_t>(run.train.batch_size);
+  model_context.threads = context.threads;
+  if (run.dataset) {
+    DatasetContext data_context{static_cast<std::uint64_t>(run.seed),
+                                context.spec.source_path.parent_path()};
+    data = context.plugins.make_dataset(*run.dataset, run.dataset_params, data_context);
+    model_context.data = data->info();
+  }
+  auto model = context.plugins.make_model(run.model, run.model_params, model_context);
+  auto optimizer = context.plugins.make_optimizer(run.optimizer, run.optimizer_params);
+  optimizer->attach(model->parameters());
+  if (const auto* surface = model->surface()) {
+    db.put_surface(context.experiment_id, sample_surface(*surface, run.problem_key, run.model));
+  }
+  Recorder recorder(db, run_id);
+  auto result = train(*model, *optimizer, data.get(), run.train,
+                      static_cast<std::uint64_t>(run.seed), recorder, on_epoch);
+  recorder.flush();
+  return result;
+}
+
+}  // namespace
+
+store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
+                              const experiment::RunSpec& run) {
+  store::RunRecord r;
+  r.experiment = spec.name;
+  r.config_hash = run.config_hash;
+  r.group_key = run.group_key;
+  r.problem_key = run.problem_key;
+  r.optimizer = run.optimizer;
+  r.label = run.label;
+  r.model = run.model;
+  r.dataset = run.dataset.value_or("");
+  r.hyperparams = run.hyperparams_json;
+  r.seed = run.seed;
+  r.lr = run.lr;
+  r.status = store::RunStatus::Running;
+  return r;
+}
+
+Outcome execute_run(store::Store& db, const RunContext& context, const experiment::RunSpec& run,
+                    std::int64_t run_id, const EpochCallback& on_epoch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Outcome outcome;
+  try {
+    outcome.result = train_claimed(db, context, run, run_id, on_epoch);
+  } catch (const std::exception& e) {
+    outcome.result.status = store::RunStatus::Failed;
+    outcome.result.error = e.what();
+    outcome.result.final_loss = std::nan("");
+  }
+  outcome.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto& r = outcome.result;
+  db.finish_run(run_id, r.status, r.error, outcome.wall_seconds, r.steps, r.final_loss);
+  return outcome;
+}
+
+}  // namespace optbench::run

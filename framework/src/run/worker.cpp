@@ -1,0 +1,54 @@
+#include "run/worker.hpp"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <stdexcept>
+
+#include "experiment/grid.hpp"
+#include "experiment/loader.hpp"
+#include "registry/registry.hpp"
+#include "run/execute.hpp"
+#include "run/stop.hpp"
+#include "store/store.hpp"
+
+namespace optbench::run {
+
+int run_worker(const WorkerOptions& options) {
+  // A worker whose host died (kill -9) must not go on writing into a run
+  // that the next invocation will reclaim and redo.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != options.parent) return 1;  // the host died before prctl
+  const SignalScope signals;
+
+  const auto plugins = registry::Registry::load(options.plugin_folders);
+  auto db = store::Store::open(options.db);
+  const auto record = db.run(options.run_id);
+  if (!record)
+    throw std::runtime_error("no run " + std::to_string(options.run_id) + " in the database");
+  const auto stored = db.experiment(record->experiment);
+  if (!stored)
+    throw std::runtime_error("no experiment '" + record->experiment + "' in the database");
+  const auto spec = experiment::load_text(stored->yaml, stored->source_path, plugins);
+  const auto runs = experiment::expand(spec, plugins);
+  const experiment::RunSpec* run = nullptr;
+  for (const auto& candidate : runs) {
+    if (candidate.config_hash == record->config_hash) run = &candidate;
+  }
+  if (run == nullptr) {
+    db.finish_run(options.run_id, store::RunStatus::Failed,
+                  "the stored experiment '" + spec.name + "' no longer yields run " +
+                      record->config_hash + " (a plugin changed its defaults?)",
+                  0.0, 0, 0.0);
+    return 0;
+  }
+  const RunContext context{spec, plugins, stored->id, options.threads};
+  execute_run(db, context, *run, options.run_id, [&](const std::string& line) {
+    if (!options.quiet) std::cout << options.prefix << ": " << line << '\n' << std::flush;
+  });
+  return 0;
+}
+
+}  // namespace optbench::run

@@ -1,0 +1,30 @@
+// The child side of isolated runs: `optbench worker` trains one run that the
+// host already claimed, then exits. It rebuilds the run from the experiment
+// text stored in the database, so host and worker cannot disagree on it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace optbench::run {
+
+struct WorkerOptions {
+  std::filesystem::path db;
+  std::int64_t run_id = 0;
+  int threads = 1;
+  pid_t parent = 0;    ///< the host; the worker dies with it
+  std::string prefix;  ///< progress line prefix, "[i/n] label on problem, seed s"
+  bool quiet = false;
+  std::vector<std::filesystem::path> plugin_folders;  ///< exactly the host's
+};
+
+/// Trains the run and stores its outcome. Returns the process exit code:
+/// 0 when the outcome (done, diverged, failed, interrupted) is stored.
+/// Throws when it cannot even do that (the host then fails the run).
+int run_worker(const WorkerOptions& options);
+
+}  // namespace optbench::run

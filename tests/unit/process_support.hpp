@@ -1,0 +1,65 @@
+// Helpers for tests that drive optbench as a real child process: start it
+// with its pid in hand (to signal or kill it, or to run several at once),
+// and read single figures from the database it writes.
+#pragma once
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "util/spawn.hpp"
+
+namespace optbench::testing {
+
+/// Starts `optbench ARGS` with stdout and stderr going to `output`, without
+/// OPTBENCH_PLUGIN_PATH. Returns its pid.
+inline pid_t spawn_optbench(const std::vector<std::string>& args,
+                            const std::filesystem::path& output) {
+  return util::spawn_process(OPTBENCH_TEST_BINARY, args,
+                             {.unset_env = {"OPTBENCH_PLUGIN_PATH"}, .output = output});
+}
+
+/// Waits for the child and returns its raw wait status.
+inline int wait_for(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+/// The first column of the first row of `sql` on a read-only connection,
+/// as text ("" for no row or NULL).
+inline std::string scalar(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* conn = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(conn, 10'000);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(conn, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(conn);
+  return out;
+}
+
+/// Polls `sql` until it yields `want` or `seconds` pass; true if it did.
+inline bool wait_until(const std::filesystem::path& db, const std::string& sql,
+                       const std::string& want, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (std::filesystem::exists(db) && scalar(db, sql) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace optbench::testing
