@@ -706,5 +706,23 @@ TEST(Table, ErrorsNameFileLineAndColumn) {
   EXPECT_THROW(make("table", {}), std::invalid_argument);
 }
 
+// Files that are not tables at all, or hold numbers no double can: refused
+// with the place, and the message stays printable text (it is stored in the
+// database as the run's error).
+TEST(Table, HostileContentIsRefusedWithPrintableMessages) {
+  TempDir dir;
+  expect_error([&] { make_table(dir, "1,2\n3,1e400\n"); },
+               {"data.txt:2:3 (field 2): expected a number, got '1e400'"});
+  expect_error([&] { make_table(dir, "1,2\n3,-inf\n"); },
+               {"data.txt:2:3 (field 2): expected a number, got '-inf'"});
+  expect_error([&] { make_table(dir, std::string("1,2\n3,4\n5,\x00\x01\n", 12)); },
+               {"data.txt:3:3: binary data (a NUL byte); expected a text table"});
+  expect_error([&] { make_table(dir, "1 2\n3 4 5\n"); }, {"data.txt:2: expected 2 fields, got 3"});
+  expect_error([&] { make_table(dir, "a b\n1 \x1b[31m\xff\n"); },
+               {"data.txt:2:3 (field 2): expected a number, got '\\x1b[31m\\xff'"});
+  expect_error([&] { make_table(dir, "a b\n1 " + std::string(100, '7') + "x\n"); },
+               {"expected a number, got '" + std::string(40, '7') + "...'"});
+}
+
 }  // namespace
 }  // namespace optbench

@@ -163,7 +163,7 @@ TEST(SpecErrors, UnknownTopLevelKeyAndBadName) {
 }
 
 TEST(SpecErrors, InvalidYamlAndEmptyFile) {
-  expect_error("name: x\noptimizers: [adam\n", 3, 1, "", "invalid YAML");
+  expect_error("name: x\noptimizers: [adam\n", 2, 13, "", "this bracket is never closed");
   expect_error("", 1, 1, "", "the file is empty");
   expect_error("- a\n- b\n", 1, 1, "", "expected a mapping");
 }
@@ -207,7 +207,7 @@ TEST(SpecErrors, TargetLossMustBeAFiniteNumber) {
   expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: low\n", 4, 14,
                "target_loss", "expected a real number, got 'low'");
   expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: .inf\n", 4, 14,
-               "target_loss", "expected a finite loss");
+               "target_loss", "expected a finite real number, got '.inf'");
   expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_los: 1\n", 4, 1, "target_los",
                "did you mean 'target_loss'?");
 }

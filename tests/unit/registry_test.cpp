@@ -59,6 +59,21 @@ TEST(Registry, RefusesBrokenPluginsWithPathAndReasonAndKeepsTheRest) {
   EXPECT_NE(r.find(PluginKind::Optimizer, "sgd"), nullptr);
 }
 
+// Hostile plugin files beyond the four above: each refused with its reason,
+// none of them stops the registry.
+TEST(Registry, RefusesNonPluginLibrariesThrowingInfoAndCutFiles) {
+  const auto r = Registry::load({kFixtures});
+  EXPECT_EQ(reason_for(r, "no_exports.so"),
+            "missing symbol optbench_api_version (not built with an OPTBENCH_*_PLUGIN macro)");
+  EXPECT_EQ(reason_for(r, "throwing_info.so"), "optbench_plugin_info threw: schema file missing");
+  EXPECT_EQ(reason_for(r, "empty.so"), "not a shared library (file shorter than an ELF header)");
+  EXPECT_NE(reason_for(r, "elf_header_only.so")
+                .find("truncated: the program header table ends past the end of the file"),
+            std::string::npos)
+      << reason_for(r, "elf_header_only.so");
+  EXPECT_EQ(r.rejected().size(), 8u);
+}
+
 TEST(Registry, LaterFolderShadowsEarlierAndSaysSo) {
   const auto r = Registry::load({OPTBENCH_TEST_PLUGIN_DIR, kFixtures});
   const auto* sgd = r.find(PluginKind::Optimizer, "sgd");

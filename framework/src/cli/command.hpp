@@ -15,7 +15,7 @@
 namespace optbench::cli {
 
 /// Exit codes, one meaning each (README "Exit codes").
-enum Exit : int { kOk = 0, kRuntimeFailure = 1, kBadInput = 2 };
+enum Exit : int { kOk = 0, kRuntimeFailure = 1, kBadInput = 2, kDamagedDatabase = 3 };
 
 /// Wrong command-line usage; main prints it with the command's help.
 class UsageError : public std::runtime_error {

@@ -26,7 +26,8 @@ commands:
 
 'optbench COMMAND --help' shows a command's options.
 exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),
-            2 bad input (usage, experiment file, database path)
+            2 bad input (usage, experiment file, database path),
+            3 the database file is damaged (refused and left unchanged)
 )";
 
 }  // namespace
@@ -60,6 +61,9 @@ int main(int argc, char** argv) {
   } catch (const optbench::experiment::SpecError& e) {
     std::cerr << "optbench: error: " << e.what() << "\n";
     return kBadInput;
+  } catch (const optbench::store::DamagedDatabase& e) {
+    std::cerr << "optbench: error: " << e.what() << "\n";
+    return kDamagedDatabase;
   } catch (const std::invalid_argument& e) {
     std::cerr << "optbench: error: " << e.what() << "\n";
     return kBadInput;

@@ -1,7 +1,9 @@
 #include "experiment/loader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -10,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "experiment/grid.hpp"
+#include "experiment/text_check.hpp"
 #include "plot/plot.hpp"
 
 namespace optbench::experiment {
@@ -107,6 +110,39 @@ std::string read_string(const Reader& r, const YAML::Node& node, const std::stri
   return node.Scalar();
 }
 
+// A YAML real, finite: no hyperparameter, seed or setting means anything at
+// infinity, and a NaN would only fail later, far from its line.
+double read_real(const Reader& r, const YAML::Node& node, const std::string& path) {
+  double x;
+  if (node.IsScalar() && YAML::convert<double>::decode(node, x)) {
+    if (!std::isfinite(x))
+      r.fail(node, path, "expected a finite real number, got " + describe(node));
+    return x;
+  }
+  if (node.IsScalar()) {
+    errno = 0;
+    char* end = nullptr;
+    std::strtod(node.Scalar().c_str(), &end);
+    if (errno == ERANGE && end && *end == '\0' && !node.Scalar().empty()) {
+      r.fail(node, path,
+             "expected a real number within +-1.8e308 (a 64-bit double), got " + describe(node));
+    }
+  }
+  r.fail(node, path, "expected a real number, got " + describe(node));
+}
+
+std::int64_t read_integer(const Reader& r, const YAML::Node& node, const std::string& path) {
+  long long x;
+  if (node.IsScalar() && YAML::convert<long long>::decode(node, x)) return x;
+  if (node.IsScalar()) {
+    static const std::regex digits("[-+]?[0-9]+");
+    if (std::regex_match(node.Scalar(), digits)) {
+      r.fail(node, path, "expected an integer within +-9.2e18 (64 bits), got " + describe(node));
+    }
+  }
+  r.fail(node, path, "expected an integer, got " + describe(node));
+}
+
 // One value of a given type. Errors say what was expected and what was there.
 ParamValue read_value(const Reader& r, const YAML::Node& node, const std::string& path,
                       ParamType type) {
@@ -114,18 +150,10 @@ ParamValue read_value(const Reader& r, const YAML::Node& node, const std::string
     r.fail(node, path, "expected " + what + ", got " + describe(node));
   };
   switch (type) {
-    case ParamType::Real: {
-      double x;
-      if (!node.IsScalar() || !YAML::convert<double>::decode(node, x)) expected("a real number");
-      return x;
-    }
-    case ParamType::Int: {
-      long long x;
-      if (!node.IsScalar() || !YAML::convert<long long>::decode(node, x)) {
-        expected("an integer");
-      }
-      return static_cast<std::int64_t>(x);
-    }
+    case ParamType::Real:
+      return read_real(r, node, path);
+    case ParamType::Int:
+      return read_integer(r, node, path);
     case ParamType::Bool: {
       bool x;
       if (!node.IsScalar() || !YAML::convert<bool>::decode(node, x)) expected("true or false");
@@ -138,12 +166,7 @@ ParamValue read_value(const Reader& r, const YAML::Node& node, const std::string
       if (!node.IsSequence() || node.size() == 0) expected("a list of real numbers");
       std::vector<double> list;
       for (std::size_t k = 0; k < node.size(); ++k) {
-        double x;
-        if (!node[k].IsScalar() || !YAML::convert<double>::decode(node[k], x)) {
-          r.fail(node[k], path + "[" + std::to_string(k) + "]",
-                 "expected a real number, got " + describe(node[k]));
-        }
-        list.push_back(x);
+        list.push_back(read_real(r, node[k], path + "[" + std::to_string(k) + "]"));
       }
       return list;
     }
@@ -291,6 +314,14 @@ std::map<std::string, ParamValue> read_train(const Reader& r, const YAML::Node& 
       r.fail(e.key_node, key_path,
              unknown_message("train setting", e.key, schema_keys(train_schema())));
     }
+    // The one place where infinity means something: no loss threshold, only
+    // a NaN or infinite loss stops the run.
+    double x;
+    if (e.key == "diverge_above" && e.value.IsScalar() &&
+        YAML::convert<double>::decode(e.value, x) && std::isinf(x) && x > 0) {
+      out[e.key] = x;
+      continue;
+    }
     const auto v = read_value(r, e.value, key_path, spec->type);
     if (auto error = check_value(*spec, v); !error.empty()) r.fail(e.value, key_path, error);
     out[e.key] = coerce(*spec, v);
@@ -389,10 +420,15 @@ const std::regex& name_pattern() {
 ExperimentSpec load_text(const std::string& text, const std::string& file,
                          const registry::Registry& plugins) {
   const Reader r{file};
+  const auto facts = check_text(text, file);
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
+    if (facts.unclosed_bracket) {
+      throw SpecError(*facts.unclosed_bracket, "",
+                      "invalid YAML: this bracket is never closed (" + e.msg + ")");
+    }
     throw SpecError(r.at(e.mark), "", "invalid YAML: " + e.msg);
   }
   if (!root.IsDefined() || root.IsNull()) {
@@ -474,11 +510,8 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
         spec.plots.push_back(kind);
       }
     } else if (key == "target_loss") {
-      const double target = std::get<double>(read_value(r, e.value, key, ParamType::Real));
-      if (!std::isfinite(target)) {
-        r.fail(e.value, key, "expected a finite loss for time-to-target, got " + e.value.Scalar());
-      }
-      spec.target_loss = target;
+      // read_value refuses NaN and infinities for every real.
+      spec.target_loss = std::get<double>(read_value(r, e.value, key, ParamType::Real));
     } else if (key == "max_runs") {
       const ParamSpec max_spec{.name = "max_runs",
                                .type = ParamType::Int,

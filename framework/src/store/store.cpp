@@ -16,6 +16,7 @@
 
 #include "store/clock.hpp"
 #include "store/history.hpp"
+#include "store/integrity.hpp"
 #include "store/migrate.hpp"
 #include "store/owner.hpp"
 #include "store/schema.hpp"
@@ -289,6 +290,7 @@ Store Store::open(const fs::path& file, Mode mode) {
     std::error_code ec;
     if (!fs::exists(path, ec))
       fail_plain(path, "cannot open results database read-only: no such file");
+    detail::check_integrity(path);
     auto db = detail::open_connection(path, SQLITE_OPEN_READONLY);
     if (hot_journal(db.get())) {
       // A process killed inside a write transaction on a file not yet in
@@ -322,6 +324,7 @@ Store Store::open(const fs::path& file, Mode mode) {
     }
     return Store(std::move(path), db.release(), mode);
   }
+  detail::check_integrity(path);
   auto db = detail::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   probe(db.get(), path);
   detail::exec(db.get(), path, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",

@@ -24,6 +24,14 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The file is not a SQLite database, or its header, size or b-trees are
+/// damaged (flipped bytes, truncation). Thrown by Store::open before anything
+/// is written to the file. The CLI exits with code 3 for it.
+class DamagedDatabase : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 enum class RunStatus { Pending, Running, Done, Diverged, Failed, Interrupted };
 const char* to_string(RunStatus s);
 RunStatus parse_status(const std::string& s);  // throws StoreError on unknown
@@ -110,7 +118,9 @@ class Store {
   enum class Mode { ReadWrite, ReadOnly };
 
   /// Opens (ReadWrite: creating or migrating the schema) the DB file. WAL
-  /// mode, busy timeout, foreign keys on. Throws StoreError.
+  /// mode, busy timeout, foreign keys on. An existing file is checked first
+  /// (integrity.hpp) and refused with DamagedDatabase when damaged. Throws
+  /// StoreError.
   static Store open(const std::filesystem::path& file, Mode mode = Mode::ReadWrite);
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;

@@ -3,9 +3,11 @@
 // d2l's airfoil_self_noise.dat (tab-separated, 5 features + target, no
 // header) is the case it was written for; d2l's get_data_ch11 standardizes
 // every column, target included, which is why standardize defaults to "all".
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -147,6 +149,39 @@ std::vector<Line> non_blank_lines(const std::string& content) {
   return lines;
 }
 
+// A field as it can be shown in a message and stored in the database's TEXT:
+// printable ASCII kept, other bytes as \xNN, at most 40 characters.
+std::string printable(std::string_view field) {
+  constexpr std::size_t kShown = 40;
+  std::string out;
+  for (std::size_t k = 0; k < field.size() && k < kShown; ++k) {
+    const auto c = static_cast<unsigned char>(field[k]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  if (field.size() > kShown) out += "...";
+  return out;
+}
+
+// A NUL byte never occurs in a text table; saying so beats reporting the
+// first field of a binary file as "not a number".
+void refuse_binary(const std::string& content, const std::string& name) {
+  const auto nul = content.find('\0');
+  if (nul == std::string::npos) return;
+  const auto line_start = content.rfind('\n', nul);
+  const std::size_t line =
+      1 + static_cast<std::size_t>(std::count(content.begin(), content.begin() + nul, '\n'));
+  const std::size_t column = nul - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+  throw std::runtime_error(name + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                           ": binary data (a NUL byte); expected a text table (CSV, TSV or "
+                           "whitespace-separated numbers)");
+}
+
 char delimiter_char(const std::string& choice, std::string_view first_line) {
   if (choice == "comma") return ',';
   if (choice == "semicolon") return ';';
@@ -170,6 +205,7 @@ std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
   std::ostringstream buffer;
   buffer << in.rdbuf();
   const std::string content = buffer.str();
+  refuse_binary(content, name);
   const auto lines = non_blank_lines(content);
   if (lines.empty()) throw std::runtime_error(name + ": empty table (no non-blank lines)");
 
@@ -200,7 +236,7 @@ std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
       if (!parse_number(fields[k].text, v)) {
         throw std::runtime_error(where + ":" + std::to_string(fields[k].column) + " (field " +
                                  std::to_string(k + 1) + "): expected a number, got '" +
-                                 std::string(fields[k].text) + "'");
+                                 printable(fields[k].text) + "'");
       }
       data.push_back(v);
     }
