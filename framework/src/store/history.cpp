@@ -24,6 +24,20 @@ void sort_by_step(std::vector<Point>& points) {
   fail_plain(file, what + ": chunk " + std::to_string(chunk_id) + ": " + e.what());
 }
 
+/// Runs `decode(s)` on every row of `s`, whose column 0 is the chunk id, so
+/// a damaged chunk is reported with the file, the read and the chunk.
+template <typename Decode>
+void decode_rows(Statement& s, const std::filesystem::path& file, const std::string& what,
+                 Decode decode) {
+  while (s.step()) {
+    try {
+      decode(s);
+    } catch (const ChunkError& e) {
+      fail_chunk(file, what, s.column_int(0), e);
+    }
+  }
+}
+
 }  // namespace
 
 void write_metric_chunks(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
@@ -103,13 +117,9 @@ std::vector<MetricPoint> read_metric_series(sqlite3* db, const std::filesystem::
   s.bind_text(2, name);
   s.bind_text(3, split);
   std::vector<MetricPoint> out;
-  while (s.step()) {
-    try {
-      decode_metric_chunk(s.column_text(1), split, name, out);
-    } catch (const ChunkError& e) {
-      fail_chunk(file, what, s.column_int(0), e);
-    }
-  }
+  decode_rows(s, file, what, [&](const Statement& row) {
+    decode_metric_chunk(row.column_text(1), split, name, out);
+  });
   sort_by_step(out);
   return out;
 }
@@ -123,13 +133,9 @@ std::vector<MetricPoint> read_all_metrics(sqlite3* db, const std::filesystem::pa
               what);
   s.bind_int(1, run_id);
   std::vector<MetricPoint> out;
-  while (s.step()) {
-    try {
-      decode_metric_chunk(s.column_text(3), s.column_text(1), s.column_text(2), out);
-    } catch (const ChunkError& e) {
-      fail_chunk(file, what, s.column_int(0), e);
-    }
-  }
+  decode_rows(s, file, what, [&](const Statement& row) {
+    decode_metric_chunk(row.column_text(3), row.column_text(1), row.column_text(2), out);
+  });
   // Series come in (name, split) order already; within one, chunks may
   // overlap in steps only if written so, which the stable sort keeps.
   std::stable_sort(out.begin(), out.end(), [](const MetricPoint& a, const MetricPoint& b) {
@@ -146,13 +152,8 @@ std::vector<TrajectoryPoint> read_trajectory(sqlite3* db, const std::filesystem:
               what);
   s.bind_int(1, run_id);
   std::vector<TrajectoryPoint> out;
-  while (s.step()) {
-    try {
-      decode_trajectory_chunk(s.column_text(1), out);
-    } catch (const ChunkError& e) {
-      fail_chunk(file, what, s.column_int(0), e);
-    }
-  }
+  decode_rows(s, file, what,
+              [&](const Statement& row) { decode_trajectory_chunk(row.column_text(1), out); });
   sort_by_step(out);
   return out;
 }
