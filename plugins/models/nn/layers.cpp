@@ -160,8 +160,7 @@ class Dense final : public Layer {
 class Conv2d final : public Layer {
  public:
   Conv2d(const Dims& in, memory::dim out, memory::dim k, const std::string& name)
-      : kernel_(k),
-        weight_(make_parameter(name + ".weight", {out, in.at(0), k, k}, in.at(0) * k * k)),
+      : weight_(make_parameter(name + ".weight", {out, in.at(0), k, k}, in.at(0) * k * k)),
         bias_(make_parameter(name + ".bias", {out}, in.at(0) * k * k)) {
     if (in.size() != 3 || in[1] < k || in[2] < k) {
       throw std::invalid_argument("nn: " + name + " needs a (C, H, W) input of at least " +
@@ -260,7 +259,6 @@ class Conv2d final : public Layer {
   }
 
  private:
-  memory::dim kernel_;
   Dims out_shape_;
   std::unique_ptr<Parameter> weight_, bias_;
 };
