@@ -1,10 +1,13 @@
 #include "layers.hpp"
 
+#include "max_pool.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 
 namespace nn {
@@ -202,7 +205,24 @@ class Conv2d final : public Layer {
                                                                {DNNL_ARG_DST, step.dst}}));
     if (!ctx.training) return step;
 
-    step.diff_dst = memory(dst_md, ctx.engine);
+    // Not the forward's layouts: with (plain 1-channel input, blocked
+    // gradient) oneDNN 2.6 only has its reference kernel, ~1000x slower than
+    // reordering into a jit kernel's layouts. With fewer input channels than
+    // a channel block (8 floats), its blocked choice pads them to 8 and runs
+    // at ~3 GFLOP/s; channels-last runs the same jit:avx2 kernel ~5x faster
+    // here (conv1 of the seed CNN: 19 -> 3.5 ms per batch of 64).
+    const tag bw_tag = src_md.dims()[1] < 8 ? tag::nhwc : tag::any;
+    const memory::desc src_any(src_md.dims(), f32, bw_tag);
+    const memory::desc dst_any_bw(dst_md.dims(), f32, bw_tag);
+    const dnnl::convolution_backward_weights::primitive_desc bww(
+        {algorithm::convolution_direct, src_any, any_w_md, b_md, dst_any_bw, strides, pad, pad},
+        ctx.attr, ctx.engine, fwd);
+    // With no input gradient to compute (the first layer), nothing but the
+    // weight gradient reads this layer's output gradient: the next layer
+    // writes it straight into the layout that kernel wants (for the seed CNN
+    // saves a 1 ms reorder per step).
+    const bool only_weights_read_it = diff_src == nullptr;
+    step.diff_dst = memory(only_weights_read_it ? bww.diff_dst_desc() : dst_md, ctx.engine);
     if (diff_src) {
       const dnnl::convolution_backward_data::primitive_desc bwd(
           {algorithm::convolution_direct, diff_src->get_desc(), any_w_md, dst_md, strides, pad,
@@ -223,25 +243,17 @@ class Conv2d final : public Layer {
                                                     {DNNL_ARG_WEIGHTS, wd},
                                                     {DNNL_ARG_DIFF_SRC, *diff_src}}));
     }
-    // Not the forward's layouts: with (plain 1-channel input, blocked
-    // gradient) oneDNN 2.6 only has its reference kernel, ~1000x slower than
-    // reordering into a jit kernel's layouts. With fewer input channels than
-    // a channel block (8 floats), its blocked choice pads them to 8 and runs
-    // at ~3 GFLOP/s; channels-last runs the same jit:avx2 kernel ~5x faster
-    // here (conv1 of the seed CNN: 19 -> 3.5 ms per batch of 64, plus a
-    // 0.3 ms reorder of the gradient).
-    const tag bw_tag = src_md.dims()[1] < 8 ? tag::nhwc : tag::any;
-    const memory::desc src_any(src_md.dims(), f32, bw_tag);
-    const memory::desc dst_any_bw(dst_md.dims(), f32, bw_tag);
-    const dnnl::convolution_backward_weights::primitive_desc bww(
-        {algorithm::convolution_direct, src_any, any_w_md, b_md, dst_any_bw, strides, pad, pad},
-        ctx.attr, ctx.engine, fwd);
     memory bw_src = src, bw_diff_dst = step.diff_dst;
     if (bww.src_desc() != src_md) {
-      bw_src = memory(bww.src_desc(), ctx.engine);
-      step.backward.push_back(make_reorder(ctx, src, bw_src));
+      // With one channel, nchw and nhwc are the same bytes.
+      bw_src = src_md.dims()[1] == 1 && bww.src_desc().get_size() == src_md.get_size()
+                   ? memory(bww.src_desc(), ctx.engine, src.get_data_handle())
+                   : memory(bww.src_desc(), ctx.engine);
+      if (bw_src.get_data_handle() != src.get_data_handle()) {
+        step.backward.push_back(make_reorder(ctx, src, bw_src));
+      }
     }
-    if (bww.diff_dst_desc() != dst_md) {
+    if (bww.diff_dst_desc() != step.diff_dst.get_desc()) {
       bw_diff_dst = memory(bww.diff_dst_desc(), ctx.engine);
       step.backward.push_back(make_reorder(ctx, step.diff_dst, bw_diff_dst));
     }
@@ -263,7 +275,57 @@ class Conv2d final : public Layer {
   std::unique_ptr<Parameter> weight_, bias_;
 };
 
-// Non-overlapping max pooling (stride = kernel, floor), as nn.MaxPool2d(k).
+/// A desc for `dims` in the format of `like`: its channel block, or for a
+/// plain layout its order of dimensions.
+memory::desc same_format(const memory::desc& like, const Dims& dims) {
+  const auto& b = like.data.format_desc.blocking;
+  if (b.inner_nblks == 1) {
+    switch (b.inner_blks[0]) {
+      case 4:
+        return {dims, f32, tag::aBcd4b};
+      case 8:
+        return {dims, f32, tag::aBcd8b};
+      case 16:
+        return {dims, f32, tag::aBcd16b};
+    }
+    throw std::logic_error("nn: unsupported channel block of " + std::to_string(b.inner_blks[0]));
+  }
+  std::vector<int> order(dims.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int x, int y) { return b.strides[x] > b.strides[y]; });
+  Dims strides(dims.size());
+  memory::dim stride = 1;
+  for (auto i = order.rbegin(); i != order.rend(); ++i) {
+    strides[static_cast<std::size_t>(*i)] = stride;
+    stride *= dims[static_cast<std::size_t>(*i)];
+  }
+  return {dims, f32, strides};
+}
+
+/// How pooling's kernels address a 4-D memory: one level of channel
+/// blocking (nChw8c, nChw16c) or a plain layout with any dimension order.
+PoolLayout pool_layout_of(const memory::desc& md) {
+  const auto& d = md.data;
+  const auto& b = d.format_desc.blocking;
+  if (d.ndims != 4 || d.format_kind != dnnl_blocked || b.inner_nblks > 1 ||
+      (b.inner_nblks == 1 && b.inner_idxs[0] != 1)) {
+    throw std::logic_error("nn: max pooling needs a 4-D plain or channel-blocked layout");
+  }
+  const auto at = [&](int i) { return static_cast<std::size_t>(b.strides[i]); };
+  PoolLayout l{
+      .lanes = 1, .n_stride = at(0), .block_stride = at(1), .h_stride = at(2), .w_stride = at(3)};
+  if (b.inner_nblks == 1) {
+    l.lanes = static_cast<std::size_t>(b.inner_blks[0]);
+  } else if (at(1) == 1) {
+    l.lanes = static_cast<std::size_t>(d.dims[1]);  // channels last: one block of all
+  }
+  return l;
+}
+
+// Non-overlapping max pooling (stride = kernel, floor), as nn.MaxPool2d(k),
+// on max_pool.hpp's kernels. The output keeps the input's layout; the
+// gradient is written in whatever layout the layer before reads it.
 class MaxPool2d final : public Layer {
  public:
   MaxPool2d(const Dims& in, memory::dim k) : kernel_(k) {
@@ -271,39 +333,43 @@ class MaxPool2d final : public Layer {
       throw std::invalid_argument("nn: max pooling needs a (C, H, W) input of at least " +
                                   std::to_string(k) + "x" + std::to_string(k));
     }
+    if (k > 15) throw std::invalid_argument("nn: max pooling windows are at most 15x15");
     out_shape_ = {in[0], in[1] / k, in[2] / k};
   }
 
   const Dims& output_shape() const override { return out_shape_; }
 
   Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
-    const Dims window{kernel_, kernel_}, pad{0, 0};
-    const memory::desc dst_any(with_batch(ctx.batch, out_shape_), f32, tag::any);
-    const dnnl::pooling_forward::primitive_desc fwd(
-        {forward_kind(ctx), algorithm::pooling_max, src.get_desc(), dst_any, window, window, pad,
-         pad},
-        ctx.attr, ctx.engine);
-    const auto dst_md = fwd.dst_desc();
+    const auto src_md = src.get_desc();
+    const auto in = src_md.dims();
+    const auto u = [](memory::dim x) { return static_cast<std::size_t>(x); };
+    const PoolShape shape{u(in[0]), u(in[1]), u(in[2]), u(in[3]), u(kernel_)};
+    const PoolLayout src_layout = pool_layout_of(src_md);
+    const memory::desc dst_md = same_format(src_md, with_batch(in[0], out_shape_));
+    const PoolLayout dst_layout = pool_layout_of(dst_md);
+
     Step step;
     step.dst = memory(dst_md, ctx.engine);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, step.dst}};
-    memory workspace;
-    if (ctx.training) {
-      workspace = memory(fwd.workspace_desc(), ctx.engine);
-      args[DNNL_ARG_WORKSPACE] = workspace;
-    }
-    step.forward.push_back(make_op<dnnl::pooling_forward>(fwd, ctx.engine, std::move(args)));
+    auto winner = std::make_shared<std::vector<std::uint8_t>>(dst_md.get_size() / sizeof(float));
+    const auto* from = static_cast<const float*>(src.get_data_handle());
+    auto* to = static_cast<float*>(step.dst.get_data_handle());
+    Op forward;
+    forward.kernel = [=] {
+      max_pool_forward(shape, from, src_layout, to, dst_layout, winner->data());
+    };
+    step.forward.push_back(std::move(forward));
     if (!ctx.training) return step;
 
     step.diff_dst = memory(dst_md, ctx.engine);
     if (diff_src) {
-      const dnnl::pooling_backward::primitive_desc bwd(
-          {algorithm::pooling_max, diff_src->get_desc(), dst_md, window, window, pad, pad},
-          ctx.attr, ctx.engine, fwd);
-      step.backward.push_back(make_op<dnnl::pooling_backward>(bwd, ctx.engine,
-                                                              {{DNNL_ARG_DIFF_DST, step.diff_dst},
-                                                               {DNNL_ARG_WORKSPACE, workspace},
-                                                               {DNNL_ARG_DIFF_SRC, *diff_src}}));
+      const auto* g = static_cast<const float*>(step.diff_dst.get_data_handle());
+      auto* out = static_cast<float*>(diff_src->get_data_handle());
+      const PoolLayout out_layout = pool_layout_of(diff_src->get_desc());
+      Op backward;
+      backward.kernel = [=] {
+        max_pool_backward(shape, g, dst_layout, winner->data(), out, out_layout);
+      };
+      step.backward.push_back(std::move(backward));
     }
     return step;
   }
@@ -333,10 +399,13 @@ class Activation final : public Layer {
     if (diff_src) {
       const dnnl::eltwise_backward::primitive_desc bwd({kind_, md, md, 0.0f, 0.0f}, ctx.attr,
                                                        ctx.engine, fwd);
-      step.backward.push_back(make_op<dnnl::eltwise_backward>(bwd, ctx.engine,
-                                                              {{DNNL_ARG_SRC, src},
-                                                               {DNNL_ARG_DIFF_DST, step.diff_dst},
-                                                               {DNNL_ARG_DIFF_SRC, *diff_src}}));
+      // The layer before may read its gradient in another layout than it
+      // wrote its output (see Conv2d): reorder into it.
+      const memory out = diff_src->get_desc() == md ? *diff_src : memory(md, ctx.engine);
+      step.backward.push_back(make_op<dnnl::eltwise_backward>(
+          bwd, ctx.engine,
+          {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, step.diff_dst}, {DNNL_ARG_DIFF_SRC, out}}));
+      if (out != *diff_src) step.backward.push_back(make_reorder(ctx, out, *diff_src));
     }
     return step;
   }
@@ -501,7 +570,7 @@ void Network::load(Plan& p, const optbench::Batch& batch) {
 void Network::run_forward(Plan& p) {
   for (auto& step : p.steps) {
     for (auto& op : step.forward)
-      op.primitive.execute(stream_, op.args);
+      op.run(stream_);
   }
   stream_.wait();
 }
@@ -530,7 +599,7 @@ void Network::backward() {
   use_threads();
   for (auto step = last_->steps.rbegin(); step != last_->steps.rend(); ++step) {
     for (auto& op : step->backward)
-      op.primitive.execute(stream_, op.args);
+      op.run(stream_);
   }
   stream_.wait();
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -37,10 +38,20 @@ struct Parameter {
   std::vector<float> grad;
 };
 
-/// One primitive with its argument map, built once and executed many times.
+/// One primitive with its argument map, built once and executed many times;
+/// or, where a layer computes without oneDNN, the bound call that does it.
 struct Op {
   dnnl::primitive primitive;
   std::unordered_map<int, memory> args;
+  std::function<void()> kernel;
+
+  void run(dnnl::stream& stream) {
+    if (kernel) {
+      kernel();
+    } else {
+      primitive.execute(stream, args);
+    }
+  }
 };
 
 /// What a layer contributes to one plan.
@@ -66,6 +77,8 @@ class Layer {
   virtual const Dims& output_shape() const = 0;
   /// Builds this layer's step reading `src`. `diff_src` is where backward
   /// writes the input gradient; null for the first layer, which needs none.
+  /// Its layout may differ from `src`'s: the layer before allocates it in
+  /// the layout its own backward reads best.
   virtual Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) = 0;
   /// Trainable tensors, weight before bias.
   virtual std::vector<Parameter*> parameters() { return {}; }

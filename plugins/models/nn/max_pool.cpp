@@ -1,0 +1,323 @@
+#include "max_pool.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+namespace nn {
+namespace {
+
+/// Channel c + j of a block starting at c lies j * step floats after c, as
+/// long as `inner` (the layout the loops walk) never splits one of `outer`'s
+/// channel blocks; the layouts pooling meets always satisfy that.
+std::size_t channel_step(const PoolLayout& outer, const PoolLayout& inner, std::size_t channels) {
+  if (outer.lanes == 1) return outer.block_stride;
+  if (outer.lanes % inner.lanes == 0 || outer.lanes >= channels) return 1;
+  throw std::logic_error("nn: max pooling between incompatible channel blockings");
+}
+
+}  // namespace
+
+PoolLayout pool_layout(PoolFormat format, std::size_t c, std::size_t h, std::size_t w) {
+  switch (format) {
+    case PoolFormat::nchw:
+      return {
+          .lanes = 1, .n_stride = c * h * w, .block_stride = h * w, .h_stride = w, .w_stride = 1};
+    case PoolFormat::nhwc:
+      return {
+          .lanes = c, .n_stride = h * w * c, .block_stride = 0, .h_stride = w * c, .w_stride = c};
+    case PoolFormat::nChw8c: {
+      const std::size_t blocks = (c + 7) / 8;
+      return {.lanes = 8,
+              .n_stride = blocks * h * w * 8,
+              .block_stride = h * w * 8,
+              .h_stride = w * 8,
+              .w_stride = 8};
+    }
+  }
+  throw std::logic_error("nn: unknown pooling layout");
+}
+
+namespace {
+
+/// Offsets of channel c0's block at image n, before the spatial terms.
+std::size_t block_base(const PoolLayout& l, std::size_t n, std::size_t c0) {
+  return l.offset(n, c0, 0, 0);
+}
+
+// Channels go through the loops below in GCC/Clang vector types: 4 floats
+// (one SSE register) in the baseline x86-64 build, 8 (one AVX register) in
+// the copy built for AVX2 and taken when the CPU has it. Left to itself the
+// compiler does not vectorize the running argmax, and in SSE2 every select
+// costs three instructions: in the seed CNN that made these loops slower
+// than oneDNN's pooling. Vectors are passed by reference: by value, a 32-byte
+// vector's ABI differs with and without AVX (GCC's -Wpsabi).
+// (The vector types are spelled out: GCC ignores vector_size on an alias
+// whose size depends on a template parameter.)
+using f4 = float __attribute__((vector_size(16)));
+using i4 = std::int32_t __attribute__((vector_size(16)));
+using f8 = float __attribute__((vector_size(32)));
+using i8 = std::int32_t __attribute__((vector_size(32)));
+using b4 = std::uint8_t __attribute__((vector_size(4)));
+using b8 = std::uint8_t __attribute__((vector_size(8)));
+using b16 = std::uint8_t __attribute__((vector_size(16)));
+using b32 = std::uint8_t __attribute__((vector_size(32)));
+
+template <int Lanes>
+struct Simd;
+template <>
+struct Simd<4> {
+  using F = f4;
+  using I = i4;
+  using Bytes = b16;
+  using Packed = b4;
+};
+template <>
+struct Simd<8> {
+  using F = f8;
+  using I = i8;
+  using Bytes = b32;
+  using Packed = b8;
+};
+
+template <class V>
+[[gnu::always_inline]] inline void load(V& v, const float* p) {
+  std::memcpy(&v, p, sizeof v);
+}
+
+template <class V>
+[[gnu::always_inline]] inline void store(float* p, const V& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+/// One window for Lanes channels stored next to each other. K is the
+/// window's side when known at compile time (2, as in the seed CNN), else 0.
+template <int Lanes, std::size_t K>
+[[gnu::always_inline]] inline void pool_lanes(const float* in, std::size_t given_k,
+                                              std::size_t h_stride, std::size_t w_stride, float* d,
+                                              std::uint8_t* win) {
+  using F = typename Simd<Lanes>::F;
+  using I = typename Simd<Lanes>::I;
+  const std::size_t k = K ? K : given_k;
+  F best = F{} - std::numeric_limits<float>::infinity();
+  I where = I{};
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t jj = 0; jj < k; ++jj) {
+      F v;
+      load(v, in + i * h_stride + jj * w_stride);
+      const I take = (v > best) | (v != v);  // NaN wins, as in torch
+      best = take ? v : best;
+      where = take ? static_cast<std::int32_t>(i * k + jj) + I{} : where;
+    }
+  }
+  store(d, best);
+  static_assert(sizeof(F) == sizeof(float) * Lanes && sizeof(I) == sizeof(F));
+  // The low byte of each lane, by one shuffle: a converting cast extracts
+  // the lanes one by one and took as long as the pooling itself.
+  typename Simd<Lanes>::Bytes raw;
+  std::memcpy(&raw, &where, sizeof raw);
+  if constexpr (Lanes == 4) {
+    const auto low = __builtin_shufflevector(raw, raw, 0, 4, 8, 12);
+    std::memcpy(win, &low, sizeof low);
+  } else {
+    const auto low = __builtin_shufflevector(raw, raw, 0, 4, 8, 12, 16, 20, 24, 28);
+    std::memcpy(win, &low, sizeof low);
+  }
+}
+
+/// One window for one channel.
+[[gnu::always_inline]] inline void pool_one(const float* in, std::size_t k, std::size_t h_stride,
+                                            std::size_t w_stride, float* d, std::uint8_t* win) {
+  float best = -std::numeric_limits<float>::infinity();
+  std::uint8_t where = 0;
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t jj = 0; jj < k; ++jj) {
+      const float v = in[i * h_stride + jj * w_stride];
+      if (v > best || std::isnan(v)) {
+        best = v;
+        where = static_cast<std::uint8_t>(i * k + jj);
+      }
+    }
+  }
+  *d = best;
+  *win = where;
+}
+
+template <int Lanes>
+[[gnu::always_inline]] inline void route_lanes(const float* g, const std::uint8_t* win,
+                                               std::size_t k, float* out, std::size_t h_stride,
+                                               std::size_t w_stride) {
+  using F = typename Simd<Lanes>::F;
+  using I = typename Simd<Lanes>::I;
+  F grad;
+  load(grad, g);
+  typename Simd<Lanes>::Packed bytes;
+  std::memcpy(&bytes, win, sizeof bytes);
+  // Each byte widened to its lane by one shuffle with zeros (a converting
+  // cast inserts the lanes one by one).
+  const typename Simd<Lanes>::Packed zero{};
+  typename Simd<Lanes>::Bytes wide;
+  if constexpr (Lanes == 4) {
+    wide = __builtin_shufflevector(bytes, zero, 0, 4, 4, 4, 1, 4, 4, 4, 2, 4, 4, 4, 3, 4, 4, 4);
+  } else {
+    wide = __builtin_shufflevector(bytes, zero, 0, 8, 8, 8, 1, 8, 8, 8, 2, 8, 8, 8, 3, 8, 8, 8, 4,
+                                   8, 8, 8, 5, 8, 8, 8, 6, 8, 8, 8, 7, 8, 8, 8);
+  }
+  I where;
+  std::memcpy(&where, &wide, sizeof where);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t jj = 0; jj < k; ++jj) {
+      const I mine = where == static_cast<std::int32_t>(i * k + jj) + I{};
+      const F routed = mine ? grad : F{};
+      store(out + i * h_stride + jj * w_stride, routed);
+    }
+  }
+}
+
+[[gnu::always_inline]] inline void route_one(const float* g, const std::uint8_t* win, std::size_t k,
+                                             float* out, std::size_t h_stride,
+                                             std::size_t w_stride) {
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t jj = 0; jj < k; ++jj) {
+      out[i * h_stride + jj * w_stride] = *win == i * k + jj ? *g : 0.0f;
+    }
+  }
+}
+
+/// Pools image n.
+template <int Lanes>
+[[gnu::always_inline]] inline void forward_image(const PoolShape& s, std::size_t n,
+                                                 std::size_t step, const float* src,
+                                                 const PoolLayout& sl, float* dst,
+                                                 const PoolLayout& dl, std::uint8_t* winner) {
+  const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width(), lanes = dl.lanes;
+  for (std::size_t c0 = 0; c0 < s.channels; c0 += lanes) {
+    // Padded lanes of a channel block are pooled too: zero in, zero out.
+    const std::size_t width = sl.lanes == lanes ? lanes : std::min(lanes, s.channels - c0);
+    const float* in = src + block_base(sl, n, c0);
+    const std::size_t out = block_base(dl, n, c0);
+    for (std::size_t y = 0; y < oh; ++y) {
+      for (std::size_t x = 0; x < ow; ++x) {
+        const float* window = in + y * k * sl.h_stride + x * k * sl.w_stride;
+        const std::size_t at = out + y * dl.h_stride + x * dl.w_stride;
+        std::size_t j = 0;
+        if (step == 1 && k == 2) {
+          for (; j + Lanes <= width; j += Lanes)
+            pool_lanes<Lanes, 2>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
+                                 winner + at + j);
+        } else if (step == 1) {
+          for (; j + Lanes <= width; j += Lanes)
+            pool_lanes<Lanes, 0>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
+                                 winner + at + j);
+        }
+        for (; j < width; ++j)
+          pool_one(window + j * step, k, sl.h_stride, sl.w_stride, dst + at + j, winner + at + j);
+      }
+    }
+  }
+}
+
+/// Routes image n's gradient into every element its windows cover.
+template <int Lanes>
+[[gnu::always_inline]] inline void backward_image(const PoolShape& s, std::size_t n,
+                                                  std::size_t step, const float* diff_dst,
+                                                  const PoolLayout& dl, const std::uint8_t* winner,
+                                                  float* diff_src, const PoolLayout& sl) {
+  const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width(), lanes = dl.lanes;
+  for (std::size_t c0 = 0; c0 < s.channels; c0 += lanes) {
+    const std::size_t width = sl.lanes == lanes ? lanes : std::min(lanes, s.channels - c0);
+    float* out = diff_src + block_base(sl, n, c0);
+    const std::size_t in = block_base(dl, n, c0);
+    for (std::size_t y = 0; y < oh; ++y) {
+      for (std::size_t x = 0; x < ow; ++x) {
+        float* window = out + y * k * sl.h_stride + x * k * sl.w_stride;
+        const std::size_t at = in + y * dl.h_stride + x * dl.w_stride;
+        std::size_t j = 0;
+        if (step == 1) {
+          for (; j + Lanes <= width; j += Lanes)
+            route_lanes<Lanes>(diff_dst + at + j, winner + at + j, k, window + j, sl.h_stride,
+                               sl.w_stride);
+        }
+        for (; j < width; ++j)
+          route_one(diff_dst + at + j, winner + at + j, k, window + j * step, sl.h_stride,
+                    sl.w_stride);
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void forward_image_avx2(const PoolShape& s, std::size_t n,
+                                                        std::size_t step, const float* src,
+                                                        const PoolLayout& sl, float* dst,
+                                                        const PoolLayout& dl,
+                                                        std::uint8_t* winner) {
+  forward_image<8>(s, n, step, src, sl, dst, dl, winner);
+}
+
+__attribute__((target("avx2"))) void backward_image_avx2(const PoolShape& s, std::size_t n,
+                                                         std::size_t step, const float* diff_dst,
+                                                         const PoolLayout& dl,
+                                                         const std::uint8_t* winner,
+                                                         float* diff_src, const PoolLayout& sl) {
+  backward_image<8>(s, n, step, diff_dst, dl, winner, diff_src, sl);
+}
+#endif
+
+bool has_avx2() {
+#if defined(__x86_64__)
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+// Images are split between the run's threads, as oneDNN's primitives do.
+// The parallel loops stay outside the AVX2 functions: GCC compiles the body
+// it outlines for OpenMP without their target attribute. Layouts are checked
+// before: an exception must not leave an OpenMP region.
+
+void max_pool_forward(const PoolShape& s, const float* src, const PoolLayout& sl, float* dst,
+                      const PoolLayout& dl, std::uint8_t* winner) {
+  const std::size_t step = channel_step(sl, dl, s.channels);
+  const bool avx2 = has_avx2();
+#pragma omp parallel for schedule(static)
+  for (std::size_t n = 0; n < s.batch; ++n) {
+#if defined(__x86_64__)
+    if (avx2) {
+      forward_image_avx2(s, n, step, src, sl, dst, dl, winner);
+      continue;
+    }
+#endif
+    forward_image<4>(s, n, step, src, sl, dst, dl, winner);
+  }
+}
+
+void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayout& dl,
+                       const std::uint8_t* winner, float* diff_src, const PoolLayout& sl) {
+  const std::size_t step = channel_step(sl, dl, s.channels);
+  // Every element inside a window is written below; what no window covers
+  // (a last odd row or column) and channel padding must still read zero.
+  const bool padded = sl.lanes > 1 && s.channels % sl.lanes != 0 && sl.lanes != s.channels;
+  if (s.out_height() * s.kernel != s.height || s.out_width() * s.kernel != s.width || padded) {
+    std::memset(diff_src, 0, sl.size(s.batch) * sizeof(float));
+  }
+  const bool avx2 = has_avx2();
+#pragma omp parallel for schedule(static)
+  for (std::size_t n = 0; n < s.batch; ++n) {
+#if defined(__x86_64__)
+    if (avx2) {
+      backward_image_avx2(s, n, step, diff_dst, dl, winner, diff_src, sl);
+      continue;
+    }
+#endif
+    backward_image<4>(s, n, step, diff_dst, dl, winner, diff_src, sl);
+  }
+}
+
+}  // namespace nn
