@@ -16,7 +16,6 @@
 #include <fstream>
 #include <limits>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +28,7 @@
 #include "run/runner.hpp"
 #include "run/trainer.hpp"
 #include "store/store.hpp"
+#include "util/temp_dir.hpp"
 
 namespace {
 
@@ -53,26 +53,9 @@ const registry::Registry& plugins() {
   return r;
 }
 
-/// A fresh folder under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    std::string name = "optbench-bench-";
-    name.append(std::to_string(rd())).append(std::to_string(rd()));
-    path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+/// A fresh folder "optbench-bench-XXXXXX", removed with its contents.
+struct TempDir : util::TempDir {
+  TempDir() : util::TempDir("bench") {}
 };
 
 /// A store with one experiment and one claimed run to write history into.

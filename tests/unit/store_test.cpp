@@ -111,20 +111,9 @@ std::string error_of(F&& f) {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::random_device device;
-    std::ostringstream name;
-    name << "optbench-store-test-" << std::hex << device() << device();
-    dir_ = fs::temp_directory_path() / name.str();
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   fs::path file(const std::string& name) const { return dir_ / name; }
 
-  fs::path dir_;
+  optbench::testing::TempDir dir_;
 };
 
 TEST(RunStatusTest, NamesRoundTrip) {

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,29 +16,13 @@
 #include <boost/dll/shared_library.hpp>
 
 #include "registry/registry.hpp"
+#include "util/temp_dir.hpp"
 
 namespace optbench::testing {
 
-/// A fresh folder under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("optbench-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+/// A fresh folder "optbench-test-XXXXXX", removed with its contents.
+struct TempDir : util::TempDir {
+  TempDir() : util::TempDir("test") {}
 };
 
 /// The plugins this build made (not the fixtures).

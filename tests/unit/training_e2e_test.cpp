@@ -70,14 +70,25 @@ class TrainingEndToEnd : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "data");
     write_tiny_mnist(dir_ / "data", 1000, 300);
   }
+
+  struct Trained {
+    run::SweepResult sweep;
+    store::Store db;
+  };
+  /// Runs experiment(name, model, flatten) with `jobs` workers into r.db and
+  /// opens the result.
+  Trained train(const std::string& name, const std::string& model, bool flatten, int jobs) {
+    testing::write_file(dir_ / "e.yaml", experiment(name, model, flatten));
+    const auto sweep = run_file(dir_ / "e.yaml", dir_ / "r.db", jobs);
+    return {sweep, store::Store::open(dir_ / "r.db", store::Store::Mode::ReadOnly)};
+  }
+
   testing::TempDir dir_;
 };
 
 TEST_F(TrainingEndToEnd, MlpLearnsAndRecordsEveryMetric) {
-  testing::write_file(dir_ / "e.yaml", experiment("tiny-mlp", "{name: mlp, hidden: [64]}", true));
-  const auto r = run_file(dir_ / "e.yaml", dir_ / "r.db", 2);
-  ASSERT_EQ(r.done, 2u);
-  const auto db = store::Store::open(dir_ / "r.db", store::Store::Mode::ReadOnly);
+  const auto [sweep, db] = train("tiny-mlp", "{name: mlp, hidden: [64]}", true, 2);
+  ASSERT_EQ(sweep.done, 2u);
   for (const auto& run : db.runs("tiny-mlp")) {
     SCOPED_TRACE(run.label);
     EXPECT_EQ(run.status, store::RunStatus::Done) << run.error;
@@ -95,10 +106,8 @@ TEST_F(TrainingEndToEnd, MlpLearnsAndRecordsEveryMetric) {
 }
 
 TEST_F(TrainingEndToEnd, CnnTrainsOnImages) {
-  testing::write_file(dir_ / "e.yaml", experiment("tiny-cnn", "cnn", false));
-  const auto r = run_file(dir_ / "e.yaml", dir_ / "r.db", 2);
-  ASSERT_EQ(r.done, 2u);
-  const auto db = store::Store::open(dir_ / "r.db", store::Store::Mode::ReadOnly);
+  const auto [sweep, db] = train("tiny-cnn", "cnn", false, 2);
+  ASSERT_EQ(sweep.done, 2u);
   for (const auto& run : db.runs("tiny-cnn")) {
     const auto accuracy = db.metrics(run.id, "accuracy", "test");
     ASSERT_EQ(accuracy.size(), 2u) << run.label;
@@ -107,10 +116,8 @@ TEST_F(TrainingEndToEnd, CnnTrainsOnImages) {
 }
 
 TEST_F(TrainingEndToEnd, CnnOnFlatInputsFailsTheRunWithAClearMessage) {
-  testing::write_file(dir_ / "e.yaml", experiment("flat-cnn", "cnn", true));
-  const auto r = run_file(dir_ / "e.yaml", dir_ / "r.db", 1);
-  EXPECT_EQ(r.failed, 2u);
-  const auto db = store::Store::open(dir_ / "r.db", store::Store::Mode::ReadOnly);
+  const auto [sweep, db] = train("flat-cnn", "cnn", true, 1);
+  EXPECT_EQ(sweep.failed, 2u);
   EXPECT_NE(db.runs("flat-cnn").at(0).error.find("flatten"), std::string::npos)
       << db.runs("flat-cnn").at(0).error;
 }

@@ -3,7 +3,6 @@
 #include <gnuplot-iostream.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
 
 #include <array>
 #include <charconv>
@@ -12,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+
+#include "util/temp_dir.hpp"
 
 namespace optbench::plot::detail {
 
@@ -53,31 +54,6 @@ std::string DataBlock::text() const {
 }
 
 namespace {
-
-/// A private directory for gnuplot's output files and log, removed on exit.
-/// Rendering there first means a failed chart never leaves a partial file at
-/// the destination, and the paths handed to gnuplot contain no odd characters.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "optbench-plot-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw std::runtime_error("plot: cannot create a temporary directory in " +
-                               fs::temp_directory_path().string());
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 /// Writing to a gnuplot that has already exited raises SIGPIPE, which would
 /// kill the whole program; while this is alive the write fails instead and
@@ -176,7 +152,10 @@ void move_file(const fs::path& from, const fs::path& to) {
 }  // namespace
 
 std::vector<fs::path> render(const Chart& chart, const std::vector<Target>& targets) {
-  TempDir dir;
+  // Drafts go to a private folder first, so a failed chart never leaves a
+  // partial file at the destination, and the paths handed to gnuplot hold
+  // no odd characters.
+  const util::TempDir dir("plot");
   const fs::path log = dir.path() / "gnuplot.log";
   const fs::path status = dir.path() / "status";
   std::vector<fs::path> drafts;

@@ -104,6 +104,15 @@ std::shared_ptr<T> keep_library(std::unique_ptr<T> object,
   });
 }
 
+/// The plugin's optbench_create, called as a `Factory` with `args`.
+template <class Factory, class... Args>
+auto create_object(const LoadedPlugin& plugin, const Args&... args) {
+  return guarded(plugin, [&] {
+    auto& create = plugin.library->get_alias<Factory>("optbench_create");
+    return keep_library(create(args...), plugin.library);
+  });
+}
+
 }  // namespace
 
 std::string Registry::load_file(const fs::path& file, LoadedPlugin& out) {
@@ -193,29 +202,17 @@ const LoadedPlugin& Registry::require(PluginKind kind, const std::string& name) 
 
 std::shared_ptr<Optimizer> Registry::make_optimizer(const std::string& name,
                                                     const ParamMap& params) const {
-  const auto& p = require(PluginKind::Optimizer, name);
-  return guarded(p, [&] {
-    auto& create = p.library->get_alias<OptimizerFactory>("optbench_create");
-    return keep_library(create(params), p.library);
-  });
+  return create_object<OptimizerFactory>(require(PluginKind::Optimizer, name), params);
 }
 
 std::shared_ptr<Model> Registry::make_model(const std::string& name, const ParamMap& params,
                                             const ModelContext& context) const {
-  const auto& p = require(PluginKind::Model, name);
-  return guarded(p, [&] {
-    auto& create = p.library->get_alias<ModelFactory>("optbench_create");
-    return keep_library(create(params, context), p.library);
-  });
+  return create_object<ModelFactory>(require(PluginKind::Model, name), params, context);
 }
 
 std::shared_ptr<Dataset> Registry::make_dataset(const std::string& name, const ParamMap& params,
                                                 const DatasetContext& context) const {
-  const auto& p = require(PluginKind::Dataset, name);
-  return guarded(p, [&] {
-    auto& create = p.library->get_alias<DatasetFactory>("optbench_create");
-    return keep_library(create(params, context), p.library);
-  });
+  return create_object<DatasetFactory>(require(PluginKind::Dataset, name), params, context);
 }
 
 }  // namespace optbench::registry

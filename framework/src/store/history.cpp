@@ -1,7 +1,12 @@
 #include "store/history.hpp"
 
 #include <algorithm>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "store/chunks.hpp"
@@ -10,33 +15,66 @@
 namespace optbench::store::detail {
 namespace {
 
-template <typename Point>
-void sort_by_step(std::vector<Point>& points) {
-  const auto by_step = [](const Point& a, const Point& b) { return a.step < b.step; };
-  // Chunks come in first_step order and each is in step order, so this is
-  // almost always already true; stable keeps equal steps in written order.
-  if (!std::is_sorted(points.begin(), points.end(), by_step))
-    std::stable_sort(points.begin(), points.end(), by_step);
+std::int64_t step_of(const MetricPoint* p) {
+  return p->step;
+}
+std::int64_t step_of(const TrajectoryPoint& p) {
+  return p.step;
 }
 
-[[noreturn]] void fail_chunk(const std::filesystem::path& file, const std::string& what,
-                             std::int64_t chunk_id, const ChunkError& e) {
-  fail_plain(file, what + ": chunk " + std::to_string(chunk_id) + ": " + e.what());
-}
-
-/// Runs `decode(s)` on every row of `s`, whose column 0 is the chunk id, so
-/// a damaged chunk is reported with the file, the read and the chunk.
-template <typename Decode>
-void decode_rows(Statement& s, const std::filesystem::path& file, const std::string& what,
-                 Decode decode) {
-  while (s.step()) {
-    try {
-      decode(s);
-    } catch (const ChunkError& e) {
-      fail_chunk(file, what, s.column_int(0), e);
-    }
+/// Inserts `points` (one series) as chunks of at most kMaxChunkPoints rows
+/// through `insert`, whose parameters from `first` on are first_step,
+/// last_step, count and points; the ones before are bound by the caller.
+template <typename Element>
+void insert_chunks(Statement& insert, int first,
+                   std::span<const std::type_identity_t<Element>> points,
+                   void (*encode)(std::span<const Element>, std::string&)) {
+  std::string json;
+  for (std::size_t begin = 0; begin < points.size(); begin += kMaxChunkPoints) {
+    const auto chunk = points.subspan(begin, std::min(kMaxChunkPoints, points.size() - begin));
+    const auto [lo, hi] =
+        std::minmax_element(chunk.begin(), chunk.end(),
+                            [](const auto& a, const auto& b) { return step_of(a) < step_of(b); });
+    json.clear();
+    encode(chunk, json);
+    insert.bind_int(first, step_of(*lo));
+    insert.bind_int(first + 1, step_of(*hi));
+    insert.bind_int(first + 2, static_cast<std::int64_t>(chunk.size()));
+    insert.bind_text(first + 3, json);
+    insert.run();
   }
 }
+
+/// Runs `sql`, a SELECT over one run's chunks whose column 0 is the chunk id
+/// (?1 is `run_id`, ?2... are `keys`), has `decode(row, out)` append each
+/// row's points, and returns them stably sorted by `less`. A damaged chunk is
+/// reported with the file, `what` and the chunk.
+template <typename Point, typename Decode, typename Less>
+std::vector<Point> read_chunks(sqlite3* db, const std::filesystem::path& file,
+                               const std::string& what, const char* sql, std::int64_t run_id,
+                               std::initializer_list<std::string_view> keys, Decode decode,
+                               Less less) {
+  Statement s(db, file, sql, what);
+  s.bind_int(1, run_id);
+  int index = 2;
+  for (std::string_view key : keys)
+    s.bind_text(index++, key);
+  std::vector<Point> out;
+  while (s.step()) {
+    try {
+      decode(s, out);
+    } catch (const ChunkError& e) {
+      fail_plain(file, what + ": chunk " + std::to_string(s.column_int(0)) + ": " + e.what());
+    }
+  }
+  // Chunks come in their series' first_step order and each is in step order,
+  // so this is almost always already true; stable keeps equal steps in
+  // written order.
+  if (!std::is_sorted(out.begin(), out.end(), less)) std::stable_sort(out.begin(), out.end(), less);
+  return out;
+}
+
+constexpr auto by_step = [](const auto& a, const auto& b) { return a.step < b.step; };
 
 }  // namespace
 
@@ -61,24 +99,10 @@ void write_metric_chunks(sqlite3* db, const std::filesystem::path& file, std::in
                    "count, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                    what);
   insert.bind_int(1, run_id);
-  std::string json;
   for (const auto& [key, members] : series) {
     insert.bind_text(2, key->split);
     insert.bind_text(3, key->name);
-    for (std::size_t begin = 0; begin < members.size(); begin += kMaxChunkPoints) {
-      const std::span<const MetricPoint* const> chunk(
-          members.data() + begin, std::min(kMaxChunkPoints, members.size() - begin));
-      const auto [lo, hi] =
-          std::minmax_element(chunk.begin(), chunk.end(),
-                              [](const auto* a, const auto* b) { return a->step < b->step; });
-      json.clear();
-      encode_metric_chunk(chunk, json);
-      insert.bind_int(4, (*lo)->step);
-      insert.bind_int(5, (*hi)->step);
-      insert.bind_int(6, static_cast<std::int64_t>(chunk.size()));
-      insert.bind_text(7, json);
-      insert.run();
-    }
+    insert_chunks(insert, 4, members, encode_metric_chunk);
   }
 }
 
@@ -90,72 +114,50 @@ void write_trajectory_chunks(sqlite3* db, const std::filesystem::path& file, std
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
                    what);
   insert.bind_int(1, run_id);
-  std::string json;
-  for (std::size_t begin = 0; begin < points.size(); begin += kMaxChunkPoints) {
-    const auto chunk = points.subspan(begin, std::min(kMaxChunkPoints, points.size() - begin));
-    const auto [lo, hi] = std::minmax_element(
-        chunk.begin(), chunk.end(), [](const auto& a, const auto& b) { return a.step < b.step; });
-    json.clear();
-    encode_trajectory_chunk(chunk, json);
-    insert.bind_int(2, lo->step);
-    insert.bind_int(3, hi->step);
-    insert.bind_int(4, static_cast<std::int64_t>(chunk.size()));
-    insert.bind_text(5, json);
-    insert.run();
-  }
+  insert_chunks(insert, 2, points, encode_trajectory_chunk);
 }
 
 std::vector<MetricPoint> read_metric_series(sqlite3* db, const std::filesystem::path& file,
                                             std::int64_t run_id, const std::string& name,
                                             const std::string& split) {
-  const std::string what = "reading metric '" + name + "' of run " + std::to_string(run_id);
-  Statement s(db, file,
-              "SELECT id, points FROM metric_chunks WHERE run_id = ?1 AND name = ?2 AND "
-              "split = ?3 ORDER BY first_step, id",
-              what);
-  s.bind_int(1, run_id);
-  s.bind_text(2, name);
-  s.bind_text(3, split);
-  std::vector<MetricPoint> out;
-  decode_rows(s, file, what, [&](const Statement& row) {
-    decode_metric_chunk(row.column_text(1), split, name, out);
-  });
-  sort_by_step(out);
-  return out;
+  return read_chunks<MetricPoint>(
+      db, file, "reading metric '" + name + "' of run " + std::to_string(run_id),
+      "SELECT id, points FROM metric_chunks WHERE run_id = ?1 AND name = ?2 AND "
+      "split = ?3 ORDER BY first_step, id",
+      run_id, {name, split},
+      [&](const Statement& row, std::vector<MetricPoint>& out) {
+        decode_metric_chunk(row.column_text(1), split, name, out);
+      },
+      by_step);
 }
 
 std::vector<MetricPoint> read_all_metrics(sqlite3* db, const std::filesystem::path& file,
                                           std::int64_t run_id) {
-  const std::string what = "reading the metrics of run " + std::to_string(run_id);
-  Statement s(db, file,
-              "SELECT id, split, name, points FROM metric_chunks WHERE run_id = ?1 "
-              "ORDER BY name, split, first_step, id",
-              what);
-  s.bind_int(1, run_id);
-  std::vector<MetricPoint> out;
-  decode_rows(s, file, what, [&](const Statement& row) {
-    decode_metric_chunk(row.column_text(3), row.column_text(1), row.column_text(2), out);
-  });
   // Series come in (name, split) order already; within one, chunks may
   // overlap in steps only if written so, which the stable sort keeps.
-  std::stable_sort(out.begin(), out.end(), [](const MetricPoint& a, const MetricPoint& b) {
-    return std::tie(a.name, a.split, a.step) < std::tie(b.name, b.split, b.step);
-  });
-  return out;
+  return read_chunks<MetricPoint>(
+      db, file, "reading the metrics of run " + std::to_string(run_id),
+      "SELECT id, split, name, points FROM metric_chunks WHERE run_id = ?1 "
+      "ORDER BY name, split, first_step, id",
+      run_id, {},
+      [](const Statement& row, std::vector<MetricPoint>& out) {
+        decode_metric_chunk(row.column_text(3), row.column_text(1), row.column_text(2), out);
+      },
+      [](const MetricPoint& a, const MetricPoint& b) {
+        return std::tie(a.name, a.split, a.step) < std::tie(b.name, b.split, b.step);
+      });
 }
 
 std::vector<TrajectoryPoint> read_trajectory(sqlite3* db, const std::filesystem::path& file,
                                              std::int64_t run_id) {
-  const std::string what = "reading trajectory of run " + std::to_string(run_id);
-  Statement s(db, file,
-              "SELECT id, points FROM trajectory_chunks WHERE run_id = ?1 ORDER BY first_step, id",
-              what);
-  s.bind_int(1, run_id);
-  std::vector<TrajectoryPoint> out;
-  decode_rows(s, file, what,
-              [&](const Statement& row) { decode_trajectory_chunk(row.column_text(1), out); });
-  sort_by_step(out);
-  return out;
+  return read_chunks<TrajectoryPoint>(
+      db, file, "reading trajectory of run " + std::to_string(run_id),
+      "SELECT id, points FROM trajectory_chunks WHERE run_id = ?1 ORDER BY first_step, id", run_id,
+      {},
+      [](const Statement& row, std::vector<TrajectoryPoint>& out) {
+        decode_trajectory_chunk(row.column_text(1), out);
+      },
+      by_step);
 }
 
 void clear_history(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id) {
