@@ -251,8 +251,8 @@ BENCHMARK(BM_fn2d_bare)->Unit(benchmark::kNanosecond);
 
 // 4. One optimizer step on a single 10M-element tensor: memory-bound, so the
 // figure is bytes/s. Adam reads param, grad, m, v and writes param, m, v
-// (7 x 4 bytes per element); momentum reads param, grad, buf and writes
-// param, buf (5 x 4).
+// (7 x 4 bytes per element); Adadelta likewise with its square_avg and
+// acc_delta; momentum reads param, grad, buf and writes param, buf (5 x 4).
 void optimizer_step(benchmark::State& state, const std::string& name, int floats_moved) {
   constexpr std::size_t kN = 10'000'000;
   std::vector<float> value(kN), grad(kN);
@@ -280,8 +280,32 @@ void BM_optimizer_step_adam(benchmark::State& state) {
 void BM_optimizer_step_momentum(benchmark::State& state) {
   optimizer_step(state, "momentum", 5);
 }
+void BM_optimizer_step_adadelta(benchmark::State& state) {
+  optimizer_step(state, "adadelta", 7);
+}
 BENCHMARK(BM_optimizer_step_adam)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_optimizer_step_momentum)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_optimizer_step_adadelta)->Unit(benchmark::kMillisecond);
+
+// The Adadelta step of BM_mlp_step alone: the MLP's four tensors (159,010
+// floats each for param, grad and the two averages, 2.5 MB in all) stay in
+// L3, so unlike the 10M-element step this is bound by the arithmetic (two
+// square roots and a division per element), not by memory.
+void BM_mlp_adadelta_step(benchmark::State& state) {
+  Trainee t("mlp", {784}, "adadelta");
+  // Real gradients, then the state faulted in; later steps reuse them.
+  t.step(0);
+  std::size_t n = 0;
+  for (const auto& p : t.model->parameters())
+    n += p.n;
+  for (auto _ : state) {
+    t.optimizer->step();
+    benchmark::ClobberMemory();
+  }
+  state.counters["params"] = static_cast<double>(n);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_mlp_adadelta_step)->Unit(benchmark::kMicrosecond);
 
 // 5. Store::append_metrics with the Recorder's batch size, into a fresh file
 // per repetition so that the index size does not drift between them.

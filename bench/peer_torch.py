@@ -189,13 +189,14 @@ def main():
     emit(kind="result", workload="fn2d_step", seconds=seconds, calls=calls)
 
     # 4. One optimizer step on a 10M-element tensor (gradient fixed, as in
-    # C++): torch.optim.Adam and SGD with momentum 0.9, lr 0.01 (optbench's
-    # `momentum` plugin).
+    # C++): torch.optim.Adam, SGD with momentum 0.9, lr 0.01 (optbench's
+    # `momentum` plugin) and Adadelta with its defaults.
     n = 10_000_000
     for name, make, floats_moved in (
             ("optimizer_step_adam", lambda p: torch.optim.Adam([p]), 7),
             ("optimizer_step_momentum",
-             lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9), 5)):
+             lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9), 5),
+            ("optimizer_step_adadelta", lambda p: torch.optim.Adadelta([p]), 7)):
         p = torch.nn.Parameter(torch.rand(n) * 2 - 1)
         p.grad = (torch.rand(n) * 2 - 1) * 1e-2
         optimizer = make(p)

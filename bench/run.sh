@@ -128,7 +128,8 @@ fn2d = bench.get("BM_fn2d_step")
 versus("fn2d_step (rosenbrock+adam, recorded)", fn2d["per_step"] if fn2d else None,
        peer_seconds("fn2d_step"), 100)
 for key, label in (("adam", "optimizer_step adam (10M floats)"),
-                   ("momentum", "optimizer_step momentum (10M)")):
+                   ("momentum", "optimizer_step momentum (10M)"),
+                   ("adadelta", "optimizer_step adadelta (10M)")):
     versus(label, seconds(f"BM_optimizer_step_{key}"), peer_seconds(f"optimizer_step_{key}"), 0)
 
 store = bench.get("BM_store_insert")
@@ -190,13 +191,18 @@ if fn2d and bare2d and record:
     if p2d:
         print(f"  the 100x target needs <= {fmt_time(p2d / 100)} per step against this PyTorch "
               f"figure; recording alone takes {fmt_time(fn2d['per_step'] - bare2d)}")
-for key in ("adam", "momentum"):
+for key, floats in (("adam", 7), ("momentum", 5), ("adadelta", 7)):
     b = bench.get(f"BM_optimizer_step_{key}")
     p = peer.get(f"optimizer_step_{key}")
     if b:
         print(f"{key.capitalize()} step on 10M floats: optbench {b['bytes_per_second'] / 1e9:.1f} GB/s"
               + (f", PyTorch {p['bytes_per_second'] / 1e9:.1f} GB/s" if p else "")
-              + f" ({'7' if key == 'adam' else '5'} x 4 bytes moved per element)")
+              + f" ({floats} x 4 bytes moved per element)")
+mlp_adadelta = seconds("BM_mlp_adadelta_step")
+if mlp_adadelta:
+    print(f"Adadelta step alone on the MLP's 159,010 parameters (in cache): "
+          f"{fmt_time(mlp_adadelta)}" + (f" = {100 * mlp_adadelta / mlp:.0f} % of an MLP step"
+                                         if mlp else ""))
 if log:
     print(f"Logging overhead: MLP, {log['steps']:.0f} steps through run::train (medians of 60 "
           f"adjacent pairs, thread CPU time): record_every 1 {log['record_every_1_ms']:.2f} ms vs record_every max "

@@ -1,8 +1,7 @@
 // torch.optim.Adadelta (1.13, single-tensor path): the step is the ratio of
 // the roots of two running averages (past squared updates over squared
 // gradients), eps inside both roots, scaled by lr.
-#include <cmath>
-
+#include "adadelta_update.hpp"
 #include "optimizer_common.hpp"
 
 namespace {
@@ -19,22 +18,7 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-struct Coeffs {
-  float neg_lr, rho, one_minus_rho, eps, weight_decay;
-};
-
-template <bool Maximize, bool Decay>
-void update(const Coeffs c, std::size_t n, float* p, const float* grad, float* sq, float* acc) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float g =
-        optbench::optimizers::prepare_grad<Maximize, Decay>(grad[i], p[i], c.weight_decay);
-    sq[i] = sq[i] * c.rho + (c.one_minus_rho * g) * g;
-    const float std_dev = std::sqrt(sq[i] + c.eps);
-    const float delta = std::sqrt(acc[i] + c.eps) / std_dev * g;
-    acc[i] = acc[i] * c.rho + (c.one_minus_rho * delta) * delta;
-    p[i] = p[i] + c.neg_lr * delta;
-  }
-}
+using optbench::optimizers::adadelta::Coeffs;
 
 class Adadelta final : public optbench::optimizers::OptimizerBase {
  public:
@@ -53,8 +37,8 @@ class Adadelta final : public optbench::optimizers::OptimizerBase {
         [&](auto maximize, auto decay) {
           for (std::size_t k = 0; k < params_.size(); ++k) {
             const auto& x = params_[k];
-            update<maximize, decay>(c, x.n, x.value, x.grad, square_avg_[k].data(),
-                                    acc_delta_[k].data());
+            optbench::optimizers::adadelta::update<maximize, decay>(
+                isa_, c, x.n, x.value, x.grad, square_avg_[k].data(), acc_delta_[k].data());
           }
         },
         grad_.maximize, grad_.decays());

@@ -1,8 +1,7 @@
 // torch.optim.Adagrad (1.13, dense single-tensor path): per-element step sizes
 // from the running sum of squared gradients, with a learning rate that decays
 // as lr / (1 + (t - 1) * lr_decay).
-#include <cmath>
-
+#include "adagrad_update.hpp"
 #include "optimizer_common.hpp"
 
 namespace {
@@ -21,21 +20,7 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-struct Coeffs {
-  float neg_clr;  ///< -lr / (1 + (t - 1) * lr_decay)
-  float eps, weight_decay;
-};
-
-template <bool Maximize, bool Decay>
-void update(const Coeffs c, std::size_t n, float* p, const float* grad, float* sum) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float g =
-        optbench::optimizers::prepare_grad<Maximize, Decay>(grad[i], p[i], c.weight_decay);
-    sum[i] = sum[i] + g * g;
-    const float std_dev = std::sqrt(sum[i]) + c.eps;
-    p[i] = p[i] + (c.neg_clr * g) / std_dev;
-  }
-}
+using optbench::optimizers::adagrad::Coeffs;
 
 class Adagrad final : public optbench::optimizers::OptimizerBase {
  public:
@@ -55,7 +40,8 @@ class Adagrad final : public optbench::optimizers::OptimizerBase {
         [&](auto maximize, auto decay) {
           for (std::size_t k = 0; k < params_.size(); ++k) {
             const auto& x = params_[k];
-            update<maximize, decay>(c, x.n, x.value, x.grad, sum_[k].data());
+            optbench::optimizers::adagrad::update<maximize, decay>(isa_, c, x.n, x.value, x.grad,
+                                                                   sum_[k].data());
           }
         },
         grad_.maximize, grad_.decays());

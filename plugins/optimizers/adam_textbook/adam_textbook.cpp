@@ -5,6 +5,7 @@
 // two can be compared; it has no weight decay or AMSGrad.
 #include <cmath>
 
+#include "adam_textbook_update.hpp"
 #include "optimizer_common.hpp"
 
 namespace {
@@ -18,21 +19,7 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-struct Coeffs {
-  float lr, beta1, beta2, one_minus_beta1, one_minus_beta2;
-  float bias_correction1, bias_correction2;  ///< 1 - beta^t
-  float eps;
-};
-
-void update(const Coeffs c, std::size_t n, float* p, const float* g, float* m, float* v) {
-  for (std::size_t i = 0; i < n; ++i) {
-    m[i] = c.beta1 * m[i] + c.one_minus_beta1 * g[i];
-    v[i] = c.beta2 * v[i] + (c.one_minus_beta2 * g[i]) * g[i];
-    const float m_hat = m[i] / c.bias_correction1;
-    const float v_hat = v[i] / c.bias_correction2;
-    p[i] = p[i] - c.lr * m_hat / std::sqrt(v_hat + c.eps);
-  }
-}
+using optbench::optimizers::adam_textbook::Coeffs;
 
 class AdamTextbook final : public optbench::optimizers::OptimizerBase {
  public:
@@ -57,7 +44,8 @@ class AdamTextbook final : public optbench::optimizers::OptimizerBase {
     };
     for (std::size_t k = 0; k < params_.size(); ++k) {
       const auto& x = params_[k];
-      update(c, x.n, x.value, x.grad, m_[k].data(), v_[k].data());
+      optbench::optimizers::adam_textbook::update(isa_, c, x.n, x.value, x.grad, m_[k].data(),
+                                                  v_[k].data());
     }
   }
 

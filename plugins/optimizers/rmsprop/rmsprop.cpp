@@ -1,9 +1,8 @@
 // torch.optim.RMSprop (1.13, single-tensor path): gradient divided by the root
 // of a running mean of its square, optionally centered (minus the squared
 // running mean of the gradient) and with a momentum buffer.
-#include <cmath>
-
 #include "optimizer_common.hpp"
+#include "rmsprop_update.hpp"
 
 namespace {
 
@@ -24,33 +23,7 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-struct Coeffs {
-  float neg_lr, alpha, one_minus_alpha, eps, momentum, weight_decay;
-};
-
-template <bool Maximize, bool Decay, bool Centered, bool Momentum>
-void update(const Coeffs c, std::size_t n, float* p, const float* grad, float* sq, float* ga,
-            float* buf) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float g =
-        optbench::optimizers::prepare_grad<Maximize, Decay>(grad[i], p[i], c.weight_decay);
-    sq[i] = sq[i] * c.alpha + (c.one_minus_alpha * g) * g;
-    float avg;
-    if constexpr (Centered) {
-      ga[i] = ga[i] * c.alpha + c.one_minus_alpha * g;
-      avg = std::sqrt(sq[i] - ga[i] * ga[i]);
-    } else {
-      avg = std::sqrt(sq[i]);
-    }
-    avg = avg + c.eps;
-    if constexpr (Momentum) {
-      buf[i] = buf[i] * c.momentum + g / avg;
-      p[i] = p[i] + c.neg_lr * buf[i];
-    } else {
-      p[i] = p[i] + (c.neg_lr * g) / avg;
-    }
-  }
-}
+using optbench::optimizers::rmsprop::Coeffs;
 
 class RmsProp final : public optbench::optimizers::OptimizerBase {
  public:
@@ -72,8 +45,8 @@ class RmsProp final : public optbench::optimizers::OptimizerBase {
         [&](auto maximize, auto decay, auto centered, auto momentum) {
           for (std::size_t k = 0; k < params_.size(); ++k) {
             const auto& x = params_[k];
-            update<maximize, decay, centered, momentum>(
-                c, x.n, x.value, x.grad, square_avg_[k].data(),
+            optbench::optimizers::rmsprop::update<maximize, decay, centered, momentum>(
+                isa_, c, x.n, x.value, x.grad, square_avg_[k].data(),
                 centered ? grad_avg_[k].data() : nullptr, momentum ? buf_[k].data() : nullptr);
           }
         },

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The optimizer plugins' machine code, as optimizer_common.hpp means it to
+# be: every plugin has AVX2 element loops (detail::loop_avx2) that really use
+# 8-float ymm registers, no other function uses ymm (the plugin must still
+# load and run on baseline x86-64), and no instruction anywhere fuses a
+# multiply-add (which would change the rounding). The bit-identity test
+# cannot see a loop that silently stopped vectorizing; this can.
+#
+#   [OBJDUMP=objdump] optimizer_loops_test.sh PLUGIN_DIR
+set -euo pipefail
+dir="$1"
+shopt -s nullglob
+plugins=("$dir"/optimizer_*.so)
+if ((${#plugins[@]} == 0)); then
+  echo "no optimizer_*.so in $dir" >&2
+  exit 1
+fi
+
+failed=0
+for so in "${plugins[@]}"; do
+  name=$(basename "$so")
+  # One line per function: its name, its ymm instruction count, its FMA count.
+  report=$("${OBJDUMP:-objdump}" -d -C --no-show-raw-insn "$so" | awk '
+    /^[0-9a-f]+ <.*>:$/ { fn = $0; sub(/^[0-9a-f]+ </, "", fn); sub(/>:$/, "", fn); seen[fn] = 1 }
+    /ymm/ { ymm[fn]++ }
+    /\tv?f(n)?m(add|sub)[0-9]+[sp][sd]/ { fma[fn]++ }
+    END { for (f in seen) printf "%d\t%d\t%s\n", ymm[f] + 0, fma[f] + 0, f }')
+  # Demangled as "void optbench::optimizers::detail::loop_avx2<...>(...)".
+  loops=$(grep -c 'optimizers::detail::loop_avx2<' <<<"$report" || true)
+  if ((loops == 0)); then
+    echo "FAIL $name: no detail::loop_avx2 function" >&2
+    failed=1
+  fi
+  while IFS=$'\t' read -r ymm fma fn; do
+    if [[ "$fn" == *optimizers::detail::loop_avx2\<* ]]; then
+      if ((ymm == 0)); then
+        echo "FAIL $name: not vectorized for AVX2 (no ymm register): $fn" >&2
+        failed=1
+      fi
+    elif ((ymm > 0)); then
+      echo "FAIL $name: uses ymm outside the AVX2 loops, so needs AVX on every CPU: $fn" >&2
+      failed=1
+    fi
+    if ((fma > 0)); then
+      echo "FAIL $name: $fma fused multiply-add instruction(s) in $fn" >&2
+      failed=1
+    fi
+  done <<<"$report"
+  echo "$name: $loops AVX2 loops"
+done
+exit "$failed"
