@@ -124,7 +124,17 @@ def network_step(torch, net, shape, min_time):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--min-time", type=float, default=0.5)
+    parser.add_argument("--only", default="",
+                        help="comma-separated workloads to run (mlp_step, cnn_step, fn2d_step, "
+                             "optimizer_step); default all")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    unknown = only - {"mlp_step", "cnn_step", "fn2d_step", "optimizer_step"}
+    if unknown:
+        parser.error("--only: unknown workload(s) " + ", ".join(sorted(unknown)))
+
+    def wanted(workload):
+        return not only or workload in only
 
     try:
         import torch
@@ -158,52 +168,56 @@ def main():
     min_time = args.min_time
 
     # 1. MLP 784-200-10, ReLU, cross-entropy, Adadelta (defaults: lr 1, rho 0.9).
-    mlp = nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10))
-    seconds, calls = network_step(torch, mlp, (784,), min_time)
-    emit(kind="result", workload="mlp_step", seconds=seconds, calls=calls)
+    if wanted("mlp_step"):
+        mlp = nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10))
+        seconds, calls = network_step(torch, mlp, (784,), min_time)
+        emit(kind="result", workload="mlp_step", seconds=seconds, calls=calls)
 
     # 2. The seed CNN, Adadelta.
-    cnn = nn.Sequential(
-        nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
-        nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
-        nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10))
-    seconds, calls = network_step(torch, cnn, (1, 28, 28), min_time)
-    emit(kind="result", workload="cnn_step", seconds=seconds, calls=calls)
+    if wanted("cnn_step"):
+        cnn = nn.Sequential(
+            nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10))
+        seconds, calls = network_step(torch, cnn, (1, 28, 28), min_time)
+        emit(kind="result", workload="cnn_step", seconds=seconds, calls=calls)
 
     # 3. Rosenbrock + Adam (lr 1e-3, optbench's default) on a 2-element
     # tensor, keeping the point and the loss in Python lists as the C++ side
     # keeps them in its Recorder.
-    x = torch.tensor([-1.2, 1.0], requires_grad=True)
-    adam = torch.optim.Adam([x], lr=1e-3)
-    trajectory, losses = [], []
+    if wanted("fn2d_step"):
+        x = torch.tensor([-1.2, 1.0], requires_grad=True)
+        adam = torch.optim.Adam([x], lr=1e-3)
+        trajectory, losses = [], []
 
-    def fn2d_step():
-        adam.zero_grad()
-        loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
-        trajectory.append(x.tolist())
-        losses.append(loss.item())
-        loss.backward()
-        adam.step()
+        def fn2d_step():
+            adam.zero_grad()
+            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+            trajectory.append(x.tolist())
+            losses.append(loss.item())
+            loss.backward()
+            adam.step()
 
-    seconds, calls = time_steps(fn2d_step, min_time)
-    emit(kind="result", workload="fn2d_step", seconds=seconds, calls=calls)
+        seconds, calls = time_steps(fn2d_step, min_time)
+        emit(kind="result", workload="fn2d_step", seconds=seconds, calls=calls)
 
     # 4. One optimizer step on a 10M-element tensor (gradient fixed, as in
     # C++): torch.optim.Adam, SGD with momentum 0.9, lr 0.01 (optbench's
     # `momentum` plugin) and Adadelta with its defaults.
-    n = 10_000_000
-    for name, make, floats_moved in (
-            ("optimizer_step_adam", lambda p: torch.optim.Adam([p]), 7),
-            ("optimizer_step_momentum",
-             lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9), 5),
-            ("optimizer_step_adadelta", lambda p: torch.optim.Adadelta([p]), 7)):
-        p = torch.nn.Parameter(torch.rand(n) * 2 - 1)
-        p.grad = (torch.rand(n) * 2 - 1) * 1e-2
-        optimizer = make(p)
-        seconds, calls = time_steps(optimizer.step, min_time)
-        emit(kind="result", workload=name, seconds=seconds, calls=calls,
-             bytes_per_second=n * floats_moved * 4 / seconds)
-        del optimizer, p
+    if wanted("optimizer_step"):
+        n = 10_000_000
+        for name, make, floats_moved in (
+                ("optimizer_step_adam", lambda p: torch.optim.Adam([p]), 7),
+                ("optimizer_step_momentum",
+                 lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9), 5),
+                ("optimizer_step_adadelta", lambda p: torch.optim.Adadelta([p]), 7)):
+            p = torch.nn.Parameter(torch.rand(n) * 2 - 1)
+            p.grad = (torch.rand(n) * 2 - 1) * 1e-2
+            optimizer = make(p)
+            seconds, calls = time_steps(optimizer.step, min_time)
+            emit(kind="result", workload=name, seconds=seconds, calls=calls,
+                 bytes_per_second=n * floats_moved * 4 / seconds)
+            del optimizer, p
     return 0
 
 
