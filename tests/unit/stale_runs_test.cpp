@@ -4,8 +4,14 @@
 // alone. Also: files of schema version 2 gain the owner columns on open.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+#include <vector>
 
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
@@ -31,6 +37,7 @@ store::RunRecord make_run(const std::string& hash) {
 void exec(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* conn = nullptr;
   ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
+  sqlite3_busy_timeout(conn, 5000);
   char* error = nullptr;
   const int rc = sqlite3_exec(conn, sql.c_str(), nullptr, nullptr, &error);
   const std::string message = error ? error : "";
@@ -157,6 +164,126 @@ TEST_F(StaleRuns, ASweepRedoesTheRunADeadProcessLeftRunning) {
   EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM runs"), "2");
   EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics"), "22");
 }
+
+TEST_F(StaleRuns, WritesToARunTakenOverAreRefusedAndChangeNothing) {
+  auto store = Store::open(db());
+  const auto exp = store.upsert_experiment("e", "", "", "");
+  const auto id = store.claim_run(exp, make_run("h")).run_id;
+  const std::vector<store::MetricPoint> points{{0, 0, "train", "loss", 1.0, 0.0},
+                                               {1, 0, "train", "loss", 0.5, 0.1}};
+  store.append_metrics(id, points);
+  // Another process (pid 1 is always alive) has reclaimed the run.
+  exec(db(), "UPDATE runs SET pid = 1");
+  const auto refused = [&](auto&& write) {
+    try {
+      write();
+    } catch (const store::RunTakenOver& e) {
+      return std::string(e.what());
+    }
+    return std::string("<not refused>");
+  };
+  const std::string why = refused([&] { store.append_metrics(id, points); });
+  EXPECT_NE(why.find("appending metrics of run " + std::to_string(id) +
+                     ": the run is no longer this process's (now run by pid 1 on host "),
+            std::string::npos)
+      << why;
+  const std::vector<store::TrajectoryPoint> path{{0, 1.0, 2.0}};
+  EXPECT_NE(refused([&] { store.append_trajectory(id, path); }), "<not refused>");
+  EXPECT_NE(refused([&] { store.finish_run(id, RunStatus::Done, "", 1.0, 1, 0.5); }),
+            "<not refused>");
+  EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics"), "2");
+  EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM trajectories"), "0");
+  EXPECT_EQ(testing::scalar(db(), "SELECT status || ' ' || pid FROM runs"), "running 1");
+  // Marked interrupted by a recovering process, not yet claimed again.
+  exec(db(), "UPDATE runs SET status = 'interrupted', pid = " + std::to_string(getpid()));
+  EXPECT_NE(refused([&] { store.append_metrics(id, points); }).find("marked interrupted meanwhile"),
+            std::string::npos);
+  EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics"), "2");
+}
+
+/// The pids of `pid`'s children (its worker processes).
+std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  for (pid_t child; in >> child;)
+    out.push_back(child);
+  return out;
+}
+
+void signal_all(const std::vector<pid_t>& pids, int sig) {
+  for (pid_t p : pids)
+    ASSERT_EQ(kill(p, sig), 0) << "pid " << p;
+}
+
+// The case the refusal exists for: a sweep stopped (SIGSTOP) long enough for
+// its heartbeat to go stale, a second sweep redoing its run, and the first
+// resuming. Its late writes must not land in the redone run. On threads
+// (--in-process) and with a worker process (--isolate), whose refusal the
+// host reports.
+class PausedSweep : public StaleRuns, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(PausedSweep, DoesNotWriteIntoTheRunAnotherSweepRedid) {
+  const auto yaml = dir_ / "e.yaml";
+  testing::write_file(yaml,
+                      "name: e\nmodel: {name: quadratic}\noptimizers: [{name: sgd, lr: 0.01}]\n"
+                      "train: {steps: 1000000, record_every: 10000}\n");
+  const auto first_out = dir_ / "first.txt", second_out = dir_ / "second.txt";
+  const std::vector<std::string> args{"run",         yaml.string(), "--db",
+                                      db().string(), GetParam(),    "--no-plots"};
+  const pid_t first = testing::spawn_optbench(args, first_out);
+  // The surface is stored once training has started (by the worker, if any).
+  ASSERT_TRUE(testing::wait_until(db(), "SELECT count(*) FROM surfaces", "1", 20));
+  std::vector<pid_t> sweep{first};
+  for (pid_t worker : children_of(first))
+    sweep.push_back(worker);
+  ASSERT_EQ(sweep.size(), std::string(GetParam()) == "--isolate" ? 2u : 1u);
+  // Stopped outside a transaction: one that a stopped process holds blocks
+  // every writer (SQLite's lock), which is not the case under test.
+  bool stopped_idle = false;
+  for (int attempt = 0; attempt < 50 && !stopped_idle; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    signal_all(sweep, SIGSTOP);
+    sqlite3* conn = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &conn), SQLITE_OK);
+    stopped_idle =
+        sqlite3_exec(conn, "BEGIN IMMEDIATE; ROLLBACK;", nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(conn);
+    if (!stopped_idle) signal_all(sweep, SIGCONT);
+  }
+  ASSERT_TRUE(stopped_idle);
+  ASSERT_EQ(testing::scalar(db(), "SELECT status FROM runs"), "running");
+  // As if the pause had lasted over a minute.
+  exec(db(), "UPDATE runs SET heartbeat = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 seconds')");
+  const pid_t second = testing::spawn_optbench(args, second_out);
+  const int second_status = testing::wait_for(second);
+  signal_all(sweep, SIGCONT);
+  const int first_status = testing::wait_for(first);
+  const std::string first_log = testing::read_file(first_out);
+  const std::string second_log = testing::read_file(second_out);
+  EXPECT_TRUE(WIFEXITED(second_status) && WEXITSTATUS(second_status) == 0) << second_log;
+  EXPECT_NE(second_log.find("marked 1 run(s) of a process that is gone as interrupted"),
+            std::string::npos)
+      << second_log;
+  // Exit 1: this sweep did not finish the run; the second one did.
+  EXPECT_TRUE(WIFEXITED(first_status) && WEXITSTATUS(first_status) == 1) << first_log;
+  EXPECT_NE(first_log.find(": taken over by another process, this attempt stopped ("),
+            std::string::npos)
+      << first_log;
+  EXPECT_NE(first_log.find("0 done, 0 diverged, 0 failed, 0 already in the database, 1 taken over"),
+            std::string::npos)
+      << first_log;
+  // One history, the second sweep's: steps 0, 10000, ..., 1000000.
+  EXPECT_EQ(testing::scalar(db(), "SELECT status || ' ' || pid FROM runs"),
+            "done " + std::to_string(second));
+  EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics WHERE name = 'loss'"), "101");
+  EXPECT_EQ(testing::scalar(db(), "SELECT count(DISTINCT step) FROM metrics WHERE name = 'loss'"),
+            "101");
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, PausedSweep, ::testing::Values("--in-process", "--isolate"),
+                         [](const auto& test) {
+                           return std::string(test.param) == "--isolate" ? "Workers" : "Threads";
+                         });
 
 TEST_F(StaleRuns, AHotJournalOfAKilledWriterIsRolledBackForReaders) {
   {

@@ -117,6 +117,7 @@ int cmd_run(const std::vector<std::string>& args) {
   std::cout << result.done << " done, " << result.diverged << " diverged, " << result.failed
             << " failed, " << result.skipped << " already in the database";
   if (result.interrupted) std::cout << ", " << result.interrupted << " interrupted";
+  if (result.taken_over) std::cout << ", " << result.taken_over << " taken over";
   std::cout << "\n";
   if (result.stop_signal) {
     std::cout << "stopped by " << run::describe_signal(result.stop_signal)
@@ -136,7 +137,8 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   std::cout << "database: " << db.string() << "\n";
-  return result.failed ? kRuntimeFailure : kOk;
+  // A run taken over is finished by another process, not by this one.
+  return result.failed || result.taken_over ? kRuntimeFailure : kOk;
 }
 
 }  // namespace optbench::cli

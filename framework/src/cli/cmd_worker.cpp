@@ -30,7 +30,9 @@ int cmd_worker(const std::vector<std::string>& args) {
     for (const auto& f : vm["plugin-folder"].as<std::vector<std::string>>())
       o.plugin_folders.emplace_back(f);
   }
-  return run::run_worker(o) == 0 ? kOk : kRuntimeFailure;
+  const int code = run::run_worker(o);
+  if (code == run::kWorkerTakenOver) return code;  // the host reports it
+  return code == 0 ? kOk : kRuntimeFailure;
 }
 
 }  // namespace optbench::cli

@@ -60,8 +60,21 @@ Outcome execute_run(store::Store& db, const RunContext& context, const experimen
                     std::int64_t run_id, const EpochCallback& on_epoch) {
   const auto t0 = std::chrono::steady_clock::now();
   Outcome outcome;
+  // A run taken over by another process is that process's now: this
+  // attempt stops and reports it, and writes nothing more.
+  const auto taken_over = [&](const store::RunTakenOver& e) {
+    outcome.taken_over = true;
+    outcome.result.status = store::RunStatus::Interrupted;
+    outcome.result.error = e.what();
+    outcome.result.final_loss = std::nan("");
+    outcome.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return outcome;
+  };
   try {
     outcome.result = train_claimed(db, context, run, run_id, on_epoch);
+  } catch (const store::RunTakenOver& e) {
+    return taken_over(e);
   } catch (const std::exception& e) {
     outcome.result.status = store::RunStatus::Failed;
     outcome.result.error = e.what();
@@ -70,7 +83,11 @@ Outcome execute_run(store::Store& db, const RunContext& context, const experimen
   outcome.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto& r = outcome.result;
-  db.finish_run(run_id, r.status, r.error, outcome.wall_seconds, r.steps, r.final_loss);
+  try {
+    db.finish_run(run_id, r.status, r.error, outcome.wall_seconds, r.steps, r.final_loss);
+  } catch (const store::RunTakenOver& e) {
+    return taken_over(e);
+  }
   return outcome;
 }
 

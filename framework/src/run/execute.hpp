@@ -22,6 +22,9 @@ struct RunContext {
 struct Outcome {
   TrainResult result;
   double wall_seconds = 0.0;
+  /// The store refused this attempt's writes (store::RunTakenOver, whose
+  /// text is in result.error); nothing of it was finished.
+  bool taken_over = false;
 };
 
 /// The runs row a claim inserts or resets for `run`.

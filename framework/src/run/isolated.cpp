@@ -12,6 +12,7 @@
 
 #include "run/execute.hpp"
 #include "run/stop.hpp"
+#include "run/worker.hpp"
 #include "util/spawn.hpp"
 
 namespace optbench::run {
@@ -191,6 +192,13 @@ class Scheduler {
   // The worker records its own outcome; when it could not (crash, kill,
   // exit mid-run), the run is still 'running' and is finished here.
   void settle(const Child& child, int status) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerTakenOver) {
+      log_.taken_over(child.index,
+                      "the store refused its worker's writes: this sweep's heartbeat had stopped "
+                      "for over " +
+                          std::to_string(static_cast<int>(store::kStaleAfterSeconds)) + " s");
+      return;
+    }
     const auto stored = db_.run(child.run_id);
     if (stored && stored->status != store::RunStatus::Running) {
       log_.finished(child.index, stored->status, stored->error, stored->final_loss, stored->steps,
@@ -213,7 +221,13 @@ class Scheduler {
     const std::int64_t steps = loss.empty() ? 0 : loss.back().step;
     const double final_loss = loss.empty() ? std::nan("") : loss.back().value;
     const double wall = std::chrono::duration<double>(Clock::now() - child.started).count();
-    db_.finish_run(child.run_id, status, why, wall, steps, final_loss);
+    try {
+      db_.finish_run(child.run_id, status, why, wall, steps, final_loss);
+    } catch (const store::RunTakenOver& e) {
+      // Another process redoes the run; this one only reports it.
+      log_.taken_over(child.index, e.what());
+      return;
+    }
     log_.finished(child.index, status, why, final_loss, steps, wall);
   }
 

@@ -42,7 +42,11 @@ class InProcess {
       log_.say(log_.prefix(i) + ": " + line);
     });
     const auto& r = outcome.result;
-    log_.finished(i, r.status, r.error, r.final_loss, r.steps, outcome.wall_seconds);
+    if (outcome.taken_over) {
+      log_.taken_over(i, r.error);
+    } else {
+      log_.finished(i, r.status, r.error, r.final_loss, r.steps, outcome.wall_seconds);
+    }
   }
 
   const std::vector<experiment::RunSpec>& runs_;

@@ -38,7 +38,10 @@ struct SweepResult {
   std::size_t diverged = 0;
   std::size_t failed = 0;
   std::size_t interrupted = 0;  ///< stopped by SIGINT/SIGTERM, to be redone on resume
-  int stop_signal = 0;          ///< the signal that stopped the sweep, or 0
+  /// Refused: another process took the run over after this one's heartbeat
+  /// went stale (store::RunTakenOver); that process's attempt stands.
+  std::size_t taken_over = 0;
+  int stop_signal = 0;  ///< the signal that stopped the sweep, or 0
 };
 
 /// Records the experiment and trains every run not already finished. A run

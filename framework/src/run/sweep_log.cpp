@@ -68,6 +68,16 @@ void SweepLog::finished(std::size_t i, store::RunStatus status, const std::strin
   say(line);
 }
 
+void SweepLog::taken_over(std::size_t i, const std::string& why) {
+  std::string line = prefix(i);
+  {
+    std::lock_guard lock(mutex_);
+    ++counts_.taken_over;
+    line.append(": taken over by another process, this attempt stopped (").append(why) += ')';
+  }
+  say(line);
+}
+
 SweepResult SweepLog::result() const {
   std::lock_guard lock(mutex_);
   return counts_;

@@ -24,6 +24,8 @@ class SweepLog {
   bool skips(std::size_t i, const store::Claim& claim);
   void finished(std::size_t i, store::RunStatus status, const std::string& error, double final_loss,
                 std::int64_t steps, double wall_seconds);
+  /// Reports and counts run i as taken over by another process.
+  void taken_over(std::size_t i, const std::string& why);
   SweepResult result() const;
 
  private:

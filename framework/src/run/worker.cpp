@@ -45,10 +45,10 @@ int run_worker(const WorkerOptions& options) {
     return 0;
   }
   const RunContext context{spec, plugins, stored->id, options.threads};
-  execute_run(db, context, *run, options.run_id, [&](const std::string& line) {
+  const auto outcome = execute_run(db, context, *run, options.run_id, [&](const std::string& line) {
     if (!options.quiet) std::cout << options.prefix << ": " << line << '\n' << std::flush;
   });
-  return 0;
+  return outcome.taken_over ? kWorkerTakenOver : 0;
 }
 
 }  // namespace optbench::run

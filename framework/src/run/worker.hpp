@@ -22,9 +22,14 @@ struct WorkerOptions {
   std::vector<std::filesystem::path> plugin_folders;  ///< exactly the host's
 };
 
+/// The worker's exit code when the store refused its writes because another
+/// process took the run over (store::RunTakenOver); EX_TEMPFAIL's value.
+inline constexpr int kWorkerTakenOver = 75;
+
 /// Trains the run and stores its outcome. Returns the process exit code:
-/// 0 when the outcome (done, diverged, failed, interrupted) is stored.
-/// Throws when it cannot even do that (the host then fails the run).
+/// 0 when the outcome (done, diverged, failed, interrupted) is stored,
+/// kWorkerTakenOver when the run was taken over. Throws when it cannot even
+/// store an outcome (the host then fails the run).
 int run_worker(const WorkerOptions& options);
 
 }  // namespace optbench::run

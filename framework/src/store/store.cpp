@@ -488,11 +488,36 @@ std::size_t Store::recover_stale_runs() {
   return gone.size();
 }
 
+namespace {
+
+// Checked inside the writer's own IMMEDIATE transaction, so no claim can
+// slip in between the check and the write.
+void require_owner(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
+                   const std::string& what) {
+  Statement find(
+      db, file, std::string("SELECT status, ") + detail::kOwnerColumns + " FROM runs WHERE id = ?1",
+      what);
+  find.bind_int(1, run_id);
+  if (!find.step()) fail_plain(file, what + ": no such run");
+  const std::string status = find.column_text(0);
+  const auto owner = detail::read_owner(find, 1);
+  if (status == "running" && (owner.pid == getpid() || owner.pid == getppid())) return;
+  throw RunTakenOver(file.string() + ": " + what + ": the run is no longer this process's (" +
+                     (status == "running" ? "now run by " + detail::describe(owner)
+                                          : "marked " + status + " meanwhile") +
+                     "; this process's heartbeat must have stopped for over " +
+                     std::to_string(static_cast<int>(kStaleAfterSeconds)) +
+                     " s), so its writes are refused");
+}
+
+}  // namespace
+
 void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
   const std::string what = "appending metrics of run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
   Transaction tx(db, path_, what);
+  require_owner(db, path_, run_id, what);
   detail::write_metric_chunks(db, path_, run_id, points);
   tx.commit();
 }
@@ -502,6 +527,7 @@ void Store::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoi
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
   Transaction tx(db, path_, what);
+  require_owner(db, path_, run_id, what);
   detail::write_trajectory_chunks(db, path_, run_id, points);
   tx.commit();
 }
@@ -511,6 +537,7 @@ void Store::finish_run(std::int64_t run_id, RunStatus status, const std::string&
   const std::string what = "finishing run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
+  require_owner(db, path_, run_id, what);
   Statement s(db, path_,
               "UPDATE runs SET status = ?1, error = ?2, finished = ?3, wall_seconds = ?4, "
               "steps = ?5, final_loss = ?6 WHERE id = ?7",

@@ -32,6 +32,15 @@ class DamagedDatabase : public StoreError {
   using StoreError::StoreError;
 };
 
+/// A write to a run that this process no longer owns: its heartbeat went
+/// stale (the process was paused, say, for over kStaleAfterSeconds) and the
+/// run was marked interrupted, or another process has claimed it since. The
+/// write is refused so that the two attempts' histories never mix.
+class RunTakenOver : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 enum class RunStatus { Pending, Running, Done, Diverged, Failed, Interrupted };
 const char* to_string(RunStatus s);
 RunStatus parse_status(const std::string& s);  // throws StoreError on unknown
@@ -144,7 +153,10 @@ class Store {
   /// its pid is dead (same host) or its heartbeat is older than
   /// kStaleAfterSeconds. Returns how many.
   std::size_t recover_stale_runs();
-  /// Appends points in one BEGIN IMMEDIATE transaction.
+  /// Appends points in one BEGIN IMMEDIATE transaction. This and
+  /// finish_run write only to a run that is `running` and owned by this
+  /// process or its parent (a worker writes the runs its host claimed);
+  /// otherwise they throw RunTakenOver and change nothing.
   void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points);
   void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points);
   /// Sets the final status and figures of a run.
