@@ -1,27 +1,24 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) in build/fuzz and runs
-# each for a bounded time, one after the other. Fails if any target finds a
-# crash, a sanitizer report, a leak or a hang; the input that did it is kept
-# in build/fuzz/artifacts/. The corpus grows across calls in build/fuzz/corpus/.
+# Builds the libFuzzer targets (the `sanitize` preset: clang, ASan + UBSan, in
+# build/sanitize, the build CI also runs the suite in) and runs each for a
+# bounded time, one after the other. Fails if any target finds a crash, a
+# sanitizer report, a leak or a hang; the input that did it is kept in
+# build/sanitize/fuzz-artifacts/. The corpus grows across calls in
+# build/sanitize/fuzz-corpus/.
 # Usage: scripts/fuzz.sh [seconds per target, default 60]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
-build="$here/build/fuzz"
+build="$here/build/sanitize"
 
-# CI-only packages: clang and its runtime libraries (libFuzzer, sanitizers).
-"$here/scripts/install_packages.sh" clang libclang-rt-14-dev
-
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPTBENCH_FUZZ=ON \
-  -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build "$build" -j2 --target fuzz_experiment_loader fuzz_idx_reader
+"$here/scripts/sanitize_build.sh" fuzz_experiment_loader fuzz_idx_reader
 
 # run TARGET MAX_LEN SEED_DIR...: MAX_LEN is the longest input tried, in bytes;
 # 16 kB leaves room for nesting far past the loader's 64-level limit.
 run() {
   local target=$1 max_len=$2
   shift 2
-  local corpus="$build/corpus/$target" artifacts="$build/artifacts/$target/"
+  local corpus="$build/fuzz-corpus/$target" artifacts="$build/fuzz-artifacts/$target/"
   mkdir -p "$corpus" "$artifacts"
   echo "fuzz: $target for ${seconds}s"
   # -timeout: one input slower than 10 s counts as a hang (a failure).

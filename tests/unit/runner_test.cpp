@@ -22,7 +22,7 @@ using store::RunStatus;
 run::SweepResult sweep(const std::string& yaml, const std::filesystem::path& db, int jobs = 1) {
   const auto& plugins = testing::built_plugins();
   const auto spec = experiment::load_text(yaml, "sweep.yaml", plugins);
-  return run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {db, jobs, nullptr});
+  return run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {.db = db, .jobs = jobs});
 }
 
 const char* kLab = R"(name: lab

@@ -61,7 +61,7 @@ run::SweepResult run_file(const std::filesystem::path& file, const std::filesyst
                           int jobs) {
   const auto& plugins = testing::built_plugins();
   const auto spec = experiment::load_file(file, plugins);
-  return run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {db, jobs, nullptr});
+  return run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {.db = db, .jobs = jobs});
 }
 
 class TrainingEndToEnd : public ::testing::Test {

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Configures and builds the `sanitize` preset (clang, ASan + UBSan, libFuzzer
+# coverage; build/sanitize), installing clang first if it is missing. The
+# suite and the fuzzers share this one build.
+# Usage: scripts/sanitize_build.sh [TARGET...]   (default: everything)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+# Packages only this build needs: clang and its runtime libraries
+# (libFuzzer, sanitizers).
+"$here/scripts/install_packages.sh" clang libclang-rt-14-dev
+
+# Presets are found from the working directory.
+cd "$here"
+cmake --preset sanitize >/dev/null
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build --preset sanitize "${targets[@]}"
