@@ -120,13 +120,14 @@ struct Trainee {
   std::shared_ptr<Optimizer> optimizer;
 
   Trainee(const std::string& model_name, std::vector<std::size_t> shape,
-          const std::string& optimizer_name, std::size_t samples = kBatch * kBatchPool)
+          const std::string& optimizer_name, std::size_t samples = kBatch * kBatchPool,
+          int threads = 1)
       : data(std::move(shape), 10, samples, 1) {
     ModelContext context;
     context.data = data.info();
     context.max_batch = kBatch;
     context.seed = 0;
-    context.threads = 1;
+    context.threads = threads;
     model = plugins().make_model(model_name, {}, context);
     optimizer = plugins().make_optimizer(optimizer_name, {});
     optimizer->attach(model->parameters());
@@ -148,8 +149,8 @@ struct Trainee {
 enum class Phase { Forward, ForwardBackward, Step };
 
 void network_step(benchmark::State& state, const std::string& model, std::vector<std::size_t> shape,
-                  Phase phase = Phase::Step) {
-  Trainee t(model, std::move(shape), "adadelta");
+                  Phase phase = Phase::Step, int threads = 1) {
+  Trainee t(model, std::move(shape), "adadelta", kBatch * kBatchPool, threads);
   // The first step binds oneDNN's primitives and touches every buffer.
   t.step(0);
   std::size_t k = 1;
@@ -199,6 +200,14 @@ void BM_cnn_forward_backward(benchmark::State& state) {
 BENCHMARK(BM_cnn_step)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_cnn_forward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_cnn_forward_backward)->Unit(benchmark::kMillisecond);
+
+// One run on every core (--threads-per-run 2 here): the same CNN step with
+// ModelContext::threads = 2, timed by the wall clock (CPU time would add up
+// both threads).
+void BM_cnn_step_2_threads(benchmark::State& state) {
+  network_step(state, "cnn", {1, 28, 28}, Phase::Step, 2);
+}
+BENCHMARK(BM_cnn_step_2_threads)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // 3. Rosenbrock + Adam through run::train, which records every step's point
 // and loss into a Recorder over a real SQLite file. One benchmark iteration

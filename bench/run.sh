@@ -244,6 +244,10 @@ for net in ("mlp", "cnn"):
     if f and fb and st:
         print(f"{net.upper()} step {fmt_time(st)} = forward {fmt_time(f)} + backward "
               f"{fmt_time(fb - f)} + adadelta step {fmt_time(st - fb)} (differences of medians)")
+cnn1, cnn2 = seconds("BM_cnn_step"), seconds("BM_cnn_step_2_threads")
+if cnn1 and cnn2:
+    print(f"One CNN run on 2 threads: {fmt_time(cnn2)} per step against {fmt_time(cnn1)} on one "
+          f"= {cnn1 / cnn2:.2f}x (wall clock; oneDNN and the pooling kernels split each batch)")
 bare2d = seconds("BM_fn2d_bare")
 record = seconds("BM_record_metric")
 if fn2d and bare2d and record:
