@@ -1,5 +1,7 @@
 #include "max_pool.hpp"
 
+#include "cpu_isa.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -266,36 +268,36 @@ __attribute__((target("avx2"))) void backward_image_avx2(const PoolShape& s, std
 }
 #endif
 
-bool has_avx2() {
-#if defined(__x86_64__)
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-#else
-  return false;
-#endif
+// Images are split between the run's threads, as oneDNN's primitives do.
+// The parallel loop stays outside the AVX2 functions: GCC compiles the body
+// it outlines for OpenMP without their target attribute. Callers check the
+// layouts first: an exception must not leave an OpenMP region.
+template <class Avx2, class Baseline>
+void for_each_image(std::size_t batch, const Avx2& avx2_image, const Baseline& baseline_image) {
+  const bool avx2 = optbench::cpu::native_isa() == optbench::cpu::Isa::Avx2;
+#pragma omp parallel for schedule(static)
+  for (std::size_t n = 0; n < batch; ++n) {
+    if (avx2) {
+      avx2_image(n);
+    } else {
+      baseline_image(n);
+    }
+  }
 }
 
 }  // namespace
 
-// Images are split between the run's threads, as oneDNN's primitives do.
-// The parallel loops stay outside the AVX2 functions: GCC compiles the body
-// it outlines for OpenMP without their target attribute. Layouts are checked
-// before: an exception must not leave an OpenMP region.
-
 void max_pool_forward(const PoolShape& s, const float* src, const PoolLayout& sl, float* dst,
                       const PoolLayout& dl, std::uint8_t* winner) {
   const std::size_t step = channel_step(sl, dl, s.channels);
-  const bool avx2 = has_avx2();
-#pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < s.batch; ++n) {
+  for_each_image(
+      s.batch,
+      [&](std::size_t n) {
 #if defined(__x86_64__)
-    if (avx2) {
-      forward_image_avx2(s, n, step, src, sl, dst, dl, winner);
-      continue;
-    }
+        forward_image_avx2(s, n, step, src, sl, dst, dl, winner);
 #endif
-    forward_image<4>(s, n, step, src, sl, dst, dl, winner);
-  }
+      },
+      [&](std::size_t n) { forward_image<4>(s, n, step, src, sl, dst, dl, winner); });
 }
 
 void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayout& dl,
@@ -307,17 +309,14 @@ void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayo
   if (s.out_height() * s.kernel != s.height || s.out_width() * s.kernel != s.width || padded) {
     std::memset(diff_src, 0, sl.size(s.batch) * sizeof(float));
   }
-  const bool avx2 = has_avx2();
-#pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < s.batch; ++n) {
+  for_each_image(
+      s.batch,
+      [&](std::size_t n) {
 #if defined(__x86_64__)
-    if (avx2) {
-      backward_image_avx2(s, n, step, diff_dst, dl, winner, diff_src, sl);
-      continue;
-    }
+        backward_image_avx2(s, n, step, diff_dst, dl, winner, diff_src, sl);
 #endif
-    backward_image<4>(s, n, step, diff_dst, dl, winner, diff_src, sl);
-  }
+      },
+      [&](std::size_t n) { backward_image<4>(s, n, step, diff_dst, dl, winner, diff_src, sl); });
 }
 
 }  // namespace nn

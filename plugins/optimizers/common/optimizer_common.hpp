@@ -18,6 +18,8 @@
 // every plugin keeps its own copy, so the plugins stay independent.
 #pragma once
 
+#include "cpu_isa.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -158,23 +160,13 @@ inline float prepare_grad(float grad, float param, float weight_decay) {
 // Element loops at the CPU's SIMD width
 // ---------------------------------------------------------------------------
 
-/// The instruction sets an element loop is compiled for. The plugins are built
-/// for baseline x86-64 (SSE2: 4 floats a register) so that they load on any
-/// x86-64; every loop also has an AVX2 copy (8 floats) taken when the CPU
-/// has AVX2. Both copies do the same IEEE operations in the same order on
-/// every element (AVX2 without FMA, and -ffp-contract=off so that neither
-/// copy fuses a multiply-add), so they give bit-identical results.
-enum class Isa { Baseline, Avx2 };
-
-/// The widest Isa this CPU runs, detected once.
-inline Isa native_isa() {
-#if defined(__x86_64__)
-  static const Isa isa = __builtin_cpu_supports("avx2") ? Isa::Avx2 : Isa::Baseline;
-  return isa;
-#else
-  return Isa::Baseline;
-#endif
-}
+/// The instruction sets an element loop is compiled for (cpu_isa.hpp): the
+/// baseline loop works 4 floats a register, its AVX2 copy 8. Both copies do
+/// the same IEEE operations in the same order on every element (AVX2 without
+/// FMA, and -ffp-contract=off so that neither copy fuses a multiply-add), so
+/// they give bit-identical results.
+using cpu::Isa;
+using cpu::native_isa;
 
 namespace detail {
 
