@@ -6,9 +6,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-# Packages only this build needs: clang and its runtime libraries
-# (libFuzzer, sanitizers).
-"$here/scripts/install_packages.sh" clang libclang-rt-14-dev
+# The project's packages, plus those only this build needs: clang and its
+# runtime libraries (libFuzzer, sanitizers).
+source "$here/scripts/packages.sh"
+"$here/scripts/install_packages.sh" "${optbench_packages[@]}" clang libclang-rt-14-dev
 
 # Presets are found from the working directory.
 cd "$here"

@@ -4,17 +4,9 @@
 # or as a user with sudo. Usage: scripts/setup.sh [build-dir]
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config git
-  libboost-dev libboost-program-options-dev libboost-filesystem-dev libboost-iostreams-dev
-  libyaml-cpp-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox libgnuplot-iostream-dev libdnnl-dev zlib1g-dev
-  dataset-fashion-mnist
-  chromium
-)
-
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/install_packages.sh" "${packages[@]}"
+source "$here/scripts/packages.sh"
+"$here/scripts/install_packages.sh" "${optbench_packages[@]}"
 
 build=${1:-"$here/build/release"}
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DOPTBENCH_WERROR=ON
