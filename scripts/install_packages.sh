@@ -14,7 +14,13 @@ if ((${#missing[@]} == 0)); then
 fi
 echo "packages: installing ${missing[*]}"
 sudo_cmd=()
-[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || {
+    echo "packages: missing ${missing[*]}; run as root, or install them: apt-get install ${missing[*]}" >&2
+    exit 1
+  }
+  sudo_cmd=(sudo)
+fi
 "${sudo_cmd[@]}" apt-get update -q
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
   "${missing[@]}"
