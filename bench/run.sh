@@ -18,6 +18,13 @@ repetitions="${BENCH_REPETITIONS:-3}"
 rounds="${BENCH_ROUNDS:-3}"
 python="/usr/bin/python3"
 
+# Every figure is a ratio to PyTorch measured in the same run, so without the
+# peer there is nothing to report: say what is missing before building.
+if ! "$python" -c 'import torch' 2>/dev/null; then
+  echo "bench: the PyTorch peer needs Debian's python3-torch: apt-get install python3-torch" >&2
+  exit 2
+fi
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/optbench-bench-run.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -43,18 +50,13 @@ echo "== C++ benchmarks (min_time ${min_time}s x ${repetitions} repetitions)" >&
   --benchmark_repetitions="$repetitions" > "$work/cpp.json"
 
 echo "== PyTorch peer" >&2
-if [[ -x "$python" ]]; then
-  "$python" bench/peer_torch.py --min-time "$min_time" > "$work/peer.jsonl" ||
-    echo '{"kind": "skipped", "reason": "peer failed (see its error above)"}' > "$work/peer.jsonl"
-else
-  echo "peer skipped: $python not found" >&2
-  echo '{"kind": "skipped", "reason": "peer skipped: /usr/bin/python3 not found"}' > "$work/peer.jsonl"
-fi
+"$python" bench/peer_torch.py --min-time "$min_time" > "$work/peer.jsonl" ||
+  echo '{"kind": "skipped", "reason": "peer failed (see its error above)"}' > "$work/peer.jsonl"
 # Paired rounds for the two network steps: each round times optbench and
 # then PyTorch back to back, so a change in the machine's load between the
 # long runs above cannot tilt their ratio; the table reports the median of
 # the rounds' ratios.
-if [[ -x "$python" ]] && ! grep -q '"skipped"' "$work/peer.jsonl"; then
+if ! grep -q '"skipped"' "$work/peer.jsonl"; then
   for ((r = 1; r <= rounds; r++)); do
     echo "== paired round $r of $rounds: MLP and CNN steps, optbench then PyTorch" >&2
     "$build/optbench_bench" --benchmark_format=json --benchmark_min_time="$min_time" \
