@@ -1,6 +1,26 @@
 #!/usr/bin/env bash
-# Builds (installing what is missing) and runs the whole test suite.
+# Builds (installing what is missing) and runs the whole test suite, then
+# names every test that skipped itself and why (a missing optional package
+# or data set), so that nothing passes silently by skipping.
+# Extra arguments go to ctest (for example -L kill, or -R Store).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/setup.sh" "$here/build/release"
-ctest --test-dir "$here/build/release" --output-on-failure -j2
+build="$here/build/release"
+"$here/scripts/setup.sh" "$build"
+status=0
+ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=$?
+
+# GoogleTest prints "file:line: Skipped", the reason on the next line, then
+# "[  SKIPPED ] Suite.Name (n ms)"; ctest keeps every test's output here.
+log="$build/Testing/Temporary/LastTest.log"
+if [[ -f $log ]]; then
+  awk '
+    / Skipped$/ { getline reason; next }
+    /^\[  SKIPPED \] [^ ]+ \(/ { n++; lines[n] = "  " $4 ": " reason; reason = "" }
+    END {
+      if (n == 0) { print "skipped: none"; exit }
+      print "skipped: " n " test" (n == 1 ? "" : "s") ", each with its reason:"
+      for (i = 1; i <= n; i++) print lines[i]
+    }' "$log"
+fi
+exit "$status"
