@@ -10,9 +10,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" "$here/build/release"
 cd "$here"
 optbench=./build/release/optbench
+start=$SECONDS
 for experiment in lab_quadratic lab_ellipse lab_cubic rosenbrock_lr_sweep functions_lr_sweep \
   seed000_adadelta_mlp; do
   "$optbench" run "experiments/$experiment.yaml" --out results --quiet
 done
 "$optbench" summary --db results/optbench.db --experiment functions-lr-sweep
 "$optbench" report --db results/optbench.db --experiment functions-lr-sweep
+echo "demo: experiments, summary and report took $((SECONDS - start)) s"
