@@ -1,4 +1,4 @@
-# optbench_add_plugin(NAME KIND optimizer|model|dataset SOURCES ...
+# optbench_add_plugin(NAME KIND optimizer|model|dataset|schedule SOURCES ...
 #                     [LIBRARIES ...] [OUTPUT_DIRECTORY dir] [API_VERSION n])
 # Builds one plugin as a MODULE library named <kind>_<name>.so, with hidden
 # visibility, C++20 and the SDK on its include path, and installs it.
@@ -12,8 +12,9 @@
 #            plugin was written for another one (the host would refuse it)
 function(optbench_add_plugin name)
   cmake_parse_arguments(ARG "" "KIND;OUTPUT_DIRECTORY;API_VERSION" "SOURCES;LIBRARIES" ${ARGN})
-  if(NOT ARG_KIND MATCHES "^(optimizer|model|dataset)$")
-    message(FATAL_ERROR "optbench_add_plugin(${name}): KIND must be optimizer, model or dataset")
+  if(NOT ARG_KIND MATCHES "^(optimizer|model|dataset|schedule)$")
+    message(FATAL_ERROR
+            "optbench_add_plugin(${name}): KIND must be optimizer, model, dataset or schedule")
   endif()
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "optbench_add_plugin(${name}): SOURCES is empty")

@@ -80,11 +80,11 @@ $listing"
     touch "$work/other-api/other.cpp"
     if cmake -S "$work/other-api" -B "$work/other-api/build" -DCMAKE_PREFIX_PATH="$prefix" \
       >"$work/other-api.log" 2>&1; then
-      fail "a plugin for API 999 configured against an API 1 SDK"
+      fail "a plugin for API 999 configured against an API 2 SDK"
     fi
     # CMake wraps the message; each half is on one line.
     { grep -q "optbench_add_plugin(other): written for plugin API 999" "$work/other-api.log" &&
-      grep -q "has API 1$" "$work/other-api.log"; } ||
+      grep -q "has API 2$" "$work/other-api.log"; } ||
       fail "API mismatch message: $(cat "$work/other-api.log")"
 
     build_plugin "$here/lion" "$work/lion-build"
@@ -97,7 +97,7 @@ $listing"
       "optbench_api_version optbench_create optbench_plugin_info " "$exported"
 
     described=$("$optbench" plugins --plugin-dir "$plugin_dir" --describe lion)
-    grep -q "^lion (optimizer plugin, version 1.0.0, API 1)" <<<"$described" ||
+    grep -q "^lion (optimizer plugin, version 1.0.0, API 2)" <<<"$described" ||
       fail "describe lion: $described"
     grep -q "from $plugin_dir/optimizer_lion.so" <<<"$described" || fail "describe lion: $described"
 
@@ -145,13 +145,13 @@ lion,quadratic,,done" \
     ;;
 
   new)
-    for kind in optimizer model dataset; do
+    for kind in optimizer model dataset schedule; do
       "$optbench" new "$kind" "my_$kind" --dir "$work/my_$kind" >/dev/null
       build_plugin "$work/my_$kind" "$work/my_$kind/build"
     done
-    export OPTBENCH_PLUGIN_PATH="$work/my_optimizer/build/optbench-plugins:$work/my_model/build/optbench-plugins:$work/my_dataset/build/optbench-plugins"
+    export OPTBENCH_PLUGIN_PATH="$work/my_optimizer/build/optbench-plugins:$work/my_model/build/optbench-plugins:$work/my_dataset/build/optbench-plugins:$work/my_schedule/build/optbench-plugins"
     listing=$("$optbench" plugins)
-    for kind in optimizer model dataset; do
+    for kind in optimizer model dataset schedule; do
       grep -q "^my_$kind .*$work/my_$kind/build/optbench-plugins/${kind}_my_$kind.so$" <<<"$listing" ||
         fail "my_$kind is not listed:
 $listing"
@@ -163,6 +163,7 @@ model: {name: my_model}
 optimizers:
   - {name: my_optimizer, lr: 0.05}
   - {name: adam, lr: 0.05}
+  - {name: my_optimizer, label: scheduled, lr: 0.05, schedule: {name: my_schedule, decay: 0.5}}
 train: {epochs: 3, batch_size: 32}
 seeds: [0]
 EOF
@@ -174,7 +175,13 @@ EOF
     expect_equal "the generated plugins' run" "optimizer,status,learned
 adam,done,1
 my_optimizer,done,1" "$(query "SELECT optimizer, status, (SELECT value FROM metrics m WHERE m.run_id = runs.id
-  AND m.split = 'test' AND m.name = 'loss' ORDER BY step DESC LIMIT 1) < 0.1 AS learned FROM runs ORDER BY optimizer")"
+  AND m.split = 'test' AND m.name = 'loss' ORDER BY step DESC LIMIT 1) < 0.1 AS learned FROM runs
+  WHERE label != 'scheduled' ORDER BY optimizer")"
+    # The generated schedule drove the generated optimizer: lr / (1 + 0.5 t)
+    # at each of the 24 steps (8 batches of 32 in each of 3 epochs).
+    expect_equal "the generated schedule's lr" "steps,ok
+24,24" "$(query "SELECT count(*) AS steps, sum(abs(m.value - 0.05 / (1 + 0.5 * m.step)) < 1e-12) AS ok
+  FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.label = 'scheduled' AND m.name = 'lr'")"
     ;;
 
   docs)
@@ -189,7 +196,7 @@ my_optimizer,done,1" "$(query "SELECT optimizer, status, (SELECT value FROM metr
     extract yaml >"$work/nadam-vs-torch.yaml"
     build_plugin "$work/nadam" "$work/nadam/build"
     export OPTBENCH_PLUGIN_PATH="$work/nadam/build/optbench-plugins"
-    "$optbench" plugins --describe nadam | grep -q "^nadam (optimizer plugin, version 1.0.0, API 1)" ||
+    "$optbench" plugins --describe nadam | grep -q "^nadam (optimizer plugin, version 1.0.0, API 2)" ||
       fail "optbench plugins --describe nadam does not describe the docs' plugin"
     "$optbench" run "$work/nadam-vs-torch.yaml" --db "$work/results.db" --no-plots --quiet ||
       fail "the docs' nadam-vs-torch.yaml exited with $?"
@@ -205,7 +212,7 @@ my_optimizer,done,1" "$(query "SELECT optimizer, status, (SELECT value FROM metr
   headers)
     cd "$prefix/include"
     headers=(optbench/*.hpp)
-    ((${#headers[@]} >= 6)) || fail "expected the six SDK headers, found: ${headers[*]}"
+    ((${#headers[@]} >= 7)) || fail "expected the seven SDK headers, found: ${headers[*]}"
     for h in "${headers[@]}"; do
       # Quoted includes may only name SDK headers; internal framework headers
       # (registry/, store/, ...) are not installed and must not be needed.

@@ -18,7 +18,7 @@ using testing::TempDir;
 
 TEST(NewCommand, WritesAProjectWithTheNameFilledInEverywhere) {
   TempDir tmp;
-  for (const std::string kind : {"optimizer", "model", "dataset"}) {
+  for (const std::string kind : {"optimizer", "model", "dataset", "schedule"}) {
     const auto dir = tmp / kind;
     const auto r = run_optbench("new " + kind + " my_rule2 --dir '" + dir.string() + "'");
     ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -35,7 +35,8 @@ TEST(NewCommand, WritesAProjectWithTheNameFilledInEverywhere) {
     EXPECT_NE(source.find("class MyRule2 final : public optbench::"), std::string::npos) << source;
     const std::string macro = kind == "optimizer" ? "OPTBENCH_OPTIMIZER_PLUGIN(info, create)"
                               : kind == "model"   ? "OPTBENCH_MODEL_PLUGIN(info, create)"
-                                                  : "OPTBENCH_DATASET_PLUGIN(info, create)";
+                              : kind == "dataset" ? "OPTBENCH_DATASET_PLUGIN(info, create)"
+                                                  : "OPTBENCH_SCHEDULE_PLUGIN(info, create)";
     EXPECT_NE(source.find(macro), std::string::npos) << source;
     // No placeholder (@name@, @class@, ...) is left in either file.
     EXPECT_EQ(cmake.find('@'), std::string::npos) << cmake;
@@ -76,7 +77,8 @@ TEST(NewCommand, RefusesNamesThatCannotBeAPluginName) {
 TEST(NewCommand, RefusesAnUnknownKind) {
   const auto r = run_optbench("new scheduler warmup");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("unknown plugin kind 'scheduler': expected optimizer, model or dataset"),
+  EXPECT_NE(r.out.find("unknown plugin kind 'scheduler': expected optimizer, model, dataset or "
+                       "schedule"),
             std::string::npos)
       << r.out;
 }

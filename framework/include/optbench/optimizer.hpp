@@ -32,6 +32,14 @@ class OPTBENCH_SDK_API Optimizer {
   /// Applies one update to every attached parameter from its gradient.
   /// Step-counted rules (Adam's bias correction) advance once per call.
   virtual void step() = 0;
+  /// Sets the learning rate of the following steps; a schedule calls it
+  /// between steps. Returns false when the rule has no learning rate to
+  /// change (the default), and the host then refuses schedules for it.
+  virtual bool set_lr(double lr);
+  /// Sets the momentum factor of the following steps: SGD's and RMSprop's
+  /// momentum, the Adam family's beta1. Returns false when the rule has
+  /// none (the default).
+  virtual bool set_momentum(double momentum);
 };
 
 /// Factory signature exported by optimizer plugins. Throws

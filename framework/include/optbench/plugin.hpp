@@ -1,6 +1,7 @@
 // What every plugin exports: an API version, its metadata and one factory.
 //
-// A plugin is a MODULE library holding one optimizer, model or dataset. It
+// A plugin is a MODULE library holding one optimizer, model, dataset or
+// schedule. It
 // exports, with BOOST_DLL_ALIAS, three symbols the host looks up by name:
 //   optbench_api_version   std::uint32_t()        checked before anything else
 //   optbench_plugin_info   optbench::PluginInfo()  kind, name, version, schema
@@ -28,9 +29,9 @@
 namespace optbench {
 
 /// Bumped whenever a public SDK type or virtual interface changes layout.
-inline constexpr std::uint32_t kApiVersion = 1;
+inline constexpr std::uint32_t kApiVersion = 2;
 
-enum class PluginKind { Optimizer, Model, Dataset };
+enum class PluginKind { Optimizer, Model, Dataset, Schedule };
 
 inline const char* to_string(PluginKind k) {
   switch (k) {
@@ -40,6 +41,8 @@ inline const char* to_string(PluginKind k) {
       return "model";
     case PluginKind::Dataset:
       return "dataset";
+    case PluginKind::Schedule:
+      return "schedule";
   }
   return "?";
 }

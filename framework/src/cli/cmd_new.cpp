@@ -1,4 +1,4 @@
-// optbench new optimizer|model|dataset NAME [--dir DIR]: writes a plugin
+// optbench new optimizer|model|dataset|schedule NAME [--dir DIR]: writes a plugin
 // project (NAME.cpp and a CMakeLists.txt using find_package(optbench)) that
 // builds against the installed SDK as it stands.
 #include <algorithm>
@@ -82,21 +82,22 @@ std::string render(std::string_view text,
 int cmd_new(const std::vector<std::string>& args) {
   po::options_description options("new options");
   options.add_options()("kind", po::value<std::string>()->required(),
-                        "optimizer, model or dataset")(
+                        "optimizer, model, dataset or schedule")(
       "name", po::value<std::string>()->required(),
       "plugin name: a lowercase letter, then lowercase letters, digits or '_'")(
       "dir", po::value<std::string>(), "project folder to write (default: ./NAME)");
   po::positional_options_description positional;
   positional.add("kind", 1).add("name", 1);
   po::variables_map vm;
-  if (!parse("new", "optimizer|model|dataset NAME [--dir DIR]", options, positional, args, vm)) {
+  if (!parse("new", "optimizer|model|dataset|schedule NAME [--dir DIR]", options, positional, args,
+             vm)) {
     return kOk;
   }
   const auto kind = vm["kind"].as<std::string>();
   const auto name = vm["name"].as<std::string>();
-  if (kind != "optimizer" && kind != "model" && kind != "dataset") {
+  if (kind != "optimizer" && kind != "model" && kind != "dataset" && kind != "schedule") {
     throw UsageError(std::string("unknown plugin kind '") + kind +
-                     "': expected optimizer, model or dataset");
+                     "': expected optimizer, model, dataset or schedule");
   }
   check_name(name);
   const fs::path dir = vm.count("dir") ? fs::path(vm["dir"].as<std::string>()) : fs::path(name);

@@ -62,7 +62,8 @@ int cmd_plugins(const std::vector<std::string>& args) {
     return kOk;
   }
 
-  for (auto kind : {PluginKind::Optimizer, PluginKind::Model, PluginKind::Dataset}) {
+  for (auto kind :
+       {PluginKind::Optimizer, PluginKind::Model, PluginKind::Dataset, PluginKind::Schedule}) {
     Table t({std::string(to_string(kind)) + "s", "version", "API", "description", "path"});
     for (const auto& name : plugins.names(kind)) {
       const auto* p = plugins.find(kind, name);

@@ -15,14 +15,14 @@ const char* kUsage = R"(usage: optbench COMMAND [OPTIONS]
 
 commands:
   run FILE.yaml   expand an experiment into runs, train them, store and plot the results
-  plugins         list the optimizer, model and dataset plugins (--describe NAME for one)
+  plugins         list the optimizer, model, dataset and schedule plugins (--describe NAME)
   runs            list the runs in a results database
   query           run a read-only SQL query on a results database, CSV out
   plot            draw an experiment's charts from a results database
   summary         per configuration: final losses over seeds, time to target, rank, best lr
   export          the runs or metrics of a results database as CSV or JSON
   report          a static HTML page of an experiment: its YAML, summary and charts
-  new KIND NAME   write a plugin project (optimizer, model or dataset) to build against the SDK
+  new KIND NAME   write a plugin project (optimizer, model, dataset, schedule) for the SDK
 
 'optbench COMMAND --help' shows a command's options.
 exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),

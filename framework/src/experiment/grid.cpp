@@ -27,6 +27,10 @@ std::size_t cells(const PluginEntry& e) {
   std::size_t n = 1;
   for (const auto& axis : e.axes)
     n = saturating_mul(n, axis.values.size());
+  if (e.schedule) {
+    for (const auto& axis : e.schedule->axes)
+      n = saturating_mul(n, axis.values.size());
+  }
   return n;
 }
 
@@ -42,22 +46,29 @@ struct Config {
   const PluginEntry* entry = nullptr;
   ParamMap given;
   std::vector<std::string> swept;  ///< "lr=0.1" for keys with several values
+  ParamMap schedule_given;         ///< the optimizer entry's schedule settings
 };
 
 std::vector<Config> configs(const PluginEntry& e) {
-  std::vector<Config> out{{&e, {}, {}}};
-  for (const auto& axis : e.axes) {
-    std::vector<Config> next;
-    for (const auto& c : out) {
-      for (const auto& v : axis.values) {
-        Config d = c;
-        d.given[axis.key] = v;
-        if (axis.values.size() > 1) d.swept.push_back(axis.key + "=" + format_value(v));
-        next.push_back(std::move(d));
+  std::vector<Config> out{{&e, {}, {}, {}}};
+  // The optimizer's own axes, then its schedule's: a schedule's settings
+  // sweep like hyperparameters.
+  const auto expand_axes = [&](const std::vector<Axis>& axes, bool schedule) {
+    for (const auto& axis : axes) {
+      std::vector<Config> next;
+      for (const auto& c : out) {
+        for (const auto& v : axis.values) {
+          Config d = c;
+          (schedule ? d.schedule_given : d.given)[axis.key] = v;
+          if (axis.values.size() > 1) d.swept.push_back(axis.key + "=" + format_value(v));
+          next.push_back(std::move(d));
+        }
       }
+      out = std::move(next);
     }
-    out = std::move(next);
-  }
+  };
+  expand_axes(e.axes, false);
+  if (e.schedule) expand_axes(e.schedule->axes, true);
   return out;
 }
 
@@ -113,6 +124,60 @@ std::string plugin_json(const std::string& name, const ParamMap& params) {
 
 }  // namespace
 
+Rates schedule_base(const ParamMap& optimizer_params) {
+  Rates base;
+  base.lr = std::nan("");
+  if (auto it = optimizer_params.find("lr"); it != optimizer_params.end()) {
+    if (const auto* lr = std::get_if<double>(&it->second)) base.lr = *lr;
+  }
+  if (auto it = optimizer_params.find("momentum"); it != optimizer_params.end()) {
+    if (const auto* m = std::get_if<double>(&it->second)) base.momentum = *m;
+  } else if (auto betas = optimizer_params.find("betas"); betas != optimizer_params.end()) {
+    if (const auto* b = std::get_if<std::vector<double>>(&betas->second); b && !b->empty()) {
+      base.momentum = b->front();
+    }
+  }
+  return base;
+}
+
+namespace {
+
+/// Resolves an optimizer configuration's schedule and checks, with a
+/// throwaway optimizer, that the pair works: the optimizer can change its lr
+/// (and its momentum when the schedule cycles one), and `interval: epoch`
+/// has epochs to count.
+ParamMap check_schedule(const registry::Registry& plugins, const Config& c,
+                        const ParamMap& optimizer_params, bool has_data) {
+  const auto& s = *c.entry->schedule;
+  const auto fail = [&](const std::string& why) { throw SpecError(s.where, s.key_path, why); };
+  const auto* plugin = plugins.find(PluginKind::Schedule, s.plugin);
+  ParamMap params;
+  std::shared_ptr<Schedule> schedule;
+  try {
+    params = resolve_params(s.plugin, plugin->info.schema, c.schedule_given);
+    schedule = plugins.make_schedule(s.plugin, params);
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
+  if (s.per_epoch && !has_data) {
+    fail("interval: epoch needs a model trained on a dataset; " + c.entry->plugin +
+         " runs steps without epochs here");
+  }
+  auto optimizer = plugins.make_optimizer(c.entry->plugin, optimizer_params);
+  const Rates start = schedule->at(0, schedule_base(optimizer_params));
+  if (!optimizer->set_lr(start.lr)) {
+    fail("optimizer " + c.entry->plugin + " cannot change its learning rate between steps, so " +
+         s.plugin + " cannot schedule it");
+  }
+  if (schedule->sets_momentum() && !optimizer->set_momentum(start.momentum)) {
+    fail("schedule " + s.plugin + " cycles the momentum, but optimizer " + c.entry->plugin +
+         " has none (give cycle_momentum: false)");
+  }
+  return params;
+}
+
+}  // namespace
+
 std::string stable_hash(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) {
@@ -149,6 +214,13 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
       throw SpecError(c.entry->where, c.entry->key_path, e.what());
     }
   }
+  std::vector<ParamMap> schedule_params(optimizers.size());
+  for (std::size_t o = 0; o < optimizers.size(); ++o) {
+    if (optimizers[o].entry->schedule) {
+      schedule_params[o] =
+          check_schedule(plugins, optimizers[o], optimizer_params[o], !spec.datasets.empty());
+    }
+  }
   std::vector<ParamMap> model_params, dataset_params;
   for (const auto& c : models)
     model_params.push_back(resolve(plugins, PluginKind::Model, c));
@@ -167,12 +239,20 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
       for (std::size_t o = 0; o < optimizers.size(); ++o) {
         TrainSettings train = spec.train;
         train.apply(optimizers[o].entry->train_overrides);
+        const auto& schedule = optimizers[o].entry->schedule;
+        // Runs without a schedule keep the hash they had before schedules
+        // existed, so that their stored results are still found.
+        const std::string schedule_json =
+            schedule ? ",\"schedule\":{\"name\":" + json::quote(schedule->plugin) +
+                           ",\"params\":" + json::object(schedule_params[o]) +
+                           ",\"interval\":" + (schedule->per_epoch ? "\"epoch\"" : "\"step\"") + "}"
+                     : std::string();
         const std::string config =
             "{\"optimizer\":" + plugin_json(optimizers[o].entry->plugin, optimizer_params[o]) +
             ",\"model\":" + plugin_json(models[m].entry->plugin, model_params[m]) +
             ",\"dataset\":" +
             (has_data ? plugin_json(datasets[d].entry->plugin, dataset_params[d]) : "null") +
-            ",\"train\":" + json::object(train.as_params()) + "}";
+            ",\"train\":" + json::object(train.as_params()) + schedule_json + "}";
         const std::string group = stable_hash(config);
         for (const auto seed : spec.seeds) {
           RunSpec run;
@@ -185,6 +265,11 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
             run.dataset_params = dataset_params[d];
           }
           run.train = train;
+          if (schedule) {
+            run.schedule = schedule->plugin;
+            run.schedule_params = schedule_params[o];
+            run.schedule_per_epoch = schedule->per_epoch;
+          }
           run.seed = seed;
           run.label = optimizer_labels[o];
           run.problem_key = problem;

@@ -18,6 +18,10 @@ std::size_t count_runs(const ExperimentSpec& spec);
 /// Throws SpecError.
 std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry& plugins);
 
+/// The lr and momentum a schedule starts from: the optimizer's `lr`, and its
+/// `momentum` or Adam's beta1 (NaN where it has none).
+Rates schedule_base(const ParamMap& optimizer_params);
+
 /// 64-bit FNV-1a of the text, as 16 hex digits: stable across builds and
 /// machines, which std::hash is not.
 std::string stable_hash(const std::string& text);

@@ -329,6 +329,64 @@ std::map<std::string, ParamValue> read_train(const Reader& r, const YAML::Node& 
   return out;
 }
 
+// `schedule: NAME` or `schedule: {name: NAME, interval: step|epoch, ...}`;
+// the other keys are the schedule plugin's settings, each a value or a sweep.
+ScheduleEntry read_schedule(const Reader& r, const YAML::Node& node, const std::string& path,
+                            const registry::Registry& plugins) {
+  ScheduleEntry entry;
+  entry.where = r.at(node);
+  entry.key_path = path;
+  YAML::Node name_node = node;
+  std::vector<Entry> items;
+  if (node.IsScalar()) {
+    entry.plugin = node.Scalar();
+  } else {
+    items = entries(r, node, path);
+    if (!items.empty()) entry.where = r.at(items.front().key_node);
+    auto it =
+        std::find_if(items.begin(), items.end(), [](const Entry& e) { return e.key == "name"; });
+    if (it == items.end()) r.fail(node, path, "missing required key 'name' (the schedule to use)");
+    name_node.reset(it->value);
+    entry.plugin = read_string(r, it->value, child(path, "name"));
+  }
+  const auto* plugin = plugins.find(PluginKind::Schedule, entry.plugin);
+  if (!plugin) {
+    r.fail(name_node, node.IsScalar() ? path : child(path, "name"),
+           unknown_message("schedule plugin", entry.plugin, plugins.names(PluginKind::Schedule)));
+  }
+  const auto& schema = plugin->info.schema;
+  for (const auto& e : items) {
+    const auto key_path = child(path, e.key);
+    if (e.key == "name") continue;
+    if (e.key == "interval") {
+      const auto interval = read_string(r, e.value, key_path);
+      if (interval != "step" && interval != "epoch") {
+        r.fail(e.value, key_path, "expected step or epoch, got '" + interval + "'");
+      }
+      entry.per_epoch = interval == "epoch";
+      continue;
+    }
+    const auto* spec = find_spec(schema, e.key);
+    if (!spec) {
+      auto known = schema_keys(schema);
+      known.push_back("interval");
+      r.fail(e.key_node, key_path,
+             unknown_message("setting of schedule " + entry.plugin, e.key, known));
+    }
+    entry.axes.push_back(read_axis(r, e.value, key_path, *spec));
+  }
+  for (const auto& s : schema) {
+    const bool given = std::any_of(entry.axes.begin(), entry.axes.end(),
+                                   [&](const Axis& a) { return a.key == s.name; });
+    if (s.required && !given) {
+      throw SpecError(
+          entry.where, path,
+          "missing required key '" + s.name + "' of schedule " + entry.plugin + " (" + s.doc + ")");
+    }
+  }
+  return entry;
+}
+
 PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::string& path,
                        PluginKind kind, const registry::Registry& plugins) {
   PluginEntry entry;
@@ -368,11 +426,18 @@ PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::strin
       entry.train_overrides = read_train(r, e.value, key_path);
       continue;
     }
+    if (e.key == "schedule" && kind == PluginKind::Optimizer) {
+      entry.schedule = read_schedule(r, e.value, key_path, plugins);
+      continue;
+    }
     const auto* spec = find_spec(schema, e.key);
     if (!spec) {
       auto known = schema_keys(schema);
       known.push_back("label");
-      if (kind == PluginKind::Optimizer) known.push_back("train");
+      if (kind == PluginKind::Optimizer) {
+        known.push_back("train");
+        known.push_back("schedule");
+      }
       r.fail(e.key_node, key_path,
              unknown_message("hyperparameter of " + entry.plugin, e.key, known));
     }

@@ -60,12 +60,23 @@ struct Axis {
   Location where;
 };
 
+/// An optimizer entry's `schedule:`: a schedule plugin, its settings (which
+/// sweep like hyperparameters) and whether it steps per step or per epoch.
+struct ScheduleEntry {
+  std::string plugin;
+  std::vector<Axis> axes;
+  bool per_epoch = false;  ///< `interval: epoch`
+  Location where;
+  std::string key_path;  ///< e.g. "optimizers[0].schedule"
+};
+
 /// One entry of `optimizers:`, `models:` or `datasets:`.
 struct PluginEntry {
   std::string plugin;  ///< plugin name
   std::string label;   ///< explicit label, or empty
   std::vector<Axis> axes;
   std::map<std::string, ParamValue> train_overrides;  ///< optimizers only
+  std::optional<ScheduleEntry> schedule;              ///< optimizers only
   Location where;
   std::string key_path;  ///< e.g. "optimizers[2]"
 };
@@ -98,6 +109,9 @@ struct RunSpec {
   std::optional<std::string> dataset;
   ParamMap dataset_params;
   TrainSettings train;
+  std::optional<std::string> schedule;  ///< schedule plugin, if any
+  ParamMap schedule_params;
+  bool schedule_per_epoch = false;
   std::int64_t seed = 0;
   std::string label;        ///< legend text for the optimizer configuration
   std::string problem_key;  ///< model (+ dataset) cell, readable

@@ -215,4 +215,9 @@ std::shared_ptr<Dataset> Registry::make_dataset(const std::string& name, const P
   return create_object<DatasetFactory>(require(PluginKind::Dataset, name), params, context);
 }
 
+std::shared_ptr<Schedule> Registry::make_schedule(const std::string& name,
+                                                  const ParamMap& params) const {
+  return create_object<ScheduleFactory>(require(PluginKind::Schedule, name), params);
+}
+
 }  // namespace optbench::registry

@@ -11,6 +11,7 @@
 #include "optbench/model.hpp"
 #include "optbench/optimizer.hpp"
 #include "optbench/plugin.hpp"
+#include "optbench/schedule.hpp"
 
 namespace boost::dll {
 class shared_library;
@@ -77,6 +78,7 @@ class Registry {
                                     const ModelContext& context) const;
   std::shared_ptr<Dataset> make_dataset(const std::string& name, const ParamMap& params,
                                         const DatasetContext& context) const;
+  std::shared_ptr<Schedule> make_schedule(const std::string& name, const ParamMap& params) const;
 
  private:
   const LoadedPlugin& require(PluginKind kind, const std::string& name) const;

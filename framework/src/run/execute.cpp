@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "experiment/grid.hpp"
 #include "run/recorder.hpp"
 
 namespace optbench::run {
@@ -29,9 +30,16 @@ TrainResult train_claimed(store::Store& db, const RunContext& context,
   if (const auto* surface = model->surface()) {
     db.put_surface(context.experiment_id, sample_surface(*surface, run.problem_key, run.model));
   }
+  ScheduleUse schedule;
+  std::shared_ptr<Schedule> schedule_object;
+  if (run.schedule) {
+    schedule_object = context.plugins.make_schedule(*run.schedule, run.schedule_params);
+    schedule = {schedule_object.get(), run.schedule_per_epoch,
+                experiment::schedule_base(run.optimizer_params)};
+  }
   Recorder recorder(db, run_id);
   auto result = train(*model, *optimizer, data.get(), run.train,
-                      static_cast<std::uint64_t>(run.seed), recorder, on_epoch);
+                      static_cast<std::uint64_t>(run.seed), recorder, on_epoch, schedule);
   recorder.flush();
   return result;
 }

@@ -32,8 +32,20 @@ bool interrupted(TrainResult& result, std::int64_t step) {
   return true;
 }
 
+// Gives the optimizer the scheduled rates of step `t` (an epoch index for
+// per-epoch schedules) and records the lr at `step` when `record` is set.
+void apply_schedule(const ScheduleUse& use, Optimizer& optimizer, std::int64_t t, std::int64_t step,
+                    std::int64_t epoch, bool record, Recorder& recorder, double wall) {
+  if (!use.schedule) return;
+  const Rates rates = use.schedule->at(t, use.base);
+  optimizer.set_lr(rates.lr);
+  if (use.schedule->sets_momentum()) optimizer.set_momentum(rates.momentum);
+  if (record) recorder.metric(step, epoch, "train", "lr", rates.lr, wall);
+}
+
 TrainResult train_function(Model& model, Optimizer& optimizer,
-                           const experiment::TrainSettings& settings, Recorder& recorder) {
+                           const experiment::TrainSettings& settings, Recorder& recorder,
+                           const ScheduleUse& schedule) {
   const auto t0 = Clock::now();
   const auto params = model.parameters();
   const float* x = params[0].value;
@@ -56,13 +68,16 @@ TrainResult train_function(Model& model, Optimizer& optimizer,
     }
     if (k == settings.steps || interrupted(result, k)) return result;
     model.backward();
+    apply_schedule(schedule, optimizer, k, k, 0, k % settings.record_every == 0, recorder,
+                   seconds_since(t0));
     optimizer.step();
   }
 }
 
 TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
                        const experiment::TrainSettings& settings, std::uint64_t seed,
-                       Recorder& recorder, const EpochCallback& on_epoch) {
+                       Recorder& recorder, const EpochCallback& on_epoch,
+                       const ScheduleUse& schedule) {
   const auto t0 = Clock::now();
   const auto info = data.info();
   const std::size_t sample_size = std::accumulate(
@@ -110,6 +125,8 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
         return result;
       }
       model.backward();
+      apply_schedule(schedule, optimizer, schedule.per_epoch ? epoch : step, step, epoch,
+                     step % settings.record_every == 0, recorder, seconds_since(t0));
       optimizer.step();
       loss_sum += loss;
       ++batches;
@@ -166,9 +183,9 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
 
 TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
                   const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
-                  const EpochCallback& on_epoch) {
-  if (!data) return train_function(model, optimizer, settings, recorder);
-  return train_data(model, optimizer, *data, settings, seed, recorder, on_epoch);
+                  const EpochCallback& on_epoch, const ScheduleUse& schedule) {
+  if (!data) return train_function(model, optimizer, settings, recorder, schedule);
+  return train_data(model, optimizer, *data, settings, seed, recorder, on_epoch, schedule);
 }
 
 store::Surface sample_surface(const Surface2D& surface, const std::string& problem_key,

@@ -11,6 +11,7 @@
 #include "optbench/dataset.hpp"
 #include "optbench/model.hpp"
 #include "optbench/optimizer.hpp"
+#include "optbench/schedule.hpp"
 #include "run/recorder.hpp"
 #include "store/store.hpp"
 
@@ -23,6 +24,15 @@ struct TrainResult {
   double final_loss = 0.0;  ///< last training loss seen (NaN/inf when diverged)
 };
 
+/// A run's learning-rate schedule. Before every optimizer step the trainer
+/// asks it for the rates of that step (or of that epoch, with `per_epoch`)
+/// and hands them to the optimizer; the lr is recorded as metric `lr`.
+struct ScheduleUse {
+  const Schedule* schedule = nullptr;  ///< null: the optimizer's own lr throughout
+  bool per_epoch = false;
+  Rates base;  ///< the optimizer's configured lr and momentum
+};
+
 /// Called after each epoch (data runs) with a one-line summary.
 using EpochCallback = std::function<void(const std::string& line)>;
 
@@ -31,7 +41,7 @@ using EpochCallback = std::function<void(const std::string& line)>;
 /// settings.diverge_above end the run as Diverged, with the value stored.
 TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
                   const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
-                  const EpochCallback& on_epoch = {});
+                  const EpochCallback& on_epoch = {}, const ScheduleUse& schedule = {});
 
 /// Samples a 2-D model's surface on an n x n grid over its window.
 store::Surface sample_surface(const Surface2D& surface, const std::string& problem_key,

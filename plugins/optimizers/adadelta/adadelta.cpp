@@ -29,6 +29,11 @@ class Adadelta final : public optbench::optimizers::OptimizerBase {
         eps_(p.real("eps")),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
 
+  bool set_lr(double lr) override {
+    lr_ = lr;
+    return true;
+  }
+
   void step() override {
     begin_step();
     const Coeffs c{static_cast<float>(-lr_), static_cast<float>(rho_),

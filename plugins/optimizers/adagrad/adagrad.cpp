@@ -32,6 +32,11 @@ class Adagrad final : public optbench::optimizers::OptimizerBase {
         eps_(static_cast<float>(p.real("eps"))),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
 
+  bool set_lr(double lr) override {
+    lr_ = lr;
+    return true;
+  }
+
   void step() override {
     const auto t = static_cast<double>(begin_step());
     const Coeffs c{static_cast<float>(-(lr_ / (1.0 + (t - 1.0) * lr_decay_))), eps_,

@@ -30,6 +30,15 @@ class AdamTextbook final : public optbench::optimizers::OptimizerBase {
         beta2_(p.reals("betas")[1]),
         eps_(p.real("eps")) {}
 
+  bool set_lr(double lr) override {
+    lr_ = lr;
+    return true;
+  }
+  bool set_momentum(double momentum) override {
+    beta1_ = momentum;
+    return true;
+  }
+
   void step() override {
     const auto t = static_cast<double>(begin_step());
     const Coeffs c{

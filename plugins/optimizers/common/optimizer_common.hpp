@@ -318,8 +318,21 @@ class SgdOptimizer final : public OptimizerBase {
         nesterov_(p.boolean("nesterov")),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
 
+  bool set_lr(double lr) override {
+    lr_ = lr;
+    return true;
+  }
+  bool set_momentum(double momentum) override {
+    momentum_ = momentum;
+    return true;
+  }
+
   void step() override {
-    const bool first = begin_step() == 1;
+    begin_step();
+    // torch starts the buffer on the first step taken with a momentum, which
+    // is a later one when a schedule raises the momentum from zero.
+    const bool first = momentum_ != 0.0 && buf_.empty();
+    if (first) buf_ = make_state();
     const SgdCoeffs c{static_cast<float>(-lr_), static_cast<float>(momentum_),
                       static_cast<float>(1.0 - dampening_), grad_.weight_decay};
     if (momentum_ == 0.0) {
@@ -343,9 +356,7 @@ class SgdOptimizer final : public OptimizerBase {
   }
 
  private:
-  void allocate_state() override {
-    if (momentum_ != 0.0) buf_ = make_state();
-  }
+  void allocate_state() override {}
 
   double lr_, momentum_, dampening_;
   bool nesterov_;
@@ -426,6 +437,17 @@ class AdamOptimizer final : public OptimizerBase {
         amsgrad_(p.boolean("amsgrad")),
         grad_{p.boolean("maximize"),
               decoupled ? 0.0f : static_cast<float>(p.real("weight_decay"))} {}
+
+  bool set_lr(double lr) override {
+    lr_ = lr;
+    return true;
+  }
+  /// beta1, as torch's schedulers cycle `betas[0]`; the bias correction
+  /// then uses the current beta1, as torch's does.
+  bool set_momentum(double momentum) override {
+    beta1_ = momentum;
+    return true;
+  }
 
   void step() override {
     const auto t = static_cast<double>(begin_step());

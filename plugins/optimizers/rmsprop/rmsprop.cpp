@@ -36,8 +36,19 @@ class RmsProp final : public optbench::optimizers::OptimizerBase {
         centered_(p.boolean("centered")),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
 
+  bool set_lr(double lr) override {
+    lr_ = lr;
+    return true;
+  }
+  bool set_momentum(double momentum) override {
+    momentum_ = momentum;
+    return true;
+  }
+
   void step() override {
     begin_step();
+    // A schedule may raise the momentum from zero: the buffer starts then.
+    if (momentum_ > 0.0 && buf_.empty()) buf_ = make_state();
     const Coeffs c{static_cast<float>(-lr_),         static_cast<float>(alpha_),
                    static_cast<float>(1.0 - alpha_), static_cast<float>(eps_),
                    static_cast<float>(momentum_),    grad_.weight_decay};

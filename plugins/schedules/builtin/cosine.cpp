@@ -1,0 +1,44 @@
+// cosine: torch.optim.lr_scheduler.CosineAnnealingLR. A half cosine from the
+// optimizer's lr down to eta_min over T_max steps; past T_max it rises
+// again, as torch's does (period 2 * T_max).
+#include <memory>
+
+#include "schedule_common.hpp"
+
+namespace {
+
+using namespace optbench::schedules;
+
+std::vector<optbench::ParamSpec> schema() {
+  return {
+      required_int_spec("T_max", "steps (or epochs) from the lr down to eta_min, >= 1", 1),
+      real_spec("eta_min", 0.0, "the lowest lr, reached at T_max", 0.0),
+  };
+}
+
+class CosineSchedule final : public optbench::Schedule {
+ public:
+  CosineSchedule(std::int64_t t_max, double eta_min) : t_max_(t_max), eta_min_(eta_min) {}
+  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
+    return with_lr(base, cosine_lr(base.lr, eta_min_, t_max_, t));
+  }
+
+ private:
+  std::int64_t t_max_;
+  double eta_min_;
+};
+
+optbench::PluginInfo info() {
+  return make_info("cosine", "CosineAnnealingLR: half cosine from lr to eta_min over T_max",
+                   schema());
+}
+
+std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
+  const auto resolved = optbench::resolve_params("cosine", schema(), given);
+  const optbench::Params p(resolved);
+  return std::make_unique<CosineSchedule>(p.integer("T_max"), p.real("eta_min"));
+}
+
+}  // namespace
+
+OPTBENCH_SCHEDULE_PLUGIN(info, create)

@@ -1,0 +1,83 @@
+// Code shared by the built-in schedule plugins: schema entries, metadata and
+// the two annealing curves. Every schedule is the closed form of its
+// torch.optim.lr_scheduler 1.13 namesake. torch computes most of them
+// recursively (each lr from the previous one); the closed forms are the same
+// functions of the step, and the golden test holds them to torch's values.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "optbench/plugin.hpp"
+#include "optbench/schedule.hpp"
+
+namespace optbench::schedules {
+
+inline ParamSpec real_spec(std::string name, double default_value, std::string doc,
+                           double min = -std::numeric_limits<double>::infinity(),
+                           double max = std::numeric_limits<double>::infinity(),
+                           bool min_exclusive = false) {
+  return {.name = std::move(name),
+          .type = ParamType::Real,
+          .default_value = default_value,
+          .doc = std::move(doc),
+          .min = min,
+          .max = max,
+          .min_exclusive = min_exclusive};
+}
+
+/// An integer the user must give (torch has no default for it either).
+inline ParamSpec required_int_spec(std::string name, std::string doc, double min) {
+  return {.name = std::move(name),
+          .type = ParamType::Int,
+          .default_value = std::int64_t{0},
+          .doc = std::move(doc),
+          .min = min,
+          .required = true};
+}
+
+inline PluginInfo make_info(std::string name, std::string description,
+                            std::vector<ParamSpec> schema) {
+  PluginInfo info;
+  info.kind = PluginKind::Schedule;
+  info.name = std::move(name);
+  info.version = "1.0.0";
+  info.api_version = kApiVersion;
+  info.description = std::move(description);
+  info.schema = std::move(schema);
+  return info;
+}
+
+/// torch's `_annealing_cos`: from `start` at pct 0 to `end` at pct 1.
+inline double anneal_cos(double start, double end, double pct) {
+  const double cos_out = std::cos(std::numbers::pi * pct) + 1.0;
+  return end + (start - end) / 2.0 * cos_out;
+}
+
+/// torch's `_annealing_linear`.
+inline double anneal_linear(double start, double end, double pct) {
+  return (end - start) * pct + start;
+}
+
+/// CosineAnnealingLR at step t: a half cosine from `base` down to `eta_min`
+/// over `t_max` steps, then back up, with period 2 * t_max.
+inline double cosine_lr(double base, double eta_min, std::int64_t t_max, std::int64_t t) {
+  return eta_min + (base - eta_min) *
+                       (1.0 + std::cos(std::numbers::pi * static_cast<double>(t) /
+                                       static_cast<double>(t_max))) /
+                       2.0;
+}
+
+/// A rates value with only the lr changed.
+inline Rates with_lr(const Rates& base, double lr) {
+  Rates r = base;
+  r.lr = lr;
+  return r;
+}
+
+}  // namespace optbench::schedules

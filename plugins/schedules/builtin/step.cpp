@@ -1,0 +1,43 @@
+// step: torch.optim.lr_scheduler.StepLR. The lr is multiplied by gamma every
+// step_size steps: lr_t = lr * gamma^floor(t / step_size).
+#include <cmath>
+#include <memory>
+
+#include "schedule_common.hpp"
+
+namespace {
+
+using namespace optbench::schedules;
+
+std::vector<optbench::ParamSpec> schema() {
+  return {
+      required_int_spec("step_size", "steps (or epochs) between two decays, >= 1", 1),
+      real_spec("gamma", 0.1, "factor applied at each decay", 0.0),
+  };
+}
+
+class StepSchedule final : public optbench::Schedule {
+ public:
+  StepSchedule(std::int64_t step_size, double gamma) : step_size_(step_size), gamma_(gamma) {}
+  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
+    return with_lr(base, base.lr * std::pow(gamma_, static_cast<double>(t / step_size_)));
+  }
+
+ private:
+  std::int64_t step_size_;
+  double gamma_;
+};
+
+optbench::PluginInfo info() {
+  return make_info("step", "StepLR: lr * gamma every step_size steps", schema());
+}
+
+std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
+  const auto resolved = optbench::resolve_params("step", schema(), given);
+  const optbench::Params p(resolved);
+  return std::make_unique<StepSchedule>(p.integer("step_size"), p.real("gamma"));
+}
+
+}  // namespace
+
+OPTBENCH_SCHEDULE_PLUGIN(info, create)
