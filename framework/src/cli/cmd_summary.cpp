@@ -1,5 +1,6 @@
-// optbench summary: per configuration final losses and accuracy over seeds,
-// time to a target loss, rank per problem and best lr per optimizer.
+// optbench summary: a verdict per problem (which optimizer wins, by how
+// much, how sure), then per configuration final losses and accuracy over
+// seeds, time to a target loss, rank per problem and best lr per optimizer.
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -7,6 +8,7 @@
 #include "results/summary.hpp"
 #include "results/summary_table.hpp"
 #include "results/target.hpp"
+#include "results/verdict.hpp"
 #include "store/store.hpp"
 #include "util/json.hpp"
 
@@ -23,9 +25,12 @@ void print_text(const results::Table& table, std::ostream& out) {
 }
 
 void print_summary(const std::string& experiment, const results::Summary& summary,
+                   const std::vector<results::ProblemVerdict>& verdicts,
                    const std::string& format) {
   const results::Table configs = results::config_table(summary);
   const results::Table best = results::best_lr_table(summary);
+  const results::Table chosen = results::verdict_table(verdicts);
+  const results::Table wins = results::win_table(verdicts);
   if (format == "csv") {
     results::write_csv(configs, std::cout);
   } else if (format == "json") {
@@ -36,12 +41,31 @@ void print_summary(const std::string& experiment, const results::Summary& summar
       std::cout << (i ? "," : "") << json::quote(summary.ranked_by[i].first) << ':'
                 << json::quote(summary.ranked_by[i].second);
     }
-    std::cout << "},\n\"configurations\":";
+    std::cout << "},\n\"verdicts\":[";
+    for (std::size_t i = 0; i < verdicts.size(); ++i)
+      std::cout << (i ? "," : "") << json::quote(verdicts[i].line);
+    std::cout << "],\n\"chosen\":";
+    results::write_json(chosen, std::cout);
+    std::cout << ",\n\"win_probabilities\":";
+    results::write_json(wins, std::cout);
+    std::cout << ",\n\"configurations\":";
     results::write_json(configs, std::cout);
     std::cout << ",\"best_lr\":";
     results::write_json(best, std::cout);
     std::cout << "}\n";
   } else {
+    for (const auto& v : verdicts)
+      std::cout << "verdict: " << v.line << "\n";
+    std::cout << "\n";
+    if (!chosen.rows.empty()) {
+      std::cout << "chosen configuration per optimizer, 95% bootstrap interval over seeds:\n";
+      print_text(chosen, std::cout);
+      if (!wins.rows.empty()) {
+        std::cout << "\nprobability that the optimizer beats the other across seeds:\n";
+        print_text(wins, std::cout);
+      }
+      std::cout << "\n";
+    }
     std::cout << "experiment " << experiment << ", target loss "
               << (summary.target ? results::short_number(*summary.target) : "(none)") << "\n";
     for (const auto& [problem, measure] : summary.ranked_by)
@@ -94,7 +118,8 @@ int cmd_summary(const std::vector<std::string>& args) {
     const auto& e = experiments[i];
     const auto target = given_target ? given_target : results::target_from_yaml(e.yaml);
     if (i) std::cout << "\n";
-    print_summary(e.name, results::summarize(db, e.name, target), format);
+    print_summary(e.name, results::summarize(db, e.name, target), results::verdicts(db, e.name),
+                  format);
   }
   return kOk;
 }

@@ -1,5 +1,6 @@
 #include "report/report.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include "results/summary_table.hpp"
 #include "results/table.hpp"
 #include "results/target.hpp"
+#include "results/verdict.hpp"
 
 namespace optbench::report {
 
@@ -22,6 +24,8 @@ table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}
 th{background:#f0f0f0}
 figure{margin:1.5em 0}
+.verdict{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}
+.verdict>div{flex:1 1 560px}
 img{max-width:100%;border:1px solid #ddd}
 pre{background:#f7f7f7;padding:1em;overflow-x:auto}
 )";
@@ -103,6 +107,31 @@ fs::path write(const store::Store& db, const std::string& experiment, const Opti
        << " configurations, target loss "
        << (target ? results::short_number(*target) : std::string("not set")) << ".</p>\n";
 
+  // The verdict first, beside the performance profile when there is one.
+  const auto verdicts = results::verdicts(db, experiment);
+  page << "<h2 id=\"verdict\">Verdict</h2>\n<div class=\"verdict\"><div>\n";
+  for (const auto& v : verdicts)
+    page << "<p class=\"verdict-line\">" << html_escape(v.line) << "</p>\n";
+  const results::Table chosen = results::verdict_table(verdicts);
+  if (!chosen.rows.empty()) {
+    page << "<h3>Chosen configuration per optimizer (95% bootstrap interval over seeds)</h3>\n";
+    html_table(chosen, page);
+    const results::Table wins = results::win_table(verdicts);
+    if (!wins.rows.empty()) {
+      page << "<h3>Probability that the optimizer beats the other across seeds</h3>\n";
+      html_table(wins, page);
+    }
+  }
+  page << "</div>\n";
+  for (const auto& [kind, file] : files) {
+    if (kind != "profile") continue;
+    const std::string name = html_escape(file.filename().string());
+    page << "<div><figure><img src=\"" << name
+         << "\" alt=\"profile chart\"><figcaption>profile: " << name
+         << "</figcaption></figure></div>\n";
+  }
+  page << "</div>\n";
+
   page << "<h2 id=\"summary\">Summary</h2>\n";
   for (const auto& [problem, measure] : summary.ranked_by) {
     page << "<p>" << html_escape(problem) << ": ranked by the final " << measure
@@ -116,7 +145,11 @@ fs::path write(const store::Store& db, const std::string& experiment, const Opti
 
   page << "<h2 id=\"charts\">Charts</h2>\n";
   if (files.empty()) page << "<p>No chart applies to these runs.</p>\n";
+  if (std::any_of(files.begin(), files.end(), [](const auto& f) { return f.first == "profile"; })) {
+    page << "<p>The performance profile is beside the verdict, at the top.</p>\n";
+  }
   for (const auto& [kind, file] : files) {
+    if (kind == "profile") continue;  // beside the verdict above
     const std::string name = html_escape(file.filename().string());
     page << "<figure><img src=\"" << name << "\" alt=\"" << html_escape(kind) << " chart\">"
          << "<figcaption>" << html_escape(kind) << ": " << name << "</figcaption></figure>\n";
