@@ -1,10 +1,12 @@
 #include "experiment/grid.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <set>
 
+#include "optbench/random.hpp"
 #include "util/json.hpp"
 
 namespace optbench::experiment {
@@ -39,6 +41,13 @@ std::size_t cells(const std::vector<PluginEntry>& entries) {
   for (const auto& e : entries)
     n = saturating_add(n, cells(e));
   return n;
+}
+
+/// Configurations of the optimizer entries: the grid's, or the search's
+/// budget for every entry.
+std::size_t optimizer_cells(const ExperimentSpec& spec) {
+  if (!spec.search) return cells(spec.optimizers);
+  return saturating_mul(spec.optimizers.size(), static_cast<std::size_t>(spec.search->budget));
 }
 
 /// One configuration of a plugin entry: given values plus which were swept.
@@ -109,6 +118,77 @@ std::vector<Config> all_configs(const std::vector<PluginEntry>& entries) {
   return out;
 }
 
+/// Rounds a draw to 4 significant digits: configurations read (and hash)
+/// as short numbers, and 4 digits resolve far finer than a search can.
+double round_draw(double x) {
+  if (x == 0.0 || !std::isfinite(x)) return x;
+  const double scale = std::pow(10.0, 3 - static_cast<int>(std::floor(std::log10(std::abs(x)))));
+  return std::round(x * scale) / scale;
+}
+
+/// One draw of an axis: a distribution's, or a uniform pick among listed
+/// values (a list under a search is a choice).
+ParamValue draw(const Axis& axis, Rng& rng) {
+  if (!axis.sample || axis.sample->kind == Distribution::Kind::Choice) {
+    return axis.values[rng.below(axis.values.size())];
+  }
+  const Distribution& d = *axis.sample;
+  const bool log = d.kind == Distribution::Kind::LogUniform;
+  if (axis.integer) {
+    // Whole numbers in [lo, hi], each equally likely (uniform) or with
+    // equal mass per factor (loguniform: over [lo, hi + 1) in log space).
+    const double lo = log ? std::log(d.lo) : d.lo;
+    const double hi = log ? std::log(d.hi + 1.0) : d.hi + 1.0;
+    const double x = rng.uniform(lo, hi);
+    const double v = std::floor(log ? std::exp(x) : x);
+    return static_cast<std::int64_t>(std::clamp(v, d.lo, d.hi));
+  }
+  const double x =
+      log ? std::exp(rng.uniform(std::log(d.lo), std::log(d.hi))) : rng.uniform(d.lo, d.hi);
+  return std::clamp(round_draw(x), d.lo, d.hi);
+}
+
+/// A random search's configurations of one optimizer entry: `budget`
+/// draws, each hyperparameter from its distribution (fixed values stay
+/// fixed). The stream is seeded by the search seed and the entry's index,
+/// and each configuration is drawn in turn, so the same file gives the
+/// same configurations, and a larger budget keeps the first ones.
+/// Duplicates are drawn again; a space too small for the budget is refused.
+std::vector<Config> sampled_configs(const PluginEntry& e, std::size_t entry_index,
+                                    const SearchSpec& search) {
+  Rng rng(static_cast<std::uint64_t>(search.seed) * 0x9e3779b97f4a7c15ULL +
+          0xd1b54a32d192ed03ULL * (entry_index + 1));
+  std::vector<Config> out;
+  std::set<std::string> seen;
+  constexpr int kAttempts = 1000;
+  for (std::int64_t trial = 0; trial < search.budget; ++trial) {
+    for (int attempt = 0;; ++attempt) {
+      Config c{&e, {}, {}, {}};
+      const auto take = [&](const std::vector<Axis>& axes, ParamMap& into) {
+        for (const auto& axis : axes) {
+          const bool sampled = axis.sample || axis.values.size() > 1;
+          const ParamValue v = sampled ? draw(axis, rng) : axis.values.front();
+          into[axis.key] = v;
+          if (sampled) c.swept.push_back(axis.key + "=" + format_value(v));
+        }
+      };
+      take(e.axes, c.given);
+      if (e.schedule) take(e.schedule->axes, c.schedule_given);
+      if (seen.insert(join(c.swept, " ")).second) {
+        out.push_back(std::move(c));
+        break;
+      }
+      if (attempt == kAttempts) {
+        throw SpecError(e.where, e.key_path,
+                        "the search space of this entry gave only " + std::to_string(out.size()) +
+                            " distinct configurations in " + std::to_string(kAttempts) +
+                            " draws, fewer than the budget of " + std::to_string(search.budget));
+      }
+    }
+  }
+  return out;
+}
+
 ParamMap resolve(const registry::Registry& plugins, PluginKind kind, const Config& c) {
   const auto* p = plugins.find(kind, c.entry->plugin);
   try {
@@ -120,6 +200,20 @@ ParamMap resolve(const registry::Registry& plugins, PluginKind kind, const Confi
 
 std::string plugin_json(const std::string& name, const ParamMap& params) {
   return "{\"name\":" + json::quote(name) + ",\"params\":" + json::object(params) + "}";
+}
+
+// A dataset with a validation split says so; one without keeps the JSON (and
+// so the hash) it had before validation splits existed.
+std::string dataset_json(const PluginEntry& entry, const ParamMap& params) {
+  std::string out = plugin_json(entry.plugin, params);
+  if (entry.validation.fraction > 0.0) {
+    out.pop_back();
+    out +=
+        ",\"validation\":" +
+        json::object({{"fraction", entry.validation.fraction}, {"seed", entry.validation.seed}}) +
+        "}";
+  }
+  return out;
 }
 
 }  // namespace
@@ -190,13 +284,21 @@ std::string stable_hash(const std::string& text) {
 }
 
 std::size_t count_runs(const ExperimentSpec& spec) {
-  std::size_t n = saturating_mul(cells(spec.optimizers), cells(spec.models));
+  std::size_t n = saturating_mul(optimizer_cells(spec), cells(spec.models));
   if (!spec.datasets.empty()) n = saturating_mul(n, cells(spec.datasets));
   return saturating_mul(n, spec.seeds.size());
 }
 
 std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry& plugins) {
-  const auto optimizers = all_configs(spec.optimizers);
+  std::vector<Config> optimizers;
+  if (spec.search) {
+    for (std::size_t k = 0; k < spec.optimizers.size(); ++k) {
+      for (auto& c : sampled_configs(spec.optimizers[k], k, *spec.search))
+        optimizers.push_back(std::move(c));
+    }
+  } else {
+    optimizers = all_configs(spec.optimizers);
+  }
   const auto models = all_configs(spec.models);
   auto datasets = all_configs(spec.datasets);
   const auto optimizer_labels = labels(optimizers);
@@ -251,7 +353,7 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
             "{\"optimizer\":" + plugin_json(optimizers[o].entry->plugin, optimizer_params[o]) +
             ",\"model\":" + plugin_json(models[m].entry->plugin, model_params[m]) +
             ",\"dataset\":" +
-            (has_data ? plugin_json(datasets[d].entry->plugin, dataset_params[d]) : "null") +
+            (has_data ? dataset_json(*datasets[d].entry, dataset_params[d]) : "null") +
             ",\"train\":" + json::object(train.as_params()) + schedule_json + "}";
         const std::string group = stable_hash(config);
         for (const auto seed : spec.seeds) {
@@ -263,6 +365,7 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
           if (has_data) {
             run.dataset = datasets[d].entry->plugin;
             run.dataset_params = dataset_params[d];
+            run.validation = datasets[d].entry->validation;
           }
           run.train = train;
           if (schedule) {

@@ -179,7 +179,9 @@ std::vector<ParamValue> read_range(const Reader& r, const YAML::Node& node, cons
                                    const ParamSpec& spec) {
   const auto items = entries(r, node, path);
   if (items.size() != 1 || (items[0].key != "logspace" && items[0].key != "linspace")) {
-    r.fail(node, path, "expected a value, a list of values, or {logspace|linspace: [lo, hi, n]}");
+    r.fail(node, path,
+           "expected a value, a list of values, {logspace|linspace: [lo, hi, n]}, or a "
+           "distribution {loguniform|uniform: [lo, hi]} or {choice: [...]}");
   }
   if (spec.type != ParamType::Real) {
     r.fail(node, path, items[0].key + " sweeps need a real-valued hyperparameter");
@@ -204,10 +206,62 @@ std::vector<ParamValue> read_range(const Reader& r, const YAML::Node& node, cons
     const double t = n == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(n - 1);
     // Powers of ten through log10/pow, so that decades come out exact
     // (0.01, not 0.010000000000000004) and labels and hashes stay clean.
-    values.push_back(log ? std::pow(10.0, std::log10(lo) + t * (std::log10(hi) - std::log10(lo)))
-                         : lo + t * (hi - lo));
+    const double x = log ? std::pow(10.0, std::log10(lo) + t * (std::log10(hi) - std::log10(lo)))
+                         : lo + t * (hi - lo);
+    values.emplace_back(std::in_place_type<double>, x);
   }
   return values;
+}
+
+// {loguniform: [lo, hi]}, {uniform: [lo, hi]} or {choice: [v1, v2, ...]}: what
+// a random search draws from. Bounds and choices are checked against the
+// hyperparameter's schema here, so a draw is always a valid value.
+void read_distribution(const Reader& r, const std::string& kind, const YAML::Node& args,
+                       const std::string& path, const ParamSpec& spec, Axis& axis) {
+  const std::string args_path = child(path, kind);
+  Distribution d;
+  if (kind == "choice") {
+    d.kind = Distribution::Kind::Choice;
+    if (!args.IsSequence() || args.size() == 0) {
+      r.fail(args, args_path, "expected a non-empty list of values, got " + describe(args));
+    }
+    if (args.size() > kMaxSweepValues) {
+      r.fail(args, args_path,
+             "a choice of more than " + std::to_string(kMaxSweepValues) + " values");
+    }
+    for (std::size_t k = 0; k < args.size(); ++k) {
+      const auto item_path = args_path + "[" + std::to_string(k) + "]";
+      const auto v = read_value(r, args[k], item_path, spec.type);
+      if (auto error = check_value(spec, v); !error.empty()) r.fail(args[k], item_path, error);
+      axis.values.push_back(coerce(spec, v));
+    }
+    axis.sample = d;
+    return;
+  }
+  d.kind = kind == "loguniform" ? Distribution::Kind::LogUniform : Distribution::Kind::Uniform;
+  if (spec.type != ParamType::Real && spec.type != ParamType::Int) {
+    r.fail(args, path, kind + " needs a real or integer hyperparameter");
+  }
+  if (!args.IsSequence() || args.size() != 2) {
+    r.fail(args, args_path, "expected [lo, hi], got " + describe(args));
+  }
+  const ParamType bound_type = spec.type;
+  double bounds[2];
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto item_path = args_path + "[" + std::to_string(k) + "]";
+    const auto v = read_value(r, args[k], item_path, bound_type);
+    if (auto error = check_value(spec, v); !error.empty()) r.fail(args[k], item_path, error);
+    bounds[k] = bound_type == ParamType::Int ? static_cast<double>(std::get<std::int64_t>(v))
+                                             : std::get<double>(v);
+  }
+  if (!(bounds[0] <= bounds[1])) r.fail(args, args_path, "expected lo <= hi");
+  if (d.kind == Distribution::Kind::LogUniform && !(bounds[0] > 0)) {
+    r.fail(args, args_path, "loguniform needs lo > 0");
+  }
+  d.lo = bounds[0];
+  d.hi = bounds[1];
+  axis.integer = spec.type == ParamType::Int;
+  axis.sample = d;
 }
 
 // A value or a sweep. A list is a sweep for scalar types; for list types a
@@ -217,7 +271,12 @@ Axis read_axis(const Reader& r, const YAML::Node& node, const std::string& path,
   Axis axis{spec.name, {}, r.at(node)};
   std::vector<std::pair<YAML::Node, std::string>> items;
   const bool list_type = spec.type == ParamType::RealList;
-  if (node.IsMap()) {
+  if (node.IsMap() && node.size() == 1 && node.begin()->first.IsScalar() &&
+      (node.begin()->first.Scalar() == "loguniform" || node.begin()->first.Scalar() == "uniform" ||
+       node.begin()->first.Scalar() == "choice")) {
+    read_distribution(r, node.begin()->first.Scalar(), node.begin()->second, path, spec, axis);
+    return axis;
+  } else if (node.IsMap()) {
     axis.values = read_range(r, node, path, spec);
   } else if (node.IsSequence() && (!list_type || (node.size() > 0 && node[0].IsSequence()))) {
     if (node.size() == 0) r.fail(node, path, "expected at least one value in the sweep");
@@ -329,6 +388,82 @@ std::map<std::string, ParamValue> read_train(const Reader& r, const YAML::Node& 
   return out;
 }
 
+// `validation: 0.1` or `validation: {fraction: 0.1, seed: 7}`.
+Holdout read_validation(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const ParamSpec fraction_spec{.name = "fraction",
+                                .type = ParamType::Real,
+                                .doc = "fraction of the training split held out",
+                                .min = 0.0,
+                                .max = 1.0,
+                                .min_exclusive = true,
+                                .max_exclusive = true};
+  const ParamSpec seed_spec{
+      .name = "seed", .type = ParamType::Int, .doc = "seed", .min = 0, .max = 9007199254740991.0};
+  Holdout h;
+  const auto read_fraction = [&](const YAML::Node& value, const std::string& value_path) {
+    const auto v = read_value(r, value, value_path, ParamType::Real);
+    if (auto error = check_value(fraction_spec, v); !error.empty())
+      r.fail(value, value_path, error);
+    h.fraction = std::get<double>(v);
+  };
+  if (!node.IsMap()) {
+    read_fraction(node, path);
+    return h;
+  }
+  bool have_fraction = false;
+  for (const auto& e : entries(r, node, path)) {
+    const auto key_path = child(path, e.key);
+    if (e.key == "fraction") {
+      read_fraction(e.value, key_path);
+      have_fraction = true;
+    } else if (e.key == "seed") {
+      const auto v = read_value(r, e.value, key_path, ParamType::Int);
+      if (auto error = check_value(seed_spec, v); !error.empty()) r.fail(e.value, key_path, error);
+      h.seed = std::get<std::int64_t>(v);
+    } else {
+      r.fail(e.key_node, key_path,
+             unknown_message("validation setting", e.key, {"fraction", "seed"}));
+    }
+  }
+  if (!have_fraction) r.fail(node, path, "missing required key 'fraction' (e.g. 0.1)");
+  return h;
+}
+
+// `search: {kind: random, budget: N, seed: S}`.
+SearchSpec read_search(const Reader& r, const YAML::Node& node, const std::string& path) {
+  SearchSpec s;
+  s.where = r.at(node);
+  bool have_kind = false, have_budget = false;
+  const auto items = entries(r, node, path);
+  if (!items.empty()) s.where = r.at(items.front().key_node);
+  for (const auto& e : items) {
+    const auto key_path = child(path, e.key);
+    if (e.key == "kind") {
+      const auto kind = read_string(r, e.value, key_path);
+      if (kind != "random") r.fail(e.value, key_path, "expected random, got '" + kind + "'");
+      have_kind = true;
+    } else if (e.key == "budget" || e.key == "seed") {
+      const ParamSpec spec{.name = e.key,
+                           .type = ParamType::Int,
+                           .doc = e.key,
+                           .min = e.key == "budget" ? 1.0 : 0.0,
+                           .max = e.key == "budget" ? 100000.0 : 9007199254740991.0};
+      const auto v = read_value(r, e.value, key_path, ParamType::Int);
+      if (auto error = check_value(spec, v); !error.empty()) r.fail(e.value, key_path, error);
+      (e.key == "budget" ? s.budget : s.seed) = std::get<std::int64_t>(v);
+      if (e.key == "budget") have_budget = true;
+    } else {
+      r.fail(e.key_node, key_path,
+             unknown_message("search setting", e.key, {"kind", "budget", "seed"}));
+    }
+  }
+  if (!have_kind) r.fail(node, path, "missing required key 'kind' (random)");
+  if (!have_budget) {
+    r.fail(node, path, "missing required key 'budget' (configurations per optimizer entry)");
+  }
+  return s;
+}
+
 // `schedule: NAME` or `schedule: {name: NAME, interval: step|epoch, ...}`;
 // the other keys are the schedule plugin's settings, each a value or a sweep.
 ScheduleEntry read_schedule(const Reader& r, const YAML::Node& node, const std::string& path,
@@ -430,6 +565,10 @@ PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::strin
       entry.schedule = read_schedule(r, e.value, key_path, plugins);
       continue;
     }
+    if (e.key == "validation" && kind == PluginKind::Dataset) {
+      entry.validation = read_validation(r, e.value, key_path);
+      continue;
+    }
     const auto* spec = find_spec(schema, e.key);
     if (!spec) {
       auto known = schema_keys(schema);
@@ -438,6 +577,7 @@ PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::strin
         known.push_back("train");
         known.push_back("schedule");
       }
+      if (kind == PluginKind::Dataset) known.push_back("validation");
       r.fail(e.key_node, key_path,
              unknown_message("hyperparameter of " + entry.plugin, e.key, known));
     }
@@ -507,8 +647,9 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   std::map<std::string, Entry> by_key;
   const auto items = entries(r, root, "");
   static const std::vector<std::string> top_keys = {
-      "name",     "title", "description", "optimizers", "model",    "models",      "dataset",
-      "datasets", "train", "seeds",       "plots",      "max_runs", "target_loss", "isolate"};
+      "name",   "title",    "description", "optimizers", "model",
+      "models", "dataset",  "datasets",    "train",      "seeds",
+      "plots",  "max_runs", "target_loss", "isolate",    "search"};
   for (const auto& e : items) {
     if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
       r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
@@ -588,6 +729,38 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
       spec.max_runs = std::get<std::int64_t>(v);
     } else if (key == "isolate") {
       spec.isolate = std::get<bool>(read_value(r, e.value, key, ParamType::Bool));
+    } else if (key == "search") {
+      spec.search = read_search(r, e.value, key);
+    }
+  }
+  // A distribution means nothing to the grid: only a search draws from it.
+  if (!spec.search) {
+    for (const auto& entry : spec.optimizers) {
+      std::vector<std::pair<const Axis*, std::string>> axes;
+      for (const auto& a : entry.axes)
+        axes.emplace_back(&a, entry.key_path);
+      if (entry.schedule) {
+        for (const auto& a : entry.schedule->axes)
+          axes.emplace_back(&a, entry.schedule->key_path);
+      }
+      for (const auto& [a, parent] : axes) {
+        if (a->sample) {
+          throw SpecError(a->where, parent + "." + a->key,
+                          "a distribution needs a random search (add search: {kind: random, "
+                          "budget: N})");
+        }
+      }
+    }
+  }
+  for (const auto* entries_of : {&spec.models, &spec.datasets}) {
+    for (const auto& entry : *entries_of) {
+      for (const auto& a : entry.axes) {
+        if (a.sample) {
+          throw SpecError(a.where, entry.key_path + "." + a.key,
+                          "only optimizer hyperparameters and schedule settings are searched; "
+                          "give a value or a list here");
+        }
+      }
     }
   }
   if (!have_name) r.fail(root, "name", "missing required key 'name' (the experiment's name)");

@@ -53,11 +53,22 @@ struct TrainSettings {
   void apply(const std::map<std::string, ParamValue>& values);
 };
 
-/// One hyperparameter as written: one value or a sweep of several.
+/// A range a random search draws a hyperparameter from.
+struct Distribution {
+  enum class Kind { LogUniform, Uniform, Choice };
+  Kind kind = Kind::Uniform;
+  double lo = 0.0, hi = 0.0;  ///< LogUniform and Uniform: both ends included
+};
+
+/// One hyperparameter as written: one value, a sweep of several, or a
+/// distribution ({loguniform|uniform: [lo, hi]}, {choice: [...]}) that a
+/// random search samples. A choice's values are in `values`.
 struct Axis {
   std::string key;
   std::vector<ParamValue> values;
   Location where;
+  std::optional<Distribution> sample;
+  bool integer = false;  ///< the hyperparameter is an Int: draws are whole numbers
 };
 
 /// An optimizer entry's `schedule:`: a schedule plugin, its settings (which
@@ -70,6 +81,23 @@ struct ScheduleEntry {
   std::string key_path;  ///< e.g. "optimizers[0].schedule"
 };
 
+/// `validation:` of a dataset entry: a seeded fraction of the training split
+/// held out. The same seed holds out the same samples in every run.
+struct Holdout {
+  double fraction = 0.0;  ///< 0: no validation split
+  std::int64_t seed = 0;
+};
+
+/// `search:`: how the optimizer entries' configurations are chosen. Without
+/// it every combination of the listed values runs (the grid).
+struct SearchSpec {
+  enum class Kind { Random };
+  Kind kind = Kind::Random;
+  std::int64_t budget = 1;  ///< configurations per optimizer entry
+  std::int64_t seed = 0;
+  Location where;
+};
+
 /// One entry of `optimizers:`, `models:` or `datasets:`.
 struct PluginEntry {
   std::string plugin;  ///< plugin name
@@ -77,6 +105,7 @@ struct PluginEntry {
   std::vector<Axis> axes;
   std::map<std::string, ParamValue> train_overrides;  ///< optimizers only
   std::optional<ScheduleEntry> schedule;              ///< optimizers only
+  Holdout validation;                                 ///< datasets only
   Location where;
   std::string key_path;  ///< e.g. "optimizers[2]"
 };
@@ -98,6 +127,7 @@ struct ExperimentSpec {
   std::optional<double> target_loss;
   /// Each run in its own worker process; unset: the command line decides.
   std::optional<bool> isolate;
+  std::optional<SearchSpec> search;
 };
 
 /// One fully resolved run of the grid.
@@ -108,6 +138,7 @@ struct RunSpec {
   ParamMap model_params;
   std::optional<std::string> dataset;
   ParamMap dataset_params;
+  Holdout validation;
   TrainSettings train;
   std::optional<std::string> schedule;  ///< schedule plugin, if any
   ParamMap schedule_params;

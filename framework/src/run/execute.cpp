@@ -38,8 +38,9 @@ TrainResult train_claimed(store::Store& db, const RunContext& context,
                 experiment::schedule_base(run.optimizer_params)};
   }
   Recorder recorder(db, run_id);
-  auto result = train(*model, *optimizer, data.get(), run.train,
-                      static_cast<std::uint64_t>(run.seed), recorder, on_epoch, schedule);
+  auto result =
+      train(*model, *optimizer, data.get(), run.train, static_cast<std::uint64_t>(run.seed),
+            recorder, on_epoch, schedule, run.validation);
   recorder.flush();
   return result;
 }

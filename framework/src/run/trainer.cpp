@@ -1,5 +1,6 @@
 #include "run/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -74,10 +75,15 @@ TrainResult train_function(Model& model, Optimizer& optimizer,
   }
 }
 
+struct Evaluation {
+  double loss = 0.0;  ///< mean over the samples
+  double accuracy = 0.0;
+};
+
 TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
                        const experiment::TrainSettings& settings, std::uint64_t seed,
                        Recorder& recorder, const EpochCallback& on_epoch,
-                       const ScheduleUse& schedule) {
+                       const ScheduleUse& schedule, const experiment::Holdout& validation) {
   const auto t0 = Clock::now();
   const auto info = data.info();
   const std::size_t sample_size = std::accumulate(
@@ -89,8 +95,26 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
 
   // Everything the step loop touches is allocated here, once.
   std::vector<float> inputs(batch * sample_size), targets(batch * info.target_size);
-  std::vector<std::size_t> order(n_train);
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::vector<std::size_t> order, held_out;
+  split_validation(n_train, validation, order, held_out);
+  const std::size_t n_fit = order.size();
+  // The mean loss and the accuracy over `indices` of `split`, in batches.
+  const auto evaluate = [&](Split split, std::span<const std::size_t> indices) {
+    Evaluation e;
+    std::size_t correct = 0;
+    for (std::size_t begin = 0; begin < indices.size(); begin += batch) {
+      const std::size_t count = std::min(batch, indices.size() - begin);
+      data.fill(split, indices.subspan(begin, count), inputs.data(), targets.data());
+      const auto r = model.evaluate({inputs.data(), targets.data(), count});
+      e.loss += r.loss * static_cast<double>(count);
+      correct += r.correct;
+    }
+    e.loss /= static_cast<double>(indices.size());
+    e.accuracy = static_cast<double>(correct) / static_cast<double>(indices.size());
+    return e;
+  };
+  std::vector<std::size_t> test_indices(n_test);
+  std::iota(test_indices.begin(), test_indices.end(), std::size_t{0});
   // A stream of its own, so that shuffling does not depend on how many
   // numbers the model drew for its weights.
   Rng shuffle_rng(seed ^ 0x5eed5eed5eed5eedULL);
@@ -100,17 +124,17 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
   for (std::int64_t epoch = 0; epoch < settings.epochs; ++epoch) {
     const auto epoch_t0 = Clock::now();
     if (settings.shuffle) {
-      for (std::size_t i = n_train - 1; i > 0; --i)
+      for (std::size_t i = n_fit - 1; i > 0; --i)
         std::swap(order[i], order[shuffle_rng.below(i + 1)]);
     }
     double loss_sum = 0.0;
     std::size_t batches = 0;
-    for (std::size_t begin = 0; begin < n_train; begin += batch) {
+    for (std::size_t begin = 0; begin < n_fit; begin += batch) {
       if (interrupted(result, step)) {
         result.steps = step;
         return result;
       }
-      const std::size_t count = std::min(batch, n_train - begin);
+      const std::size_t count = std::min(batch, n_fit - begin);
       data.fill(Split::Train, std::span(order).subspan(begin, count), inputs.data(),
                 targets.data());
       const double loss = model.forward({inputs.data(), targets.data(), count});
@@ -136,32 +160,30 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
     const double epoch_loss = loss_sum / static_cast<double>(batches);
     recorder.metric(step, epoch, "train", "epoch_loss", epoch_loss, wall);
     recorder.metric(step, epoch, "train", "epoch_seconds", seconds_since(epoch_t0), wall);
-    char line[160];
+    char line[256];
     int used = std::snprintf(line, sizeof line, "epoch %lld/%lld train loss %.6f",
                              static_cast<long long>(epoch + 1),
                              static_cast<long long>(settings.epochs), epoch_loss);
+    const bool classification = info.task == Task::Classification;
+    if (!held_out.empty()) {
+      const auto v = evaluate(Split::Train, held_out);
+      recorder.metric(step, epoch, "validation", "loss", v.loss, wall);
+      if (classification) recorder.metric(step, epoch, "validation", "accuracy", v.accuracy, wall);
+      used += std::snprintf(
+          line + used, sizeof line - static_cast<std::size_t>(used),
+          classification ? ", validation loss %.6f, accuracy %.2f%%" : ", validation loss %.6f",
+          v.loss, 100.0 * v.accuracy);
+    }
     if (n_test > 0) {
-      double test_loss = 0.0;
-      std::size_t correct = 0;
-      std::vector<std::size_t> idx(batch);
-      for (std::size_t begin = 0; begin < n_test; begin += batch) {
-        const std::size_t count = std::min(batch, n_test - begin);
-        std::iota(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(count), begin);
-        data.fill(Split::Test, std::span(idx).first(count), inputs.data(), targets.data());
-        const auto e = model.evaluate({inputs.data(), targets.data(), count});
-        test_loss += e.loss * static_cast<double>(count);
-        correct += e.correct;
-      }
-      test_loss /= static_cast<double>(n_test);
-      recorder.metric(step, epoch, "test", "loss", test_loss, wall);
-      if (info.task == Task::Classification) {
-        const double accuracy = static_cast<double>(correct) / static_cast<double>(n_test);
-        recorder.metric(step, epoch, "test", "accuracy", accuracy, wall);
+      const auto t = evaluate(Split::Test, test_indices);
+      recorder.metric(step, epoch, "test", "loss", t.loss, wall);
+      if (classification) {
+        recorder.metric(step, epoch, "test", "accuracy", t.accuracy, wall);
         std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used),
-                      ", test loss %.6f, test accuracy %.2f%%", test_loss, 100.0 * accuracy);
+                      ", test loss %.6f, test accuracy %.2f%%", t.loss, 100.0 * t.accuracy);
       } else {
         std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used), ", test loss %.6f",
-                      test_loss);
+                      t.loss);
       }
     }
     recorder.flush();
@@ -183,9 +205,32 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
 
 TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
                   const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
-                  const EpochCallback& on_epoch, const ScheduleUse& schedule) {
+                  const EpochCallback& on_epoch, const ScheduleUse& schedule,
+                  const experiment::Holdout& validation) {
   if (!data) return train_function(model, optimizer, settings, recorder, schedule);
-  return train_data(model, optimizer, *data, settings, seed, recorder, on_epoch, schedule);
+  return train_data(model, optimizer, *data, settings, seed, recorder, on_epoch, schedule,
+                    validation);
+}
+
+void split_validation(std::size_t n, const experiment::Holdout& validation,
+                      std::vector<std::size_t>& fit, std::vector<std::size_t>& held_out) {
+  fit.resize(n);
+  std::iota(fit.begin(), fit.end(), std::size_t{0});
+  held_out.clear();
+  if (validation.fraction <= 0.0) return;
+  const auto count = std::max<std::size_t>(
+      1, static_cast<std::size_t>(std::floor(static_cast<double>(n) * validation.fraction)));
+  if (count >= n) {
+    throw std::runtime_error("validation: holding out " + std::to_string(count) + " of " +
+                             std::to_string(n) + " training samples leaves none to train on");
+  }
+  Rng rng(static_cast<std::uint64_t>(validation.seed) ^ 0x7a11da7e7a11da7eULL);
+  for (std::size_t i = n - 1; i > 0; --i)
+    std::swap(fit[i], fit[rng.below(i + 1)]);
+  held_out.assign(fit.begin(), fit.begin() + static_cast<std::ptrdiff_t>(count));
+  fit.erase(fit.begin(), fit.begin() + static_cast<std::ptrdiff_t>(count));
+  std::sort(held_out.begin(), held_out.end());
+  std::sort(fit.begin(), fit.end());
 }
 
 store::Surface sample_surface(const Surface2D& surface, const std::string& problem_key,

@@ -41,7 +41,16 @@ using EpochCallback = std::function<void(const std::string& line)>;
 /// settings.diverge_above end the run as Diverged, with the value stored.
 TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
                   const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
-                  const EpochCallback& on_epoch = {}, const ScheduleUse& schedule = {});
+                  const EpochCallback& on_epoch = {}, const ScheduleUse& schedule = {},
+                  const experiment::Holdout& validation = {});
+
+/// The training split's indices [0, n) divided into the samples trained on
+/// and a held-out `validation.fraction` of them (floor(n * fraction), at
+/// least one), chosen by a permutation seeded with `validation.seed` only,
+/// so every run of an experiment holds out the same samples. Both lists are
+/// sorted. Throws std::runtime_error when either side would be empty.
+void split_validation(std::size_t n, const experiment::Holdout& validation,
+                      std::vector<std::size_t>& fit, std::vector<std::size_t>& held_out);
 
 /// Samples a 2-D model's surface on an n x n grid over its window.
 store::Surface sample_surface(const Surface2D& surface, const std::string& problem_key,
