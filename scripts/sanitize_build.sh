@@ -6,10 +6,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-# The project's packages, plus those only this build needs: clang and its
-# runtime libraries (libFuzzer, sanitizers).
+# The project's packages, plus those only this build needs: clang, its
+# runtime libraries (libFuzzer, sanitizers) and its OpenMP (oneDNN's layers
+# run on OpenMP; GCC's libgomp does not serve clang).
 source "$here/scripts/packages.sh"
-"$here/scripts/install_packages.sh" "${optbench_packages[@]}" clang libclang-rt-14-dev
+"$here/scripts/install_packages.sh" "${optbench_packages[@]}" clang libclang-rt-14-dev libomp-14-dev
 
 # Presets are found from the working directory.
 cd "$here"
