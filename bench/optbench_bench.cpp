@@ -27,7 +27,7 @@
 #include "run/recorder.hpp"
 #include "run/runner.hpp"
 #include "run/trainer.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "util/temp_dir.hpp"
 
 namespace {
@@ -61,7 +61,7 @@ struct TempDir : util::TempDir {
 /// A store with one experiment and one claimed run to write history into.
 struct StoreWithRun {
   TempDir dir;
-  store::Store db = store::Store::open(dir.path() / "bench.db");
+  store::SqliteStore db = store::SqliteStore::open(dir.path() / "bench.db");
   std::int64_t run_id = 0;
 
   StoreWithRun() {
@@ -316,7 +316,7 @@ void BM_mlp_adadelta_step(benchmark::State& state) {
 }
 BENCHMARK(BM_mlp_adadelta_step)->Unit(benchmark::kMicrosecond);
 
-// 5. Store::append_metrics with the Recorder's batch size, into a fresh file
+// 5. SqliteStore::append_metrics with the Recorder's batch size, into a fresh file
 // per repetition so that the index size does not drift between them.
 void BM_store_insert(benchmark::State& state) {
   constexpr std::size_t kPoints = 8192;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "plot/plot.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "sweep_fixture.hpp"
 #include "test_support.hpp"
 
@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using optbench::plot::Format;
 using optbench::store::RunRecord;
-using optbench::store::Store;
+using optbench::store::SqliteStore;
 using optbench::testing::png_size;
 using optbench::testing::read_file;
 using optbench::testing::TempDir;
@@ -26,7 +26,7 @@ class ChartKinds : public optbench::testing::SweepSuite {
   /// Draws one kind as PNG and SVG into `out`.
   static std::vector<fs::path> draw(const std::string& kind, const fs::path& out,
                                     std::optional<double> target = {}) {
-    const Store db = Store::open(db_path(), Store::Mode::ReadOnly);
+    const SqliteStore db = SqliteStore::open(db_path(), SqliteStore::Mode::ReadOnly);
     optbench::plot::Options o;
     o.out_dir = out;
     o.formats = {Format::Png, Format::Svg};
@@ -115,7 +115,7 @@ TEST(ChartKindsSafety, HostileTitleExecutesNothing) {
   const std::string title =
       "x`touch " + canary.string() + "` \"; system(\"touch " + canary.string() + "\"); \" @m";
   optbench::testing::build_sweep_db(dir.path() / "evil.db", "evil", title);
-  const Store db = Store::open(dir.path() / "evil.db", Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(dir.path() / "evil.db", SqliteStore::Mode::ReadOnly);
   optbench::plot::Options o;
   o.out_dir = dir.path() / "charts";
   o.formats = {Format::Svg};

@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench::store {
@@ -54,9 +54,9 @@ class DamagedDb : public ::testing::Test {
   // and leave its bytes unchanged.
   static void expect_refused(const fs::path& file, const std::string& what) {
     const auto before = read_file(file);
-    for (const auto mode : {Store::Mode::ReadWrite, Store::Mode::ReadOnly}) {
+    for (const auto mode : {SqliteStore::Mode::ReadWrite, SqliteStore::Mode::ReadOnly}) {
       try {
-        Store::open(file, mode);
+        SqliteStore::open(file, mode);
         ADD_FAILURE() << file << " opened";
       } catch (const DamagedDatabase& e) {
         const std::string message = e.what();
@@ -79,7 +79,7 @@ TEST_F(DamagedDb, HealthyCopyOpensAndReads) {
   ASSERT_EQ(page_size(), 4096u);
   ASSERT_GE(healthy_->size() / page_size(), 40u);
   const auto file = damaged_copy("intact", [](std::string&) {});
-  const Store db = Store::open(file, Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(file, SqliteStore::Mode::ReadOnly);
   const auto runs = db.runs("healthy");
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].steps, 2000);

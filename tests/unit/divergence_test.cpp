@@ -10,7 +10,7 @@
 #include "experiment/loader.hpp"
 #include "process_support.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -35,7 +35,9 @@ class Divergence : public ::testing::Test {
     options.db = db_file();
     const auto r = run::run_sweep(spec, experiment::expand(spec, plugins), plugins, options);
     EXPECT_EQ(r.diverged, 1u);
-    return store::Store::open(db_file(), store::Store::Mode::ReadOnly).runs(spec.name).at(0);
+    return store::SqliteStore::open(db_file(), store::SqliteStore::Mode::ReadOnly)
+        .runs(spec.name)
+        .at(0);
   }
   // The stored type and text of the run's last loss row.
   std::string last_loss_sql(std::int64_t run_id, const char* column) const {
@@ -58,8 +60,8 @@ train: {steps: 100, diverge_above: .inf}
   EXPECT_FALSE(std::isfinite(run.final_loss));
   EXPECT_LT(run.steps, 100);
   EXPECT_NE(run.error.find("at step " + std::to_string(run.steps)), std::string::npos) << run.error;
-  const auto loss =
-      store::Store::open(db_file(), store::Store::Mode::ReadOnly).metrics(run.id, "loss");
+  const auto loss = store::SqliteStore::open(db_file(), store::SqliteStore::Mode::ReadOnly)
+                        .metrics(run.id, "loss");
   ASSERT_GE(loss.size(), 2u);
   EXPECT_FALSE(std::isfinite(loss.back().value));
   for (std::size_t k = 0; k + 1 < loss.size(); ++k)
@@ -105,13 +107,13 @@ train: {epochs: 3, batch_size: 64}
   EXPECT_EQ(run.status, RunStatus::Diverged);
   EXPECT_EQ(run.steps, 8);
   EXPECT_TRUE(std::isnan(run.final_loss));
-  const auto loss =
-      store::Store::open(db_file(), store::Store::Mode::ReadOnly).metrics(run.id, "loss");
+  const auto loss = store::SqliteStore::open(db_file(), store::SqliteStore::Mode::ReadOnly)
+                        .metrics(run.id, "loss");
   ASSERT_EQ(loss.size(), 9u);  // steps 0..8, the last NaN
   EXPECT_TRUE(std::isnan(loss.back().value));
   EXPECT_TRUE(std::isfinite(loss[7].value));
   // No epoch finished, so no epoch summary exists.
-  EXPECT_TRUE(store::Store::open(db_file(), store::Store::Mode::ReadOnly)
+  EXPECT_TRUE(store::SqliteStore::open(db_file(), store::SqliteStore::Mode::ReadOnly)
                   .metrics(run.id, "epoch_loss")
                   .empty());
 }

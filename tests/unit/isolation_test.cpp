@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "process_support.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -42,7 +42,7 @@ TEST(Isolation, EachPluginFaultFailsOnlyItsOwnRunWithTheReason) {
   EXPECT_NE(r.out.find("1 done, 0 diverged, 5 failed"), std::string::npos) << r.out;
   EXPECT_LT(seconds, 30.0) << "the hanging run was not stopped by its timeout";
 
-  const auto db = store::Store::open(dir / "r.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly);
   std::map<std::string, store::RunRecord> by_label;
   for (auto& run : db.runs("faults"))
     by_label[run.label] = run;
@@ -83,8 +83,10 @@ seeds: [0, 1]
   ASSERT_EQ(b.exit_code, 0) << b.out;
   EXPECT_NE(a.out.find("(worker processes)"), std::string::npos) << a.out;
   EXPECT_NE(b.out.find("(threads)"), std::string::npos) << b.out;
-  const auto runs_a = store::Store::open(dir / "a.db", store::Store::Mode::ReadOnly).runs("lab");
-  const auto runs_b = store::Store::open(dir / "b.db", store::Store::Mode::ReadOnly).runs("lab");
+  const auto runs_a =
+      store::SqliteStore::open(dir / "a.db", store::SqliteStore::Mode::ReadOnly).runs("lab");
+  const auto runs_b =
+      store::SqliteStore::open(dir / "b.db", store::SqliteStore::Mode::ReadOnly).runs("lab");
   ASSERT_EQ(runs_a.size(), 4u);
   ASSERT_EQ(runs_b.size(), 4u);
   std::map<std::string, double> loss_a;
@@ -116,7 +118,8 @@ TEST(Isolation, TimeoutWithInProcessRunsIsBadInput) {
   const auto r = testing::run_optbench("run '" + (dir / "e.yaml").string() + "' --db '" +
                                        (dir / "r.db").string() + "' --in-process");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("--in-process: a run has a timeout"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("has a timeout, which needs worker processes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("drop --in-process or the timeout"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "r.db"));
 }
 

@@ -75,7 +75,7 @@ std::map<std::string, Row> read_runs(const std::filesystem::path& db) {
 
 // PRAGMA integrity_check on a read-write connection: a kill inside the
 // transaction that creates the schema leaves a hot rollback journal, which
-// only a writer may roll back (Store's read-only open has a writer do that
+// only a writer may roll back (SqliteStore's read-only open has a writer do that
 // first; stale_runs_test checks it).
 std::string integrity(const std::filesystem::path& db) {
   sqlite3* conn = nullptr;

@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "store/store.hpp"
+#include "experiment/chart_kinds.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ using optbench::plot::Options;
 using optbench::store::MetricPoint;
 using optbench::store::RunRecord;
 using optbench::store::RunStatus;
-using optbench::store::Store;
+using optbench::store::SqliteStore;
 using optbench::store::Surface;
 using optbench::store::TrajectoryPoint;
 using optbench::testing::png_size;
@@ -105,7 +106,9 @@ class StoreSuite : public ::testing::Test {
     dir_ = nullptr;
   }
 
-  static Store open() { return Store::open(dir_->path() / "results.db", Store::Mode::ReadOnly); }
+  static SqliteStore open() {
+    return SqliteStore::open(dir_->path() / "results.db", SqliteStore::Mode::ReadOnly);
+  }
 
   static Options options(const fs::path& out, std::vector<Format> formats) {
     Options o;
@@ -123,7 +126,7 @@ class PlotTest : public StoreSuite {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    Store db = Store::open(dir_->path() / "results.db");
+    SqliteStore db = SqliteStore::open(dir_->path() / "results.db");
     const std::int64_t exp = db.upsert_experiment("quad-demo", "Quadratic bowl: optimizers",
                                                   "name: quad-demo\n", "quad-demo.yaml");
     Surface s;
@@ -160,7 +163,7 @@ class PlotTest : public StoreSuite {
     return path;
   }
 
-  static void add_run(Store& db, std::int64_t exp, const std::string& group,
+  static void add_run(SqliteStore& db, std::int64_t exp, const std::string& group,
                       const std::string& label, int seed, RunStatus status, const Path& path,
                       const std::string& problem = "quadratic") {
     RunRecord run;
@@ -248,9 +251,29 @@ TEST(Kinds, ListsAllKinds) {
                                              "time", "lr", "surface", "profile"}));
 }
 
+// Every kind an experiment may list has a chart behind it: asking for it gets
+// as far as looking the experiment up, where an unknown kind is refused first.
+TEST_F(PlotTest, EveryKindTheExperimentLanguageNamesIsDrawn) {
+  TempDir out;
+  const SqliteStore db = open();
+  for (const auto& kind : optbench::experiment::chart_kinds()) {
+    try {
+      optbench::plot::draw(db, "no-such-experiment", {kind}, options(out.path(), {Format::Png}));
+      ADD_FAILURE() << kind << ": drew charts of an experiment that does not exist";
+    } catch (const std::invalid_argument& e) {
+      ADD_FAILURE() << kind << ": " << e.what();
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("no experiment named"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(
+      optbench::plot::draw(db, "no-such-experiment", {"bars"}, options(out.path(), {Format::Png})),
+      std::invalid_argument);
+}
+
 TEST_F(PlotTest, ContoursPngAndSvg) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   const auto files = optbench::plot::draw(db, "quad-demo", {"contours"},
                                           options(out.path(), {Format::Png, Format::Svg}));
   const fs::path png = out.path() / "quad-demo-contours-quadratic.png";
@@ -275,7 +298,7 @@ TEST_F(PlotTest, ContoursPngAndSvg) {
 
 TEST_F(PlotTest, LossPngAndSvg) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   const auto files = optbench::plot::draw(db, "quad-demo", {"loss"},
                                           options(out.path(), {Format::Png, Format::Svg}));
   const fs::path png = out.path() / "quad-demo-loss-quadratic.png";
@@ -302,7 +325,7 @@ TEST_F(PlotTest, LossPngAndSvg) {
 
 TEST_F(PlotTest, LinearAxisAndDefaultKindsDrawEverything) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   Options o = options(out.path() / "new" / "dir", {Format::Png});
   o.log_y = false;
   const auto files = optbench::plot::draw(db, "quad-demo", {}, o);
@@ -320,7 +343,7 @@ TEST_F(PlotTest, LinearAxisAndDefaultKindsDrawEverything) {
 
 TEST_F(PlotTest, EpochKindsDoNotApplyToFunctions) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   EXPECT_TRUE(optbench::plot::draw(db, "quad-demo", {"epochs", "iteration_epoch"},
                                    options(out.path(), {Format::Png, Format::Svg}))
                   .empty());
@@ -329,7 +352,7 @@ TEST_F(PlotTest, EpochKindsDoNotApplyToFunctions) {
 
 TEST_F(PlotTest, UnknownKindListsKnownKinds) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   try {
     optbench::plot::draw(db, "quad-demo", {"loss", "histogram"},
                          options(out.path(), {Format::Png}));
@@ -346,7 +369,7 @@ TEST_F(PlotTest, UnknownKindListsKnownKinds) {
 
 TEST_F(PlotTest, MissingExperimentIsNamed) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   try {
     optbench::plot::draw(db, "no-such-experiment", {}, options(out.path(), {Format::Png}));
     FAIL() << "expected std::runtime_error";
@@ -373,7 +396,7 @@ class NoGnuplotOnPath {
 // is an exception, not the end of the program.
 TEST_F(PlotTest, GnuplotFailureIsReportedAndLeavesNoFile) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   std::string message;
   {
     NoGnuplotOnPath no_gnuplot;
@@ -397,7 +420,7 @@ TEST(PlotSafety, HostileLabelsExecuteNothing) {
   const std::string backquotes = "x`touch " + canary.string() + "`";
   const std::string system_call = "\"; system(\"touch " + canary.string() + "\"); \"";
   {
-    Store db = Store::open(dir.path() / "results.db");
+    SqliteStore db = SqliteStore::open(dir.path() / "results.db");
     const std::int64_t exp =
         db.upsert_experiment("evil`touch " + canary.string() + "`", backquotes + " @x", "", "");
     Surface s;
@@ -426,7 +449,7 @@ TEST(PlotSafety, HostileLabelsExecuteNothing) {
       db.finish_run(id, RunStatus::Done, "", 0.1, 1, 0.05);
     }
   }
-  const Store db = Store::open(dir.path() / "results.db", Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(dir.path() / "results.db", SqliteStore::Mode::ReadOnly);
   Options o;
   o.out_dir = dir.path() / "charts";
   o.formats = {Format::Png, Format::Svg};
@@ -452,7 +475,7 @@ TEST(PlotSafety, HostileLabelsExecuteNothing) {
 TEST(PlotSafety, NoSurfaceMeansNoContours) {
   TempDir dir;
   {
-    Store db = Store::open(dir.path() / "results.db");
+    SqliteStore db = SqliteStore::open(dir.path() / "results.db");
     const std::int64_t exp = db.upsert_experiment("mlp", "", "", "");
     RunRecord run;
     run.config_hash = "h";
@@ -470,7 +493,7 @@ TEST(PlotSafety, NoSurfaceMeansNoContours) {
     db.append_metrics(id, loss);
     db.finish_run(id, RunStatus::Done, "", 0.1, 2, 1.1);
   }
-  const Store db = Store::open(dir.path() / "results.db", Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(dir.path() / "results.db", SqliteStore::Mode::ReadOnly);
   Options o;
   o.out_dir = dir.path() / "charts";
   EXPECT_TRUE(optbench::plot::draw(db, "mlp", {"contours"}, o).empty());
@@ -520,7 +543,7 @@ std::vector<MetricPoint> trained(const DataRun& r) {
   return points;
 }
 
-void add_data_run(Store& db, std::int64_t exp, const DataRun& r) {
+void add_data_run(SqliteStore& db, std::int64_t exp, const DataRun& r) {
   RunRecord run;
   run.config_hash = r.group + "-seed" + std::to_string(r.seed);
   run.group_key = r.group;
@@ -545,7 +568,7 @@ class DataPlotTest : public StoreSuite {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    Store db = Store::open(dir_->path() / "results.db");
+    SqliteStore db = SqliteStore::open(dir_->path() / "results.db");
     const std::int64_t exp =
         db.upsert_experiment("mlp-demo", "MLP on digits: optimizers", "name: mlp-demo\n", "");
     add_data_run(db, exp, {"g1-sgd", "SGD lr=0.1", "mlp/digits", 0, 0.05, 0.01});
@@ -569,7 +592,7 @@ std::vector<fs::path> both_problems(const fs::path& dir, const std::string& kind
 
 TEST_F(DataPlotTest, EpochsPngAndSvg) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   const auto files = optbench::plot::draw(db, "mlp-demo", {"epochs"},
                                           options(out.path(), {Format::Png, Format::Svg}));
   ASSERT_EQ(files, both_problems(out.path(), "epochs"));
@@ -605,7 +628,7 @@ TEST_F(DataPlotTest, EpochsPngAndSvg) {
 
 TEST_F(DataPlotTest, IterationEpochPngAndSvg) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   const auto files = optbench::plot::draw(db, "mlp-demo", {"iteration_epoch"},
                                           options(out.path(), {Format::Png, Format::Svg}));
   ASSERT_EQ(files, both_problems(out.path(), "iteration_epoch"));
@@ -629,7 +652,7 @@ TEST_F(DataPlotTest, IterationEpochPngAndSvg) {
 
 TEST_F(DataPlotTest, TimePngAndSvg) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   const auto files = optbench::plot::draw(db, "mlp-demo", {"time"},
                                           options(out.path(), {Format::Png, Format::Svg}));
   ASSERT_EQ(files, both_problems(out.path(), "time"));
@@ -646,7 +669,7 @@ TEST_F(DataPlotTest, TimePngAndSvg) {
 
 TEST_F(DataPlotTest, DefaultKindsDrawAllThatApply) {
   TempDir out;
-  const Store db = open();
+  const SqliteStore db = open();
   Options o = options(out.path(), {Format::Png});
   o.log_y = false;
   const auto files = optbench::plot::draw(db, "mlp-demo", {}, o);
@@ -671,14 +694,14 @@ TEST_F(DataPlotTest, DefaultKindsDrawAllThatApply) {
 TEST(IterationEpoch, DrawsAtMostEightRows) {
   TempDir dir;
   {
-    Store db = Store::open(dir.path() / "results.db");
+    SqliteStore db = SqliteStore::open(dir.path() / "results.db");
     const std::int64_t exp = db.upsert_experiment("grid", "", "", "");
     for (int i = 0; i < 10; ++i) {
       const std::string n = std::to_string(i);
       add_data_run(db, exp, {"g" + n + "-sgd", "SGD lr=0." + n, "mlp/digits", 0, 0.01 * (i + 1)});
     }
   }
-  const Store db = Store::open(dir.path() / "results.db", Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(dir.path() / "results.db", SqliteStore::Mode::ReadOnly);
   Options o;
   o.out_dir = dir.path() / "charts";
   o.formats = {Format::Png, Format::Svg};

@@ -11,14 +11,14 @@
 #include <string>
 
 #include "png_pixels.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "sweep_fixture.hpp"
 #include "test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using optbench::store::Store;
+using optbench::store::SqliteStore;
 using optbench::testing::read_file;
 using optbench::testing::TempDir;
 
@@ -29,7 +29,7 @@ class Report : public optbench::testing::SweepSuite {
  protected:
   static void SetUpTestSuite() {
     SweepSuite::SetUpTestSuite();
-    const Store db = Store::open(db_path(), Store::Mode::ReadOnly);
+    const SqliteStore db = SqliteStore::open(db_path(), SqliteStore::Mode::ReadOnly);
     optbench::report::Options o;
     o.out_dir = dir_->path() / "report";
     page_ = optbench::report::write(db, "sweep", o);

@@ -11,7 +11,7 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -39,7 +39,7 @@ TEST(Runner, RecordsEveryRunWithLossAndTrajectory) {
   const auto r = sweep(kLab, dir / "r.db");
   EXPECT_EQ(r.total, 6u);
   EXPECT_EQ(r.done, 6u);
-  const auto db = store::Store::open(dir / "r.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly);
   const auto runs = db.runs("lab");
   ASSERT_EQ(runs.size(), 6u);
   for (const auto& run : runs) {
@@ -76,7 +76,7 @@ TEST(Runner, RerunSkipsDoneRunsAndRedoesInterruptedOnes) {
   const auto r = sweep(kLab, dir / "r.db");
   EXPECT_EQ(r.skipped, 5u);
   EXPECT_EQ(r.done, 1u);
-  const auto db = store::Store::open(dir / "r.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly);
   const auto runs = db.runs("lab");
   EXPECT_EQ(runs.size(), 6u);
   for (const auto& run : runs) {
@@ -93,7 +93,7 @@ optimizers: [{name: sgd, lr: 1.5}]
 train: {steps: 100, diverge_above: 1000}
 )",
         dir / "r.db");
-  const auto db = store::Store::open(dir / "r.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly);
   const auto run = db.runs("thr").at(0);
   EXPECT_EQ(run.status, RunStatus::Diverged);
   EXPECT_GT(run.final_loss, 1000);
@@ -104,8 +104,10 @@ TEST(Runner, ParallelJobsGiveTheSameResultsAsOne) {
   testing::TempDir dir;
   sweep(kLab, dir / "one.db", 1);
   sweep(kLab, dir / "two.db", 2);
-  const auto a = store::Store::open(dir / "one.db", store::Store::Mode::ReadOnly).runs("lab");
-  const auto b = store::Store::open(dir / "two.db", store::Store::Mode::ReadOnly).runs("lab");
+  const auto a =
+      store::SqliteStore::open(dir / "one.db", store::SqliteStore::Mode::ReadOnly).runs("lab");
+  const auto b =
+      store::SqliteStore::open(dir / "two.db", store::SqliteStore::Mode::ReadOnly).runs("lab");
   ASSERT_EQ(a.size(), b.size());
   std::map<std::string, double> by_hash;
   for (const auto& r : a)

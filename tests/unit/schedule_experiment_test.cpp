@@ -10,7 +10,7 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -128,7 +128,7 @@ train: {epochs: 3, batch_size: 32}
   const auto r =
       run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {.db = dir / "e.db"});
   ASSERT_EQ(r.done, 1u);
-  const auto db = store::Store::open(dir / "e.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "e.db", store::SqliteStore::Mode::ReadOnly);
   const auto lr = db.metrics(db.runs("per-epoch").at(0).id, "lr");
   ASSERT_EQ(lr.size(), 12u);
   for (const auto& point : lr) {

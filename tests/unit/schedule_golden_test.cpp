@@ -16,7 +16,7 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -101,7 +101,7 @@ TEST_P(ScheduleGolden, MatchesTorch) {
   const auto r = run::run_sweep(spec, runs, plugins, {.db = dir / "g.db"});
   ASSERT_EQ(r.done, 1u);
 
-  const auto db = store::Store::open(dir / "g.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "g.db", store::SqliteStore::Mode::ReadOnly);
   const auto run = db.runs("golden").at(0);
   const auto lr = db.metrics(run.id, "lr");
   const auto path = db.trajectory(run.id);

@@ -10,7 +10,7 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -118,7 +118,7 @@ TEST(RandomSearch, ARerunAddsNothing) {
       run::run_sweep(again, experiment::expand(again, plugins), plugins, {.db = dir / "s.db"});
   EXPECT_EQ(second.skipped, 16u);
   EXPECT_EQ(second.done + second.diverged + second.failed, 0u);
-  const auto db = store::Store::open(dir / "s.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "s.db", store::SqliteStore::Mode::ReadOnly);
   EXPECT_EQ(db.runs("search").size(), 16u);
 }
 

@@ -6,7 +6,7 @@
 #include <csignal>
 
 #include "process_support.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -42,7 +42,7 @@ void interrupt_and_resume(int signal, const std::string& mode) {
 
   std::int64_t interrupted_id = 0;
   {
-    const auto db = store::Store::open(db_file, store::Store::Mode::ReadOnly);
+    const auto db = store::SqliteStore::open(db_file, store::SqliteStore::Mode::ReadOnly);
     const auto runs = db.runs("long");
     ASSERT_EQ(runs.size(), 1u) << "the second run must not have started";
     const auto& run = runs[0];
@@ -59,7 +59,7 @@ void interrupt_and_resume(int signal, const std::string& mode) {
   const auto r = testing::run_optbench("run '" + (dir / "long.yaml").string() + "' --db '" +
                                        db_file.string() + "' --no-plots --quiet --jobs 1 " + mode);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const auto db = store::Store::open(db_file, store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(db_file, store::SqliteStore::Mode::ReadOnly);
   const auto runs = db.runs("long");
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].id, interrupted_id);

@@ -17,14 +17,14 @@
 #include "experiment/loader.hpp"
 #include "process_support.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
 namespace {
 
 using store::RunStatus;
-using store::Store;
+using store::SqliteStore;
 
 store::RunRecord make_run(const std::string& hash) {
   store::RunRecord r;
@@ -55,7 +55,7 @@ pid_t claim_in_child(const std::filesystem::path& db, std::int64_t experiment,
   if (pid == 0) {
     if (release) close(release[1]);
     try {
-      auto store = Store::open(db);
+      auto store = SqliteStore::open(db);
       store.claim_run(experiment, make_run(hash));
     } catch (...) {
       _exit(3);
@@ -74,7 +74,7 @@ class StaleRuns : public ::testing::Test {
 };
 
 TEST_F(StaleRuns, ARunOfADeadProcessIsMarkedInterruptedAndReclaimed) {
-  auto store = Store::open(db());
+  auto store = SqliteStore::open(db());
   const auto exp = store.upsert_experiment("e", "", "", "");
   const pid_t child = claim_in_child(db(), exp, "h");
   ASSERT_EQ(testing::wait_for(child), 0);
@@ -94,7 +94,7 @@ TEST_F(StaleRuns, ARunOfADeadProcessIsMarkedInterruptedAndReclaimed) {
 }
 
 TEST_F(StaleRuns, ARunOfALiveProcessIsLeftAlone) {
-  auto store = Store::open(db());
+  auto store = SqliteStore::open(db());
   const auto exp = store.upsert_experiment("e", "", "", "");
   int release[2];
   ASSERT_EQ(pipe(release), 0);
@@ -113,7 +113,7 @@ TEST_F(StaleRuns, ARunOfALiveProcessIsLeftAlone) {
 }
 
 TEST_F(StaleRuns, AnotherHostsRunIsStaleOnlyOnceItsHeartbeatStops) {
-  auto store = Store::open(db());
+  auto store = SqliteStore::open(db());
   const auto exp = store.upsert_experiment("e", "", "", "");
   store.claim_run(exp, make_run("h"));
   const std::string ago = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-";
@@ -126,7 +126,7 @@ TEST_F(StaleRuns, AnotherHostsRunIsStaleOnlyOnceItsHeartbeatStops) {
 }
 
 TEST_F(StaleRuns, HeartbeatRenewsThisProcessesRunsOnly) {
-  auto store = Store::open(db());
+  auto store = SqliteStore::open(db());
   const auto exp = store.upsert_experiment("e", "", "", "");
   store.claim_run(exp, make_run("mine"));
   store.claim_run(exp, make_run("theirs"));
@@ -148,7 +148,7 @@ TEST_F(StaleRuns, ASweepRedoesTheRunADeadProcessLeftRunning) {
   const auto runs = experiment::expand(spec, plugins);
   std::int64_t exp;
   {
-    auto store = Store::open(db());
+    auto store = SqliteStore::open(db());
     exp = store.upsert_experiment(spec.name, spec.title, spec.yaml_text, "e.yaml");
   }
   ASSERT_EQ(testing::wait_for(claim_in_child(db(), exp, runs[1].config_hash)), 0);
@@ -166,7 +166,7 @@ TEST_F(StaleRuns, ASweepRedoesTheRunADeadProcessLeftRunning) {
 }
 
 TEST_F(StaleRuns, WritesToARunTakenOverAreRefusedAndChangeNothing) {
-  auto store = Store::open(db());
+  auto store = SqliteStore::open(db());
   const auto exp = store.upsert_experiment("e", "", "", "");
   const auto id = store.claim_run(exp, make_run("h")).run_id;
   const std::vector<store::MetricPoint> points{{0, 0, "train", "loss", 1.0, 0.0},
@@ -287,7 +287,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, PausedSweep, ::testing::Values("--in-process", "
 
 TEST_F(StaleRuns, AHotJournalOfAKilledWriterIsRolledBackForReaders) {
   {
-    auto store = Store::open(db());
+    auto store = SqliteStore::open(db());
     store.upsert_experiment("kept", "", "", "");
   }
   // Back to a rollback journal, as a file is while its schema is created.
@@ -306,7 +306,7 @@ TEST_F(StaleRuns, AHotJournalOfAKilledWriterIsRolledBackForReaders) {
   }
   ASSERT_EQ(testing::wait_for(child), 0);
   ASSERT_TRUE(std::filesystem::exists(db().string() + "-journal"));
-  const auto reader = Store::open(db(), Store::Mode::ReadOnly);
+  const auto reader = SqliteStore::open(db(), SqliteStore::Mode::ReadOnly);
   const auto experiments = reader.experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "kept");
@@ -315,14 +315,14 @@ TEST_F(StaleRuns, AHotJournalOfAKilledWriterIsRolledBackForReaders) {
 
 TEST_F(StaleRuns, AVersion2FileGainsTheOwnerColumnsAndKeepsItsRows) {
   {
-    auto store = Store::open(db());
+    auto store = SqliteStore::open(db());
     const auto exp = store.upsert_experiment("e", "", "", "");
     store.claim_run(exp, make_run("h"));
   }
   exec(db(),
        "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN heartbeat; "
        "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
-  auto store = Store::open(db());
+  auto store = SqliteStore::open(db());
   EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(testing::scalar(db(),
                             "SELECT count(*) FROM pragma_table_info('runs') "

@@ -15,7 +15,7 @@
 
 #include "store/chunks.hpp"
 #include "store/schema.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using optbench::store::MetricPoint;
 using optbench::store::RunRecord;
-using optbench::store::Store;
+using optbench::store::SqliteStore;
 using optbench::store::StoreError;
 using optbench::store::TrajectoryPoint;
 using optbench::store::detail::ChunkError;
@@ -146,7 +146,7 @@ class StoreHistoryTest : public ::testing::Test {
  protected:
   TempDir dir_;
 
-  std::string csv(const Store& db, const std::string& sql) {
+  std::string csv(const SqliteStore& db, const std::string& sql) {
     std::ostringstream out;
     db.query_csv(sql, out);
     return out.str();
@@ -179,7 +179,7 @@ void expect_same_lines(const std::string& actual, const std::string& expected) {
 // The views are what SQL users (sqlite3 shell, pandas) see: they must give
 // the very doubles that were stored, across chunk boundaries.
 TEST_F(StoreHistoryTest, ViewsShowEveryPointBitExactly) {
-  Store db = Store::open(dir_ / "h.db");
+  SqliteStore db = SqliteStore::open(dir_ / "h.db");
   const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
   const std::int64_t run = db.claim_run(exp, run_record()).run_id;
   const std::vector<double> values = hard_values(20000);
@@ -215,7 +215,7 @@ TEST_F(StoreHistoryTest, ViewsShowEveryPointBitExactly) {
 }
 
 TEST_F(StoreHistoryTest, InterleavedSeriesComeBackSeparatelyInStepOrder) {
-  Store db = Store::open(dir_ / "h.db");
+  SqliteStore db = SqliteStore::open(dir_ / "h.db");
   const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
   const std::int64_t run = db.claim_run(exp, run_record()).run_id;
   for (int epoch = 0; epoch < 3; ++epoch) {
@@ -246,7 +246,7 @@ TEST_F(StoreHistoryTest, InterleavedSeriesComeBackSeparatelyInStepOrder) {
 TEST_F(StoreHistoryTest, DamagedChunkIsReportedWithFileAndChunk) {
   const fs::path file = dir_ / "h.db";
   {
-    Store db = Store::open(file);
+    SqliteStore db = SqliteStore::open(file);
     const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
     db.claim_run(exp, run_record());
   }
@@ -259,7 +259,7 @@ TEST_F(StoreHistoryTest, DamagedChunkIsReportedWithFileAndChunk) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
-  const Store db = Store::open(file, Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(file, SqliteStore::Mode::ReadOnly);
   try {
     db.metrics(1, "loss");
     ADD_FAILURE() << "damaged chunk was read";
@@ -278,8 +278,8 @@ TEST_F(StoreHistoryTest, UpgradesVersionOneFiles) {
   const std::string v1_sql = optbench::testing::read_file(fs::path(OPTBENCH_TEST_SOURCE_DIR) /
                                                           "tests/fixtures/db/schema_v1.sql");
   const std::vector<double> values = hard_values(300);
-  for (const Store::Mode mode : {Store::Mode::ReadWrite, Store::Mode::ReadOnly}) {
-    const fs::path file = dir_ / (mode == Store::Mode::ReadOnly ? "ro.db" : "rw.db");
+  for (const SqliteStore::Mode mode : {SqliteStore::Mode::ReadWrite, SqliteStore::Mode::ReadOnly}) {
+    const fs::path file = dir_ / (mode == SqliteStore::Mode::ReadOnly ? "ro.db" : "rw.db");
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(raw, v1_sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
@@ -325,7 +325,7 @@ TEST_F(StoreHistoryTest, UpgradesVersionOneFiles) {
     sqlite3_finalize(point);
     sqlite3_close(raw);
 
-    const Store db = Store::open(file, mode);
+    const SqliteStore db = SqliteStore::open(file, mode);
     EXPECT_EQ(csv(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
               "value\n" + std::to_string(optbench::store::detail::kSchemaVersion) + "\n");
     EXPECT_EQ(csv(db,

@@ -1,4 +1,4 @@
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -32,7 +32,7 @@ using optbench::store::Claim;
 using optbench::store::MetricPoint;
 using optbench::store::RunRecord;
 using optbench::store::RunStatus;
-using optbench::store::Store;
+using optbench::store::SqliteStore;
 using optbench::store::StoreError;
 using optbench::store::Surface;
 using optbench::store::TrajectoryPoint;
@@ -43,7 +43,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 using Table = std::vector<std::vector<std::string>>;
 using optbench::testing::parse_csv;
 
-std::string csv(const Store& db, const std::string& sql) {
+std::string csv(const SqliteStore& db, const std::string& sql) {
   std::ostringstream out;
   db.query_csv(sql, out);
   return out.str();
@@ -92,7 +92,7 @@ std::vector<MetricPoint> loss_points(std::int64_t first_step, int count) {
   return points;
 }
 
-std::string single_value(const Store& db, const std::string& sql) {
+std::string single_value(const SqliteStore& db, const std::string& sql) {
   const Table t = parse_csv(csv(db, sql));
   EXPECT_EQ(t.size(), 2u) << sql;
   if (t.size() != 2 || t[1].size() != 1) return "<bad result>";
@@ -125,7 +125,7 @@ TEST(RunStatusTest, NamesRoundTrip) {
 }
 
 TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
-  const Store db = Store::open(file("new.db"));
+  const SqliteStore db = SqliteStore::open(file("new.db"));
   EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
             std::to_string(optbench::store::detail::kSchemaVersion));
   // Header bytes 18 and 19 (file format versions) are 2 in WAL mode.
@@ -144,12 +144,12 @@ TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
                                              "metric_points", "metrics", "run_summary", "runs",
                                              "surfaces", "trajectories", "trajectory_chunks"}));
   // Reopening finds the schema instead of recreating it.
-  const Store again = Store::open(file("new.db"));
+  const SqliteStore again = SqliteStore::open(file("new.db"));
   EXPECT_EQ(single_value(again, "SELECT count(*) FROM meta WHERE key = 'schema_version'"), "1");
 }
 
 TEST_F(StoreTest, RoundTripsEverything) {
-  Store db = Store::open(file("rt.db"));
+  SqliteStore db = SqliteStore::open(file("rt.db"));
   const std::int64_t exp = db.upsert_experiment("exp", "Title", "a: 1\n", "/src/exp.yaml");
   EXPECT_GT(exp, 0);
   EXPECT_EQ(db.upsert_experiment("exp", "Title 2", "a: 2\n", "/src/exp2.yaml"), exp);
@@ -283,7 +283,7 @@ TEST_F(StoreTest, RoundTripsEverything) {
   EXPECT_EQ(runs[0].final_loss, 0.0123);
   EXPECT_EQ(single_value(db, "SELECT count(*) FROM runs WHERE error IS NULL"), "1");
 
-  // A finished run takes no more writes (Store::finish_run): another run
+  // A finished run takes no more writes (SqliteStore::finish_run): another run
   // carries the failure.
   const std::int64_t failed = db.claim_run(exp, make_run("failed")).run_id;
   db.finish_run(failed, RunStatus::Failed, "boom, \"really\"", 1.0, 2, 3.0);
@@ -293,7 +293,7 @@ TEST_F(StoreTest, RoundTripsEverything) {
 }
 
 TEST_F(StoreTest, NaNAndInfinitiesSurvive) {
-  Store db = Store::open(file("nan.db"));
+  SqliteStore db = SqliteStore::open(file("nan.db"));
   const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
   RunRecord run = make_run("h");
   run.lr = kNaN;  // an optimizer without a learning rate
@@ -358,7 +358,7 @@ TEST_F(StoreTest, ClaimRunSkipsFinishedAndReclaimsUnfinished) {
   std::int64_t exp = 0;
   std::int64_t crashed = 0;
   {
-    Store db = Store::open(f);
+    SqliteStore db = SqliteStore::open(f);
     exp = db.upsert_experiment("exp", "", "", "");
     const Claim first = db.claim_run(exp, make_run("done"));
     ASSERT_FALSE(first.already_done);
@@ -375,7 +375,7 @@ TEST_F(StoreTest, ClaimRunSkipsFinishedAndReclaimsUnfinished) {
     db.append_metrics(crashed, loss_points(0, 7));
     db.append_trajectory(crashed, std::vector<TrajectoryPoint>{{0, 1.0, 2.0}});
   }
-  Store db = Store::open(f);
+  SqliteStore db = SqliteStore::open(f);
   const Claim reclaimed = db.claim_run(exp, make_run("crashed"));
   EXPECT_FALSE(reclaimed.already_done);
   EXPECT_EQ(reclaimed.run_id, crashed);
@@ -417,7 +417,7 @@ TEST_F(StoreTest, ClaimRunSkipsFinishedAndReclaimsUnfinished) {
 
 TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
   const fs::path f = file("rollback.db");
-  Store db = Store::open(f);
+  SqliteStore db = SqliteStore::open(f);
   const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
   // A batch of two series is written as two chunk rows; failing the second
@@ -451,7 +451,7 @@ TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
 
 TEST_F(StoreTest, QueryCsv) {
   const fs::path f = file("query.db");
-  Store db = Store::open(f);
+  SqliteStore db = SqliteStore::open(f);
   const std::string title = "a, \"quoted\"\nline";
   const std::int64_t exp = db.upsert_experiment("exp", title, "", "");
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
@@ -512,8 +512,8 @@ TEST_F(StoreTest, RefusesNonSqliteFileWithoutTouchingIt) {
         out.put(static_cast<char>(gen() & 0xff));
     }
     const std::string before = read_bytes(f);
-    for (Store::Mode mode : {Store::Mode::ReadWrite, Store::Mode::ReadOnly}) {
-      const std::string message = error_of([&] { Store::open(f, mode); });
+    for (SqliteStore::Mode mode : {SqliteStore::Mode::ReadWrite, SqliteStore::Mode::ReadOnly}) {
+      const std::string message = error_of([&] { SqliteStore::open(f, mode); });
       EXPECT_NE(message.find(f.string()), std::string::npos) << message;
       EXPECT_NE(message.find("not a SQLite database"), std::string::npos) << message;
     }
@@ -527,16 +527,16 @@ TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
   const fs::path foreign = file("foreign.db");
   raw_exec(foreign, "CREATE TABLE photos (id INTEGER PRIMARY KEY)");
   const std::string before = read_bytes(foreign);
-  const std::string message = error_of([&] { Store::open(foreign); });
+  const std::string message = error_of([&] { SqliteStore::open(foreign); });
   EXPECT_NE(message.find(foreign.string()), std::string::npos) << message;
   EXPECT_NE(message.find("not an optbench results database"), std::string::npos) << message;
   EXPECT_EQ(read_bytes(foreign), before);
 
   const fs::path newer = file("newer.db");
-  Store::open(newer).upsert_experiment("exp", "", "", "");
+  SqliteStore::open(newer).upsert_experiment("exp", "", "", "");
   raw_exec(newer, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
-  for (Store::Mode mode : {Store::Mode::ReadWrite, Store::Mode::ReadOnly}) {
-    const std::string refused = error_of([&] { Store::open(newer, mode); });
+  for (SqliteStore::Mode mode : {SqliteStore::Mode::ReadWrite, SqliteStore::Mode::ReadOnly}) {
+    const std::string refused = error_of([&] { SqliteStore::open(newer, mode); });
     EXPECT_NE(refused.find(newer.string()), std::string::npos) << refused;
     EXPECT_NE(refused.find("version 7"), std::string::npos) << refused;
     EXPECT_NE(refused.find("version " + std::to_string(optbench::store::detail::kSchemaVersion)),
@@ -547,18 +547,19 @@ TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
 
 TEST_F(StoreTest, ReadOnlyMode) {
   const fs::path missing = file("missing.db");
-  const std::string message = error_of([&] { Store::open(missing, Store::Mode::ReadOnly); });
+  const std::string message =
+      error_of([&] { SqliteStore::open(missing, SqliteStore::Mode::ReadOnly); });
   EXPECT_NE(message.find(missing.string()), std::string::npos) << message;
   EXPECT_FALSE(fs::exists(missing));
   EXPECT_FALSE(fs::exists(missing.string() + "-wal"));
 
   const fs::path f = file("ro.db");
-  Store writer = Store::open(f);
+  SqliteStore writer = SqliteStore::open(f);
   const std::int64_t exp = writer.upsert_experiment("exp", "T", "", "");
   const std::int64_t id = writer.claim_run(exp, make_run("h")).run_id;
   writer.append_metrics(id, loss_points(0, 4));
 
-  const Store reader = Store::open(f, Store::Mode::ReadOnly);
+  const SqliteStore reader = SqliteStore::open(f, SqliteStore::Mode::ReadOnly);
   EXPECT_EQ(reader.path(), f);
   EXPECT_EQ(reader.experiments().size(), 1u);
   EXPECT_EQ(reader.metrics(id, "loss").size(), 4u);
@@ -566,7 +567,7 @@ TEST_F(StoreTest, ReadOnlyMode) {
   writer.append_metrics(id, loss_points(4, 2));  // the reader sees later commits
   EXPECT_EQ(reader.metrics(id, "loss").size(), 6u);
 
-  Store ro = Store::open(f, Store::Mode::ReadOnly);
+  SqliteStore ro = SqliteStore::open(f, SqliteStore::Mode::ReadOnly);
   const std::string refused = error_of([&] { ro.upsert_experiment("x", "", "", ""); });
   EXPECT_NE(refused.find("read-only"), std::string::npos) << refused;
   EXPECT_THROW(ro.append_metrics(id, loss_points(10, 1)), StoreError);
@@ -575,21 +576,21 @@ TEST_F(StoreTest, ReadOnlyMode) {
 }
 
 TEST_F(StoreTest, MovedFromStoreIsSafe) {
-  Store a = Store::open(file("a.db"));
+  SqliteStore a = SqliteStore::open(file("a.db"));
   a.upsert_experiment("in-a", "", "", "");
-  Store b = std::move(a);
+  SqliteStore b = std::move(a);
   EXPECT_EQ(b.experiments().size(), 1u);
   EXPECT_THROW(a.experiments(), StoreError);  // NOLINT(bugprone-use-after-move)
   EXPECT_THROW(a.upsert_experiment("x", "", "", ""), StoreError);
 
-  Store c = Store::open(file("c.db"));
+  SqliteStore c = SqliteStore::open(file("c.db"));
   c = std::move(b);
   ASSERT_EQ(c.experiments().size(), 1u);
   EXPECT_EQ(c.experiments()[0].name, "in-a");
   EXPECT_EQ(c.path(), file("a.db"));
 }
 
-// Each worker thread of the runner has its own Store on the same file; the
+// Each worker thread of the runner has its own SqliteStore on the same file; the
 // first ones also race to create it.
 TEST_F(StoreTest, ThreadsWriteConcurrently) {
   const fs::path f = file("threads.db");
@@ -611,7 +612,7 @@ TEST_F(StoreTest, ThreadsWriteConcurrently) {
     threads.emplace_back([&, t] {
       try {
         start.arrive_and_wait();
-        Store db = Store::open(f);
+        SqliteStore db = SqliteStore::open(f);
         const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
         const std::int64_t id = db.claim_run(exp, make_run("thread-" + std::to_string(t))).run_id;
         run_ids[static_cast<std::size_t>(t)] = id;
@@ -633,7 +634,7 @@ TEST_F(StoreTest, ThreadsWriteConcurrently) {
       int reads = 0;
       while (writers_left > 0 || reads == 0) {
         try {
-          const Store db = Store::open(f, Store::Mode::ReadOnly);
+          const SqliteStore db = SqliteStore::open(f, SqliteStore::Mode::ReadOnly);
           for (const RunRecord& r : db.runs())
             db.metrics(r.id, "loss");
           ++reads;
@@ -650,7 +651,7 @@ TEST_F(StoreTest, ThreadsWriteConcurrently) {
     thread.join();
   EXPECT_TRUE(errors.empty()) << errors.front();
 
-  const Store db = Store::open(f);
+  const SqliteStore db = SqliteStore::open(f);
   const auto runs = db.runs("exp");
   ASSERT_EQ(runs.size(), static_cast<std::size_t>(kThreads));
   for (std::int64_t id : run_ids) {
@@ -677,7 +678,7 @@ TEST_F(StoreTest, ProcessesCreateTheSameFileConcurrently) {
     if (pid == 0) {
       int code = 0;
       try {
-        Store db = Store::open(f);
+        SqliteStore db = SqliteStore::open(f);
         const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
         const std::int64_t id = db.claim_run(exp, make_run("p" + std::to_string(p))).run_id;
         for (int b = 0; b < 10; ++b)
@@ -696,7 +697,7 @@ TEST_F(StoreTest, ProcessesCreateTheSameFileConcurrently) {
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
   }
-  const Store db = Store::open(f, Store::Mode::ReadOnly);
+  const SqliteStore db = SqliteStore::open(f, SqliteStore::Mode::ReadOnly);
   EXPECT_EQ(db.runs().size(), static_cast<std::size_t>(kProcesses));
   EXPECT_EQ(single_value(db, "SELECT count(*) FROM metrics"), std::to_string(kProcesses * 500));
   EXPECT_EQ(single_value(db, "SELECT value FROM meta WHERE key = 'schema_version'"),

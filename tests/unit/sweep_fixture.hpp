@@ -1,4 +1,4 @@
-// A small results database built through the Store API: SGD at three
+// A small results database built through the SqliteStore API: SGD at three
 // learning rates (the largest diverges on one problem) and Adam at two, two
 // seeds each, on two 2-D bowls with stored surfaces and paths. The summary,
 // export, chart and report tests read it.
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench::testing {
@@ -58,7 +58,7 @@ constexpr int kSweepSteps = 40;
 /// Trains one configuration on one bowl as the trainer would record it:
 /// loss and position at every step, 1 ms per step, stopping as diverged
 /// once the loss exceeds 1e6.
-inline void add_sweep_run(store::Store& db, std::int64_t experiment, const Bowl& bowl,
+inline void add_sweep_run(store::SqliteStore& db, std::int64_t experiment, const Bowl& bowl,
                           const SweepConfig& c, int seed) {
   store::RunRecord run;
   run.group_key = bowl.name + "/" + c.label;
@@ -112,7 +112,7 @@ inline void add_sweep_run(store::Store& db, std::int64_t experiment, const Bowl&
 /// `name` with `title`.
 inline void build_sweep_db(const std::filesystem::path& file, const std::string& name = "sweep",
                            const std::string& title = "Bowls: <b>SGD</b> & Adam") {
-  store::Store db = store::Store::open(file);
+  store::SqliteStore db = store::SqliteStore::open(file);
   const std::int64_t exp = db.upsert_experiment(name, title, kSweepYaml, "sweep.yaml");
   for (const Bowl& bowl : sweep_bowls()) {
     store::Surface s;

@@ -10,7 +10,7 @@
 #include "experiment/loader.hpp"
 #include "optbench/random.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -73,14 +73,14 @@ class TrainingEndToEnd : public ::testing::Test {
 
   struct Trained {
     run::SweepResult sweep;
-    store::Store db;
+    store::SqliteStore db;
   };
   /// Runs experiment(name, model, flatten) with `jobs` workers into r.db and
   /// opens the result.
   Trained train(const std::string& name, const std::string& model, bool flatten, int jobs) {
     testing::write_file(dir_ / "e.yaml", experiment(name, model, flatten));
     const auto sweep = run_file(dir_ / "e.yaml", dir_ / "r.db", jobs);
-    return {sweep, store::Store::open(dir_ / "r.db", store::Store::Mode::ReadOnly)};
+    return {sweep, store::SqliteStore::open(dir_ / "r.db", store::SqliteStore::Mode::ReadOnly)};
   }
 
   testing::TempDir dir_;
@@ -126,8 +126,8 @@ TEST_F(TrainingEndToEnd, SameSeedSameThreadsGivesBitIdenticalHistory) {
   testing::write_file(dir_ / "e.yaml", experiment("repeat", "{name: mlp, hidden: [32]}", true));
   run_file(dir_ / "e.yaml", dir_ / "a.db", 1);
   run_file(dir_ / "e.yaml", dir_ / "b.db", 2);  // other scheduling, same per-run threads
-  const auto a = store::Store::open(dir_ / "a.db", store::Store::Mode::ReadOnly);
-  const auto b = store::Store::open(dir_ / "b.db", store::Store::Mode::ReadOnly);
+  const auto a = store::SqliteStore::open(dir_ / "a.db", store::SqliteStore::Mode::ReadOnly);
+  const auto b = store::SqliteStore::open(dir_ / "b.db", store::SqliteStore::Mode::ReadOnly);
   const auto runs_a = a.runs("repeat"), runs_b = b.runs("repeat");
   ASSERT_EQ(runs_a.size(), runs_b.size());
   for (std::size_t k = 0; k < runs_a.size(); ++k) {

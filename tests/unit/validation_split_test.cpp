@@ -10,7 +10,7 @@
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
 #include "run/trainer.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -66,7 +66,7 @@ TEST(ValidationSplit, IsEvaluatedEachEpochAndTrainsOnTheRest) {
       << runs[0].hyperparams_json;
   const auto r = run::run_sweep(spec, runs, plugins, {.db = dir / "v.db"});
   ASSERT_EQ(r.done, 1u);
-  const auto db = store::Store::open(dir / "v.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "v.db", store::SqliteStore::Mode::ReadOnly);
   const auto run = db.runs("val").at(0);
   // 160 training rows, 40 held out: 120 trained on, 8 batches of 16 an epoch.
   EXPECT_EQ(run.steps, 16);

@@ -4,7 +4,7 @@
 
 #include "cli/command.hpp"
 #include "results/export.hpp"
-#include "store/store.hpp"
+#include "store/backend.hpp"
 
 namespace optbench::cli {
 
@@ -30,7 +30,8 @@ int cmd_export(const std::vector<std::string>& args) {
   if (format != "csv" && format != "json") {
     throw UsageError("--format: unknown format '" + format + "' (expected csv or json)");
   }
-  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const store::Reader& db = *reader;
   const auto experiment = vm["experiment"].as<std::string>();
   if (!experiment.empty() && !db.experiment(experiment)) {
     throw std::invalid_argument("no experiment '" + experiment + "' in " +

@@ -4,7 +4,7 @@
 #include "cli/command.hpp"
 #include "cli/plot_options.hpp"
 #include "plot/plot.hpp"
-#include "store/store.hpp"
+#include "store/backend.hpp"
 
 namespace optbench::cli {
 
@@ -30,7 +30,8 @@ int cmd_plot(const std::vector<std::string>& args) {
                                    : std::filesystem::path("results") / experiment;
   std::vector<std::string> selected;
   if (vm.count("kind")) selected = vm["kind"].as<std::vector<std::string>>();
-  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const store::Reader& db = *reader;
   if (!db.experiment(experiment)) {
     throw std::invalid_argument("no experiment '" + experiment + "' in " +
                                 vm["db"].as<std::string>());

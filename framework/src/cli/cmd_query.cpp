@@ -1,8 +1,10 @@
-// optbench query: read-only SQL on a results database, CSV on stdout.
+// optbench query: read-only SQL on a results database, CSV on stdout. SQL is
+// the SQLite file's own language, so this command, alone among the readers,
+// opens the SQLite store itself rather than a store::Reader.
 #include <iostream>
 
 #include "cli/command.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace optbench::cli {
 
@@ -17,7 +19,8 @@ int cmd_query(const std::vector<std::string>& args) {
   if (!parse("query", "[--db FILE] --sql \"SELECT ...\"", options, positional, args, vm)) {
     return kOk;
   }
-  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto db =
+      store::SqliteStore::open(vm["db"].as<std::string>(), store::SqliteStore::Mode::ReadOnly);
   db.query_csv(vm["sql"].as<std::string>(), std::cout);
   return kOk;
 }

@@ -3,7 +3,7 @@
 
 #include "cli/command.hpp"
 #include "report/report.hpp"
-#include "store/store.hpp"
+#include "store/backend.hpp"
 
 namespace optbench::cli {
 
@@ -26,7 +26,8 @@ int cmd_report(const std::vector<std::string>& args) {
                               : std::filesystem::path("results") / experiment / "report";
   o.target_loss = target_option(vm);
   o.log_y = !vm["linear-y"].as<bool>();
-  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const store::Reader& db = *reader;
   if (!db.experiment(experiment)) {
     throw std::invalid_argument("no experiment '" + experiment + "' in " +
                                 vm["db"].as<std::string>());

@@ -1,6 +1,7 @@
 // optbench run FILE.yaml: validate, expand, train, store, plot.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/command.hpp"
@@ -10,9 +11,10 @@
 #include "plot/plot.hpp"
 #include "registry/registry.hpp"
 #include "run/runner.hpp"
+#include "run/scheduler.hpp"
 #include "run/stop.hpp"
+#include "store/backend.hpp"
 #include "store/network_fs.hpp"
-#include "store/store.hpp"
 
 namespace optbench::cli {
 
@@ -20,23 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Worker processes by default when runs go in parallel: a crash in one
-// plugin then costs one run instead of every run in flight. A timeout needs
-// them: only a process can be stopped from outside.
-bool isolate_runs(const po::variables_map& vm, const experiment::ExperimentSpec& spec,
-                  const std::vector<experiment::RunSpec>& runs, const run::Options& options) {
+// --isolate or --in-process, if one was given.
+std::optional<bool> requested_isolation(const po::variables_map& vm) {
   const bool isolate = vm["isolate"].as<bool>(), in_process = vm["in-process"].as<bool>();
   if (isolate && in_process) throw UsageError("give --isolate or --in-process, not both");
-  bool timed = false;
-  for (const auto& r : runs)
-    timed = timed || run::run_timeout(r, options) > 0;
-  if (in_process && timed) {
-    throw UsageError(
-        "--in-process: a run has a timeout, which needs worker processes (a thread cannot be "
-        "stopped from outside); drop --in-process or the timeout");
-  }
   if (isolate || in_process) return isolate;
-  return spec.isolate.value_or(options.jobs > 1) || timed;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -105,9 +96,10 @@ int cmd_run(const std::vector<std::string>& args) {
     sweep.timeout = vm["timeout"].as<double>();
     if (!(*sweep.timeout >= 0)) throw UsageError("--timeout must be a number of seconds >= 0");
   }
-  sweep.isolate = isolate_runs(vm, spec, runs, sweep);
+  sweep.isolate = run::choose_isolation(requested_isolation(vm), spec, runs, sweep);
   sweep.worker_binary = fs::read_symlink("/proc/self/exe");
   sweep.plugin_folders = plugin_folders;
+  run::check_scheduler(sweep, runs);
 
   std::cout << "experiment " << spec.name << ": " << runs.size() << " runs on " << jobs
             << (jobs == 1 ? " job" : " jobs")
@@ -127,7 +119,8 @@ int cmd_run(const std::vector<std::string>& args) {
   }
 
   if (!vm["no-plots"].as<bool>()) {
-    const auto store = store::Store::open(db, store::Store::Mode::ReadOnly);
+    const auto reader = store::open_reader(db);
+    const store::Reader& store = *reader;
     const auto kinds =
         spec.plots.empty()
             ? plot::default_kinds(store.runs(spec.name), spec.target_loss || charts.target_loss)

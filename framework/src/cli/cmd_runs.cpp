@@ -4,7 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/table.hpp"
-#include "store/store.hpp"
+#include "store/backend.hpp"
 
 namespace optbench::cli {
 
@@ -23,7 +23,8 @@ int cmd_runs(const std::vector<std::string>& args) {
       "experiment,e", po::value<std::string>()->default_value(""), "only this experiment");
   po::variables_map vm;
   if (!parse("runs", "[--db FILE] [--experiment NAME]", options, {}, args, vm)) return kOk;
-  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const store::Reader& db = *reader;
   Table t({"id", "experiment", "optimizer", "problem", "seed", "status", "steps", "final loss",
            "seconds"});
   for (const auto& r : db.runs(vm["experiment"].as<std::string>())) {

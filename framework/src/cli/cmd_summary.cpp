@@ -9,7 +9,7 @@
 #include "results/summary_table.hpp"
 #include "results/target.hpp"
 #include "results/verdict.hpp"
-#include "store/store.hpp"
+#include "store/backend.hpp"
 #include "util/json.hpp"
 
 namespace optbench::cli {
@@ -98,7 +98,8 @@ int cmd_summary(const std::vector<std::string>& args) {
     throw UsageError("--format: unknown format '" + format + "' (expected text, csv or json)");
   }
   const auto given_target = target_option(vm);
-  const auto db = store::Store::open(vm["db"].as<std::string>(), store::Store::Mode::ReadOnly);
+  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const store::Reader& db = *reader;
   std::vector<store::ExperimentRecord> experiments;
   if (vm.count("experiment")) {
     const auto name = vm["experiment"].as<std::string>();

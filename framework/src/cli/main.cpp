@@ -7,7 +7,7 @@
 #include "cli/command.hpp"
 #include "experiment/spec.hpp"
 #include "registry/registry.hpp"
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace {
 

@@ -5,15 +5,16 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
+#include "experiment/chart_kinds.hpp"
 #include "experiment/grid.hpp"
 #include "experiment/text_check.hpp"
-#include "plot/plot.hpp"
 
 namespace optbench::experiment {
 
@@ -23,7 +24,7 @@ namespace {
 // larger grids are almost always a typo (1e6 instead of 6).
 constexpr std::size_t kMaxSweepValues = 10000;
 
-struct Reader {
+struct YamlFile {
   std::string file;
 
   Location at(const YAML::Node& node) const {
@@ -85,7 +86,7 @@ struct Entry {
 
 // The pairs of a mapping in file order. yaml-cpp keeps duplicate keys, so
 // they are caught here.
-std::vector<Entry> entries(const Reader& r, const YAML::Node& node, const std::string& path) {
+std::vector<Entry> entries(const YamlFile& r, const YAML::Node& node, const std::string& path) {
   if (!node.IsMap()) r.fail(node, path, "expected a mapping of key: value, got " + describe(node));
   std::vector<Entry> out;
   std::set<std::string> seen;
@@ -105,14 +106,14 @@ std::string child(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
 
-std::string read_string(const Reader& r, const YAML::Node& node, const std::string& path) {
+std::string read_string(const YamlFile& r, const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) r.fail(node, path, "expected a string, got " + describe(node));
   return node.Scalar();
 }
 
 // A YAML real, finite: no hyperparameter, seed or setting means anything at
 // infinity, and a NaN would only fail later, far from its line.
-double read_real(const Reader& r, const YAML::Node& node, const std::string& path) {
+double read_real(const YamlFile& r, const YAML::Node& node, const std::string& path) {
   double x;
   if (node.IsScalar() && YAML::convert<double>::decode(node, x)) {
     if (!std::isfinite(x))
@@ -131,7 +132,7 @@ double read_real(const Reader& r, const YAML::Node& node, const std::string& pat
   r.fail(node, path, "expected a real number, got " + describe(node));
 }
 
-std::int64_t read_integer(const Reader& r, const YAML::Node& node, const std::string& path) {
+std::int64_t read_integer(const YamlFile& r, const YAML::Node& node, const std::string& path) {
   long long x;
   if (node.IsScalar() && YAML::convert<long long>::decode(node, x)) return x;
   if (node.IsScalar()) {
@@ -144,7 +145,7 @@ std::int64_t read_integer(const Reader& r, const YAML::Node& node, const std::st
 }
 
 // One value of a given type. Errors say what was expected and what was there.
-ParamValue read_value(const Reader& r, const YAML::Node& node, const std::string& path,
+ParamValue read_value(const YamlFile& r, const YAML::Node& node, const std::string& path,
                       ParamType type) {
   const auto expected = [&](const std::string& what) {
     r.fail(node, path, "expected " + what + ", got " + describe(node));
@@ -175,8 +176,8 @@ ParamValue read_value(const Reader& r, const YAML::Node& node, const std::string
 }
 
 // {logspace: [lo, hi, n]} or {linspace: [lo, hi, n]}: n values, ends included.
-std::vector<ParamValue> read_range(const Reader& r, const YAML::Node& node, const std::string& path,
-                                   const ParamSpec& spec) {
+std::vector<ParamValue> read_range(const YamlFile& r, const YAML::Node& node,
+                                   const std::string& path, const ParamSpec& spec) {
   const auto items = entries(r, node, path);
   if (items.size() != 1 || (items[0].key != "logspace" && items[0].key != "linspace")) {
     r.fail(node, path,
@@ -216,7 +217,7 @@ std::vector<ParamValue> read_range(const Reader& r, const YAML::Node& node, cons
 // {loguniform: [lo, hi]}, {uniform: [lo, hi]} or {choice: [v1, v2, ...]}: what
 // a random search draws from. Bounds and choices are checked against the
 // hyperparameter's schema here, so a draw is always a valid value.
-void read_distribution(const Reader& r, const std::string& kind, const YAML::Node& args,
+void read_distribution(const YamlFile& r, const std::string& kind, const YAML::Node& args,
                        const std::string& path, const ParamSpec& spec, Axis& axis) {
   const std::string args_path = child(path, kind);
   Distribution d;
@@ -266,7 +267,7 @@ void read_distribution(const Reader& r, const std::string& kind, const YAML::Nod
 
 // A value or a sweep. A list is a sweep for scalar types; for list types a
 // list of lists is.
-Axis read_axis(const Reader& r, const YAML::Node& node, const std::string& path,
+Axis read_axis(const YamlFile& r, const YAML::Node& node, const std::string& path,
                const ParamSpec& spec) {
   Axis axis{spec.name, {}, r.at(node)};
   std::vector<std::pair<YAML::Node, std::string>> items;
@@ -320,50 +321,15 @@ std::vector<std::string> schema_keys(const std::vector<ParamSpec>& schema) {
 // The train: block's keys share the plugins' schema machinery.
 const std::vector<ParamSpec>& train_schema() {
   static const std::vector<ParamSpec> schema = [] {
-    const TrainSettings d;
-    return std::vector<ParamSpec>{
-        {.name = "steps",
-         .type = ParamType::Int,
-         .default_value = d.steps,
-         .doc = "optimizer steps for models without data (2-D functions)",
-         .min = 1},
-        {.name = "epochs",
-         .type = ParamType::Int,
-         .default_value = d.epochs,
-         .doc = "passes over the training split",
-         .min = 1},
-        {.name = "batch_size",
-         .type = ParamType::Int,
-         .default_value = d.batch_size,
-         .doc = "samples per step",
-         .min = 1,
-         .max = 1 << 20},
-        {.name = "shuffle",
-         .type = ParamType::Bool,
-         .default_value = d.shuffle,
-         .doc = "reshuffle the training split every epoch from the run's seed"},
-        {.name = "record_every",
-         .type = ParamType::Int,
-         .default_value = d.record_every,
-         .doc = "store every k-th step's loss",
-         .min = 1},
-        {.name = "diverge_above",
-         .type = ParamType::Real,
-         .default_value = d.diverge_above,
-         .doc = "a loss above this, or not finite, ends the run as diverged",
-         .min = 0.0,
-         .min_exclusive = true},
-        {.name = "timeout",
-         .type = ParamType::Real,
-         .default_value = d.timeout,
-         .doc = "seconds before the run's worker process is killed and the run failed (0: none)",
-         .min = 0.0},
-    };
+    std::vector<ParamSpec> out;
+    for (const auto& s : train_settings())
+      out.push_back(s.spec);
+    return out;
   }();
   return schema;
 }
 
-std::map<std::string, ParamValue> read_train(const Reader& r, const YAML::Node& node,
+std::map<std::string, ParamValue> read_train(const YamlFile& r, const YAML::Node& node,
                                              const std::string& path) {
   std::map<std::string, ParamValue> out;
   for (const auto& e : entries(r, node, path)) {
@@ -389,7 +355,7 @@ std::map<std::string, ParamValue> read_train(const Reader& r, const YAML::Node& 
 }
 
 // `validation: 0.1` or `validation: {fraction: 0.1, seed: 7}`.
-Holdout read_validation(const Reader& r, const YAML::Node& node, const std::string& path) {
+Holdout read_validation(const YamlFile& r, const YAML::Node& node, const std::string& path) {
   const ParamSpec fraction_spec{.name = "fraction",
                                 .type = ParamType::Real,
                                 .doc = "fraction of the training split held out",
@@ -430,7 +396,7 @@ Holdout read_validation(const Reader& r, const YAML::Node& node, const std::stri
 }
 
 // `search: {kind: random, budget: N, seed: S}`.
-SearchSpec read_search(const Reader& r, const YAML::Node& node, const std::string& path) {
+SearchSpec read_search(const YamlFile& r, const YAML::Node& node, const std::string& path) {
   SearchSpec s;
   s.where = r.at(node);
   bool have_kind = false, have_budget = false;
@@ -466,7 +432,7 @@ SearchSpec read_search(const Reader& r, const YAML::Node& node, const std::strin
 
 // `schedule: NAME` or `schedule: {name: NAME, interval: step|epoch, ...}`;
 // the other keys are the schedule plugin's settings, each a value or a sweep.
-ScheduleEntry read_schedule(const Reader& r, const YAML::Node& node, const std::string& path,
+ScheduleEntry read_schedule(const YamlFile& r, const YAML::Node& node, const std::string& path,
                             const registry::Registry& plugins) {
   ScheduleEntry entry;
   entry.where = r.at(node);
@@ -522,7 +488,7 @@ ScheduleEntry read_schedule(const Reader& r, const YAML::Node& node, const std::
   return entry;
 }
 
-PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::string& path,
+PluginEntry read_entry(const YamlFile& r, const YAML::Node& node, const std::string& path,
                        PluginKind kind, const registry::Registry& plugins) {
   PluginEntry entry;
   entry.where = r.at(node);
@@ -596,7 +562,7 @@ PluginEntry read_entry(const Reader& r, const YAML::Node& node, const std::strin
 }
 
 // `optimizers:` (a list), or `model:` (one) / `models:` (a list).
-std::vector<PluginEntry> read_entries(const Reader& r, const YAML::Node& node,
+std::vector<PluginEntry> read_entries(const YamlFile& r, const YAML::Node& node,
                                       const std::string& path, bool list, PluginKind kind,
                                       const registry::Registry& plugins) {
   std::vector<PluginEntry> out;
@@ -620,11 +586,57 @@ const std::regex& name_pattern() {
   return pattern;
 }
 
+std::vector<std::int64_t> read_seeds(const YamlFile& r, const Entry& e) {
+  const ParamSpec seed_spec{.name = "seeds",
+                            .type = ParamType::Int,
+                            .doc = "run seed",
+                            .min = 0,
+                            .max = 9007199254740991.0};
+  const auto axis = read_axis(r, e.value, e.key, seed_spec);
+  std::vector<std::int64_t> seeds;
+  for (const auto& v : axis.values) {
+    const auto s = std::get<std::int64_t>(v);
+    if (std::find(seeds.begin(), seeds.end(), s) != seeds.end()) {
+      r.fail(e.value, e.key, "seed " + std::to_string(s) + " is listed twice");
+    }
+    seeds.push_back(s);
+  }
+  return seeds;
+}
+
+std::vector<std::string> read_chart_kinds(const YamlFile& r, const Entry& e) {
+  const auto& kinds = chart_kinds();
+  const YAML::Node& list = e.value;
+  if (!list.IsSequence())
+    r.fail(list, e.key, "expected a list of chart kinds, got " + describe(list));
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const auto item_path = e.key + "[" + std::to_string(k) + "]";
+    const auto kind = read_string(r, list[k], item_path);
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      r.fail(list[k], item_path, unknown_message("chart kind", kind, kinds));
+    }
+    out.push_back(kind);
+  }
+  return out;
+}
+
+std::int64_t read_max_runs(const YamlFile& r, const Entry& e) {
+  const ParamSpec max_spec{.name = "max_runs",
+                           .type = ParamType::Int,
+                           .doc = "largest grid allowed",
+                           .min = 1,
+                           .max = 1000000};
+  const auto v = read_value(r, e.value, e.key, ParamType::Int);
+  if (auto error = check_value(max_spec, v); !error.empty()) r.fail(e.value, e.key, error);
+  return std::get<std::int64_t>(v);
+}
+
 }  // namespace
 
 ExperimentSpec load_text(const std::string& text, const std::string& file,
                          const registry::Registry& plugins) {
-  const Reader r{file};
+  const YamlFile r{file};
   const auto facts = check_text(text, file);
   YAML::Node root;
   try {
@@ -644,12 +656,63 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   spec.source_path = file;
   spec.yaml_text = text;
   bool have_name = false, have_optimizers = false;
+  // Every top-level key and how it is read, in the order the documentation
+  // lists them; the list of known keys is this table's first column.
+  using KeyReader = std::function<void(const Entry&)>;
+  const std::vector<std::pair<std::string, KeyReader>> readers = {
+      {"name",
+       [&](const Entry& e) {
+         spec.name = read_string(r, e.value, e.key);
+         if (!std::regex_match(spec.name, name_pattern())) {
+           r.fail(e.value, e.key,
+                  "expected a name of letters, digits, '_', '.', '-' (at most 100), got '" +
+                      spec.name + "'");
+         }
+         have_name = true;
+       }},
+      {"title", [&](const Entry& e) { spec.title = read_string(r, e.value, e.key); }},
+      {"description", [&](const Entry& e) { spec.description = read_string(r, e.value, e.key); }},
+      {"optimizers",
+       [&](const Entry& e) {
+         spec.optimizers = read_entries(r, e.value, e.key, true, PluginKind::Optimizer, plugins);
+         have_optimizers = true;
+       }},
+      {"model",
+       [&](const Entry& e) {
+         spec.models = read_entries(r, e.value, e.key, false, PluginKind::Model, plugins);
+       }},
+      {"models",
+       [&](const Entry& e) {
+         spec.models = read_entries(r, e.value, e.key, true, PluginKind::Model, plugins);
+       }},
+      {"dataset",
+       [&](const Entry& e) {
+         spec.datasets = read_entries(r, e.value, e.key, false, PluginKind::Dataset, plugins);
+       }},
+      {"datasets",
+       [&](const Entry& e) {
+         spec.datasets = read_entries(r, e.value, e.key, true, PluginKind::Dataset, plugins);
+       }},
+      {"train", [&](const Entry& e) { spec.train.apply(read_train(r, e.value, e.key)); }},
+      {"seeds", [&](const Entry& e) { spec.seeds = read_seeds(r, e); }},
+      {"plots", [&](const Entry& e) { spec.plots = read_chart_kinds(r, e); }},
+      {"max_runs", [&](const Entry& e) { spec.max_runs = read_max_runs(r, e); }},
+      {"target_loss",
+       [&](const Entry& e) {
+         // read_value refuses NaN and infinities for every real.
+         spec.target_loss = std::get<double>(read_value(r, e.value, e.key, ParamType::Real));
+       }},
+      {"isolate",
+       [&](const Entry& e) {
+         spec.isolate = std::get<bool>(read_value(r, e.value, e.key, ParamType::Bool));
+       }},
+      {"search", [&](const Entry& e) { spec.search = read_search(r, e.value, e.key); }},
+  };
+  std::vector<std::string> top_keys;
+  for (const auto& [key, read] : readers)
+    top_keys.push_back(key);
   std::map<std::string, Entry> by_key;
   const auto items = entries(r, root, "");
-  static const std::vector<std::string> top_keys = {
-      "name",   "title",    "description", "optimizers", "model",
-      "models", "dataset",  "datasets",    "train",      "seeds",
-      "plots",  "max_runs", "target_loss", "isolate",    "search"};
   for (const auto& e : items) {
     if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
       r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
@@ -664,73 +727,8 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   }
   // File order, so the first error reported is the first in the file.
   for (const auto& e : items) {
-    const std::string& key = e.key;
-    if (key == "name") {
-      spec.name = read_string(r, e.value, key);
-      if (!std::regex_match(spec.name, name_pattern())) {
-        r.fail(e.value, key,
-               "expected a name of letters, digits, '_', '.', '-' (at most 100), got '" +
-                   spec.name + "'");
-      }
-      have_name = true;
-    } else if (key == "title") {
-      spec.title = read_string(r, e.value, key);
-    } else if (key == "description") {
-      spec.description = read_string(r, e.value, key);
-    } else if (key == "optimizers") {
-      spec.optimizers = read_entries(r, e.value, key, true, PluginKind::Optimizer, plugins);
-      have_optimizers = true;
-    } else if (key == "model" || key == "models") {
-      spec.models = read_entries(r, e.value, key, key == "models", PluginKind::Model, plugins);
-    } else if (key == "dataset" || key == "datasets") {
-      spec.datasets =
-          read_entries(r, e.value, key, key == "datasets", PluginKind::Dataset, plugins);
-    } else if (key == "train") {
-      spec.train.apply(read_train(r, e.value, key));
-    } else if (key == "seeds") {
-      const ParamSpec seed_spec{.name = "seeds",
-                                .type = ParamType::Int,
-                                .doc = "run seed",
-                                .min = 0,
-                                .max = 9007199254740991.0};
-      const auto axis = read_axis(r, e.value, key, seed_spec);
-      spec.seeds.clear();
-      for (const auto& v : axis.values) {
-        const auto s = std::get<std::int64_t>(v);
-        if (std::find(spec.seeds.begin(), spec.seeds.end(), s) != spec.seeds.end()) {
-          r.fail(e.value, key, "seed " + std::to_string(s) + " is listed twice");
-        }
-        spec.seeds.push_back(s);
-      }
-    } else if (key == "plots") {
-      const auto& kinds = plot::kinds();
-      const YAML::Node& list = e.value;
-      if (!list.IsSequence())
-        r.fail(list, key, "expected a list of chart kinds, got " + describe(list));
-      for (std::size_t k = 0; k < list.size(); ++k) {
-        const auto item_path = key + "[" + std::to_string(k) + "]";
-        const auto kind = read_string(r, list[k], item_path);
-        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-          r.fail(list[k], item_path, unknown_message("chart kind", kind, kinds));
-        }
-        spec.plots.push_back(kind);
-      }
-    } else if (key == "target_loss") {
-      // read_value refuses NaN and infinities for every real.
-      spec.target_loss = std::get<double>(read_value(r, e.value, key, ParamType::Real));
-    } else if (key == "max_runs") {
-      const ParamSpec max_spec{.name = "max_runs",
-                               .type = ParamType::Int,
-                               .doc = "largest grid allowed",
-                               .min = 1,
-                               .max = 1000000};
-      const auto v = read_value(r, e.value, key, ParamType::Int);
-      if (auto error = check_value(max_spec, v); !error.empty()) r.fail(e.value, key, error);
-      spec.max_runs = std::get<std::int64_t>(v);
-    } else if (key == "isolate") {
-      spec.isolate = std::get<bool>(read_value(r, e.value, key, ParamType::Bool));
-    } else if (key == "search") {
-      spec.search = read_search(r, e.value, key);
+    for (const auto& [key, read] : readers) {
+      if (key == e.key) read(e);
     }
   }
   // A distribution means nothing to the grid: only a search draws from it.

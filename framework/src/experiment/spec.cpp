@@ -12,25 +12,4 @@ SpecError::SpecError(Location where, std::string key_path, const std::string& me
       where_(std::move(where)),
       key_path_(std::move(key_path)) {}
 
-ParamMap TrainSettings::as_params() const {
-  return {{"steps", steps},
-          {"epochs", epochs},
-          {"batch_size", batch_size},
-          {"shuffle", shuffle},
-          {"record_every", record_every},
-          {"diverge_above", diverge_above}};
-}
-
-void TrainSettings::apply(const std::map<std::string, ParamValue>& values) {
-  for (const auto& [key, v] : values) {
-    if (key == "steps") steps = std::get<std::int64_t>(v);
-    if (key == "epochs") epochs = std::get<std::int64_t>(v);
-    if (key == "batch_size") batch_size = std::get<std::int64_t>(v);
-    if (key == "shuffle") shuffle = std::get<bool>(v);
-    if (key == "record_every") record_every = std::get<std::int64_t>(v);
-    if (key == "diverge_above") diverge_above = std::get<double>(v);
-    if (key == "timeout") timeout = std::get<double>(v);
-  }
-}
-
 }  // namespace optbench::experiment

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "experiment/train_settings.hpp"
 #include "optbench/params.hpp"
 
 namespace optbench::experiment {
@@ -34,23 +35,6 @@ class SpecError : public std::runtime_error {
  private:
   Location where_;
   std::string key_path_;
-};
-
-/// How each run trains. Models without data use `steps`; models with data
-/// use `epochs` and `batch_size`.
-struct TrainSettings {
-  std::int64_t steps = 100;
-  std::int64_t epochs = 1;
-  std::int64_t batch_size = 64;
-  bool shuffle = true;
-  std::int64_t record_every = 1;  ///< keep every k-th step's loss
-  double diverge_above = 1e30;    ///< a loss above this (or not finite) stops the run
-  /// Seconds before the run's worker process is killed, 0 for none. Not
-  /// part of the hash: it limits a run, it does not change its result.
-  double timeout = 0.0;
-  ParamMap as_params() const;  ///< for hashing and the stored JSON
-  /// Overrides the settings named in `values` (validated train: keys).
-  void apply(const std::map<std::string, ParamValue>& values);
 };
 
 /// A range a random search draws a hyperparameter from.

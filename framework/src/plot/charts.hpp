@@ -14,7 +14,7 @@
 #include "plot/plot.hpp"
 #include "plot/session.hpp"
 #include "results/summary.hpp"
-#include "store/store.hpp"
+#include "store/reader.hpp"
 
 namespace optbench::plot::detail {
 
@@ -27,10 +27,10 @@ using Groups = std::vector<std::pair<std::string, Group>>;
 
 class Context {
  public:
-  Context(const store::Store& db, store::ExperimentRecord experiment,
+  Context(const store::Reader& db, store::ExperimentRecord experiment,
           std::vector<store::RunRecord> runs, const Options& options);
 
-  const store::Store& db() const { return db_; }
+  const store::Reader& db() const { return db_; }
   const store::ExperimentRecord& experiment() const { return experiment_; }
   const Options& options() const { return options_; }
   /// The experiment's title, or its name when it has none.
@@ -49,7 +49,7 @@ class Context {
   const results::Summary& summary() const;
 
  private:
-  const store::Store& db_;
+  const store::Reader& db_;
   store::ExperimentRecord experiment_;
   std::vector<store::RunRecord> runs_;
   const Options& options_;
@@ -87,7 +87,7 @@ struct Curve {
 
 /// The metric of one run as drawn: it ends at the first non-finite value
 /// (where the run diverged).
-Curve load_curve(const store::Store& db, const store::RunRecord& run, const Metric& metric);
+Curve load_curve(const store::Reader& db, const store::RunRecord& run, const Metric& metric);
 
 /// What one configuration contributes to a chart.
 struct Series {

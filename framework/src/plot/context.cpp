@@ -27,7 +27,7 @@ std::string sanitize(std::string_view text) {
 
 }  // namespace
 
-Context::Context(const store::Store& db, store::ExperimentRecord experiment,
+Context::Context(const store::Reader& db, store::ExperimentRecord experiment,
                  std::vector<store::RunRecord> runs, const Options& options)
     : db_(db),
       experiment_(std::move(experiment)),

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "experiment/chart_kinds.hpp"
 #include "plot/charts.hpp"
 
 namespace optbench::plot {
@@ -49,13 +50,7 @@ Drawer find_kind(const std::string& name) {
 }  // namespace
 
 const std::vector<std::string>& kinds() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const Kind& kind : registry())
-      out.push_back(kind.name);
-    return out;
-  }();
-  return names;
+  return experiment::chart_kinds();
 }
 
 std::vector<std::string> default_kinds(const std::vector<store::RunRecord>& runs, bool has_target) {
@@ -77,7 +72,7 @@ std::vector<std::string> default_kinds(const std::vector<store::RunRecord>& runs
   return out;
 }
 
-std::vector<std::filesystem::path> draw(const store::Store& db, const std::string& experiment,
+std::vector<std::filesystem::path> draw(const store::Reader& db, const std::string& experiment,
                                         const std::vector<std::string>& kinds_to_draw,
                                         const Options& options) {
   // Reject bad requests before reading anything or touching the disk.

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/reader.hpp"
 
 namespace optbench::plot {
 
@@ -23,30 +23,8 @@ struct Options {
   std::optional<double> target_loss;
 };
 
-/// Chart kinds drawn by `optbench plot --kind` and the YAML `plots:` list.
-/// "contours": trajectories on contour plots, one panel per optimizer, one
-///             figure per 2-D problem.
-/// "loss":     loss per step, one line per optimizer configuration (mean over
-///             seeds with a +- std band when there are several seeds), one
-///             figure per problem.
-/// "epochs":   per problem, train (solid) and test (dashed) loss per epoch
-///             beside the test accuracy per epoch, one line per
-///             configuration; for runs trained on data.
-/// "iteration_epoch": per problem, one row per configuration (at most 8):
-///             loss per recorded step beside loss per epoch; for runs
-///             trained on data.
-/// "time":     loss against wall-clock seconds, one line per configuration,
-///             one figure per problem; for runs that recorded elapsed time.
-/// "lr":       final loss against the learning rate (log x), one line per
-///             optimizer configuration without its lr, mean +- std over
-///             seeds, diverged configurations marked; for problems where an
-///             optimizer ran at two or more learning rates.
-/// "surface":  the stored 2-D function as a 3-D surface with each
-///             configuration's path on it, one figure per 2-D problem.
-/// "profile":  performance profile over the experiment's problems: per
-///             optimizer, the fraction of problems it solves (reaches the
-///             target loss) within a factor tau of the fastest; needs a
-///             target loss.
+/// Chart kinds drawn by `optbench plot --kind` and the YAML `plots:` list:
+/// experiment::chart_kinds(), where each is described.
 const std::vector<std::string>& kinds();
 
 /// The kinds `optbench run` draws when the YAML lists no `plots:`: for 2-D
@@ -59,7 +37,7 @@ std::vector<std::string> default_kinds(const std::vector<store::RunRecord>& runs
 /// returns the files written. Kinds that do not apply (contours without 2-D
 /// runs, epoch charts without epoch metrics) are skipped silently. Throws
 /// std::runtime_error when gnuplot fails or the experiment does not exist.
-std::vector<std::filesystem::path> draw(const store::Store& db, const std::string& experiment,
+std::vector<std::filesystem::path> draw(const store::Reader& db, const std::string& experiment,
                                         const std::vector<std::string>& kinds,
                                         const Options& options);
 

@@ -85,7 +85,7 @@ std::vector<std::size_t> thinned(std::size_t count) {
 
 }  // namespace
 
-Curve load_curve(const store::Store& db, const store::RunRecord& run, const Metric& metric) {
+Curve load_curve(const store::Reader& db, const store::RunRecord& run, const Metric& metric) {
   Curve curve;
   for (const store::MetricPoint& p : db.metrics(run.id, metric.name, metric.split)) {
     if (!std::isfinite(p.value)) break;

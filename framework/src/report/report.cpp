@@ -74,7 +74,7 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-fs::path write(const store::Store& db, const std::string& experiment, const Options& options) {
+fs::path write(const store::Reader& db, const std::string& experiment, const Options& options) {
   const auto record = db.experiment(experiment);
   if (!record) {
     throw std::runtime_error("report: no experiment named '" + experiment + "' in " +

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/store.hpp"
+#include "store/reader.hpp"
 
 namespace optbench::report {
 
@@ -21,7 +21,7 @@ struct Options {
 /// Draws the charts into `out_dir` and writes `out_dir/index.html`; returns
 /// the page's path. Throws std::runtime_error when the experiment does not
 /// exist, gnuplot fails or the page cannot be written.
-std::filesystem::path write(const store::Store& db, const std::string& experiment,
+std::filesystem::path write(const store::Reader& db, const std::string& experiment,
                             const Options& options);
 
 /// Text for HTML element content and quoted attribute values: & < > " '

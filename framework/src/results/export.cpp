@@ -17,7 +17,7 @@ Table runs_table(const std::vector<store::RunRecord>& runs) {
   return t;
 }
 
-Table metrics_table(const store::Store& db, const std::vector<store::RunRecord>& runs) {
+Table metrics_table(const store::Reader& db, const std::vector<store::RunRecord>& runs) {
   Table t;
   t.header = {"run_id", "experiment", "label", "optimizer", "problem", "seed",        "lr",
               "split",  "name",       "step",  "epoch",     "value",   "wall_seconds"};

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "results/table.hpp"
-#include "store/store.hpp"
+#include "store/reader.hpp"
 
 namespace optbench::results {
 
@@ -15,6 +15,6 @@ Table runs_table(const std::vector<store::RunRecord>& runs);
 /// One row per stored metric point, with its run's identity: run_id,
 /// experiment, label, optimizer, problem, seed, lr, split, name, step,
 /// epoch, value, wall_seconds.
-Table metrics_table(const store::Store& db, const std::vector<store::RunRecord>& runs);
+Table metrics_table(const store::Reader& db, const std::vector<store::RunRecord>& runs);
 
 }  // namespace optbench::results

@@ -163,7 +163,7 @@ Summary summarize(const std::vector<RunOutcome>& runs, std::optional<double> tar
   return out;
 }
 
-Summary summarize(const store::Store& db, const std::string& experiment,
+Summary summarize(const store::Reader& db, const std::string& experiment,
                   std::optional<double> target) {
   std::vector<RunOutcome> outcomes;
   for (const store::RunRecord& run : db.runs(experiment)) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/reader.hpp"
 
 namespace optbench::results {
 
@@ -104,7 +104,7 @@ Summary summarize(const std::vector<RunOutcome>& runs, std::optional<double> tar
 
 /// Reads every run of `experiment` and its series from the store and
 /// summarizes them.
-Summary summarize(const store::Store& db, const std::string& experiment,
+Summary summarize(const store::Reader& db, const std::string& experiment,
                   std::optional<double> target);
 
 }  // namespace optbench::results

@@ -218,7 +218,7 @@ std::vector<ProblemVerdict> verdicts(const std::vector<RunValues>& runs) {
   return out;
 }
 
-std::vector<ProblemVerdict> verdicts(const store::Store& db, const std::string& experiment) {
+std::vector<ProblemVerdict> verdicts(const store::Reader& db, const std::string& experiment) {
   std::vector<RunValues> runs;
   for (const store::RunRecord& run : db.runs(experiment)) {
     RunValues r;

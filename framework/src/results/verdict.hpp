@@ -18,7 +18,7 @@
 
 #include "results/table.hpp"
 #include "results/verdict_stats.hpp"
-#include "store/store.hpp"
+#include "store/reader.hpp"
 
 namespace optbench::results {
 
@@ -68,7 +68,7 @@ struct ProblemVerdict {
 std::vector<ProblemVerdict> verdicts(const std::vector<RunValues>& runs);
 
 /// Reads every run of `experiment` and its final values from the store.
-std::vector<ProblemVerdict> verdicts(const store::Store& db, const std::string& experiment);
+std::vector<ProblemVerdict> verdicts(const store::Reader& db, const std::string& experiment);
 
 /// One row per problem and optimizer: chosen configuration, how it was
 /// chosen, seeds, mean and interval of the reported measure.

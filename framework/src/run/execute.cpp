@@ -10,7 +10,7 @@ namespace optbench::run {
 
 namespace {
 
-TrainResult train_claimed(store::Store& db, const RunContext& context,
+TrainResult train_claimed(store::Writer& db, const RunContext& context,
                           const experiment::RunSpec& run, std::int64_t run_id,
                           const EpochCallback& on_epoch) {
   std::shared_ptr<Dataset> data;
@@ -65,7 +65,7 @@ store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
   return r;
 }
 
-Outcome execute_run(store::Store& db, const RunContext& context, const experiment::RunSpec& run,
+Outcome execute_run(store::Writer& db, const RunContext& context, const experiment::RunSpec& run,
                     std::int64_t run_id, const EpochCallback& on_epoch) {
   const auto t0 = std::chrono::steady_clock::now();
   Outcome outcome;

@@ -8,7 +8,7 @@
 #include "experiment/spec.hpp"
 #include "registry/registry.hpp"
 #include "run/trainer.hpp"
-#include "store/store.hpp"
+#include "store/writer.hpp"
 
 namespace optbench::run {
 
@@ -34,7 +34,7 @@ store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
 /// Trains the claimed run `run_id` and stores its status with finish_run.
 /// Anything thrown while training makes the run Failed with the message;
 /// a failing finish_run propagates.
-Outcome execute_run(store::Store& db, const RunContext& context, const experiment::RunSpec& run,
+Outcome execute_run(store::Writer& db, const RunContext& context, const experiment::RunSpec& run,
                     std::int64_t run_id, const EpochCallback& on_epoch);
 
 }  // namespace optbench::run

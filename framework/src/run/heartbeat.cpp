@@ -3,7 +3,7 @@
 #include <chrono>
 #include <iostream>
 
-#include "store/store.hpp"
+#include "store/backend.hpp"
 
 namespace optbench::run {
 
@@ -21,11 +21,11 @@ Heartbeat::~Heartbeat() {
 void Heartbeat::beat(const std::filesystem::path& db) {
   const auto period = std::chrono::duration<double>(store::kHeartbeatSeconds);
   try {
-    auto store = store::Store::open(db);
+    const auto store = store::open(db);
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, period, [this] { return stop_; })) {
       lock.unlock();
-      store.heartbeat();
+      store->heartbeat();
       lock.lock();
     }
   } catch (const std::exception& e) {

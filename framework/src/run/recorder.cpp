@@ -2,7 +2,7 @@
 
 namespace optbench::run {
 
-Recorder::Recorder(store::Store& db, std::int64_t run_id, std::size_t flush_at)
+Recorder::Recorder(store::Writer& db, std::int64_t run_id, std::size_t flush_at)
     : db_(db), run_id_(run_id), flush_at_(flush_at) {
   metrics_.reserve(flush_at_);
   trajectory_.reserve(flush_at_);

@@ -5,14 +5,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/writer.hpp"
 
 namespace optbench::run {
 
 class Recorder {
  public:
   /// `flush_at`: points buffered before a write.
-  Recorder(store::Store& db, std::int64_t run_id, std::size_t flush_at = 8192);
+  Recorder(store::Writer& db, std::int64_t run_id, std::size_t flush_at = 8192);
   void metric(std::int64_t step, std::int64_t epoch, const char* split, const char* name,
               double value, double wall_seconds);
   void position(std::int64_t step, double x0, double x1);
@@ -20,7 +20,7 @@ class Recorder {
   void flush();
 
  private:
-  store::Store& db_;
+  store::Writer& db_;
   std::int64_t run_id_;
   std::size_t flush_at_;
   std::vector<store::MetricPoint> metrics_;

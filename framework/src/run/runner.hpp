@@ -3,7 +3,8 @@
 // plugins, trains it and records the outcome. Runs are independent and go
 // `jobs` at a time, either on threads of this process, each with its own
 // store connection, or each in a worker process of its own (`isolate`), so
-// that a plugin that crashes or hangs takes only its own run down.
+// that a plugin that crashes or hangs takes only its own run down; the
+// schedulers are in scheduler.hpp.
 #pragma once
 
 #include <filesystem>

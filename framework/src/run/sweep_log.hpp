@@ -10,7 +10,7 @@
 
 #include "experiment/spec.hpp"
 #include "run/runner.hpp"
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace optbench::run {
 

@@ -13,7 +13,7 @@
 #include "optbench/optimizer.hpp"
 #include "optbench/schedule.hpp"
 #include "run/recorder.hpp"
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace optbench::run {
 

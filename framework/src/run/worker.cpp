@@ -12,7 +12,7 @@
 #include "registry/registry.hpp"
 #include "run/execute.hpp"
 #include "run/stop.hpp"
-#include "store/store.hpp"
+#include "store/backend.hpp"
 
 namespace optbench::run {
 
@@ -24,7 +24,8 @@ int run_worker(const WorkerOptions& options) {
   const SignalScope signals;
 
   const auto plugins = registry::Registry::load(options.plugin_folders);
-  auto db = store::Store::open(options.db);
+  const auto store = store::open(options.db);
+  auto& db = *store;
   const auto record = db.run(options.run_id);
   if (!record)
     throw std::runtime_error("no run " + std::to_string(options.run_id) + " in the database");

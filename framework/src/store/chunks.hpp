@@ -23,11 +23,11 @@
 #include <string_view>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace optbench::store::detail {
 
-/// Thrown by the decoders; Store turns it into a StoreError naming the file.
+/// Thrown by the decoders; SqliteStore turns it into a StoreError naming the file.
 class ChunkError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

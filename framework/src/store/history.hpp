@@ -1,5 +1,5 @@
 // Writing and reading the point histories (metrics, trajectories) as chunk
-// rows; used by Store and by the schema migration, inside their transactions.
+// rows; used by SqliteStore and by the schema migration, inside their transactions.
 #pragma once
 
 #include <sqlite3.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace optbench::store::detail {
 

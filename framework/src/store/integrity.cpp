@@ -8,8 +8,8 @@
 #include <set>
 #include <string>
 
+#include "store/records.hpp"
 #include "store/statement.hpp"
-#include "store/store.hpp"
 
 namespace optbench::store::detail {
 
@@ -100,13 +100,13 @@ void check_file(const fs::path& file) {
   if (const auto size = fs::file_size(file, ec); ec || size == 0) return;
   // A rollback journal beside the file belongs to a writer that is creating
   // it now, or was killed doing so; the file may be half-written until the
-  // next writer rolls the journal back. Store::open does that, and the next
+  // next writer rolls the journal back. SqliteStore::open does that, and the next
   // open checks the result.
   if (const auto journal = fs::file_size(file.string() + "-journal", ec); !ec && journal > 0) {
     return;
   }
   auto db = open_connection(file, SQLITE_OPEN_READONLY);
-  // A read transaction: with a rollback journal (a new file, before Store
+  // A read transaction: with a rollback journal (a new file, before SqliteStore
   // switches it to WAL) a writer cannot commit while the header and size are
   // read below, so a file another process is creating is not taken for a
   // truncated one. It waits out such a writer through the busy timeout.

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace optbench::store::detail {
 

@@ -4,7 +4,7 @@
 
 namespace optbench::store::detail {
 
-/// Bump when the schema changes and teach Store::open to migrate older files;
+/// Bump when the schema changes and teach SqliteStore::open to migrate older files;
 /// files with a newer version are refused so old binaries cannot damage them.
 inline constexpr int kSchemaVersion = 3;
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace optbench::store::detail {
 namespace {
@@ -34,7 +34,7 @@ void fail_plain(const std::filesystem::path& file, std::string_view what) {
 Connection open_connection(const std::filesystem::path& file, int flags) {
   sqlite3* raw = nullptr;
   // SQLITE_OPEN_NOMUTEX is not used: the library's default (serialized) costs
-  // little and keeps a Store shared by mistake from corrupting memory.
+  // little and keeps a store connection shared by mistake from corrupting memory.
   const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
   Connection db(raw);  // sqlite3_open_v2 may allocate a handle even on failure
   if (rc != SQLITE_OK) {

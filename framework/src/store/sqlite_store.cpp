@@ -1,4 +1,4 @@
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -48,9 +48,10 @@ sqlite3* readable(sqlite3* db, const fs::path& file, std::string_view what) {
   return db;
 }
 
-sqlite3* writable(sqlite3* db, const fs::path& file, Store::Mode mode, std::string_view what) {
+sqlite3* writable(sqlite3* db, const fs::path& file, SqliteStore::Mode mode,
+                  std::string_view what) {
   readable(db, file, what);
-  if (mode != Store::Mode::ReadWrite)
+  if (mode != SqliteStore::Mode::ReadWrite)
     fail_plain(file, std::string(what) + ": the store was opened read-only");
   return db;
 }
@@ -281,7 +282,7 @@ RunStatus parse_status(const std::string& s) {
   throw StoreError("unknown run status '" + s + "'");
 }
 
-Store Store::open(const fs::path& file, Mode mode) {
+SqliteStore SqliteStore::open(const fs::path& file, Mode mode) {
   if (file.empty()) throw StoreError("cannot open results database: empty file name");
   // Absolute, so query_csv's second connection finds the same file even if
   // the working directory changes meanwhile.
@@ -313,7 +314,7 @@ Store Store::open(const fs::path& file, Mode mode) {
       // reader of that file wants, so do it through a writer first.
       db.reset();
       try {
-        Store upgraded = open(path, Mode::ReadWrite);
+        SqliteStore upgraded = open(path, Mode::ReadWrite);
       } catch (const StoreError& e) {
         fail_plain(path, "has results schema version " + std::to_string(version) +
                              " and must be upgraded to version " +
@@ -322,7 +323,7 @@ Store Store::open(const fs::path& file, Mode mode) {
       }
       return open(path, Mode::ReadOnly);
     }
-    return Store(std::move(path), db.release(), mode);
+    return SqliteStore(std::move(path), db.release(), mode);
   }
   detail::check_integrity(path);
   auto db = detail::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -333,16 +334,16 @@ Store Store::open(const fs::path& file, Mode mode) {
   // mode is changed.
   create_or_check_schema(db.get(), path);
   enable_wal(db.get(), path);
-  return Store(std::move(path), db.release(), mode);
+  return SqliteStore(std::move(path), db.release(), mode);
 }
 
-Store::Store(fs::path path, sqlite3* db, Mode mode)
+SqliteStore::SqliteStore(fs::path path, sqlite3* db, Mode mode)
     : path_(std::move(path)), db_(db), mode_(mode) {}
 
-Store::Store(Store&& other) noexcept
+SqliteStore::SqliteStore(SqliteStore&& other) noexcept
     : path_(std::move(other.path_)), db_(std::exchange(other.db_, nullptr)), mode_(other.mode_) {}
 
-Store& Store::operator=(Store&& other) noexcept {
+SqliteStore& SqliteStore::operator=(SqliteStore&& other) noexcept {
   if (this != &other) {
     if (db_ != nullptr) sqlite3_close_v2(db_);
     path_ = std::move(other.path_);
@@ -352,12 +353,13 @@ Store& Store::operator=(Store&& other) noexcept {
   return *this;
 }
 
-Store::~Store() {
+SqliteStore::~SqliteStore() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
-std::int64_t Store::upsert_experiment(const std::string& name, const std::string& title,
-                                      const std::string& yaml, const std::string& source_path) {
+std::int64_t SqliteStore::upsert_experiment(const std::string& name, const std::string& title,
+                                            const std::string& yaml,
+                                            const std::string& source_path) {
   const std::string what = "saving experiment '" + name + "'";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -380,7 +382,7 @@ std::int64_t Store::upsert_experiment(const std::string& name, const std::string
   return id;
 }
 
-Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
+Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
   const std::string what = "claiming run " + run.config_hash;
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -444,7 +446,7 @@ Claim Store::claim_run(std::int64_t experiment_id, const RunRecord& run) {
   return Claim{id, false, {}};
 }
 
-void Store::heartbeat() {
+void SqliteStore::heartbeat() {
   const std::string what = "renewing heartbeats";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -458,7 +460,7 @@ void Store::heartbeat() {
   tx.commit();
 }
 
-std::size_t Store::recover_stale_runs() {
+std::size_t SqliteStore::recover_stale_runs() {
   const std::string what = "recovering runs of dead processes";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -512,7 +514,7 @@ void require_owner(sqlite3* db, const std::filesystem::path& file, std::int64_t 
 
 }  // namespace
 
-void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
+void SqliteStore::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
   const std::string what = "appending metrics of run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
@@ -522,7 +524,7 @@ void Store::append_metrics(std::int64_t run_id, std::span<const MetricPoint> poi
   tx.commit();
 }
 
-void Store::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) {
+void SqliteStore::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) {
   const std::string what = "appending trajectory of run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
   if (points.empty()) return;
@@ -532,8 +534,8 @@ void Store::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoi
   tx.commit();
 }
 
-void Store::finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
-                       double wall_seconds, std::int64_t steps, double final_loss) {
+void SqliteStore::finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
+                             double wall_seconds, std::int64_t steps, double final_loss) {
   const std::string what = "finishing run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -554,7 +556,7 @@ void Store::finish_run(std::int64_t run_id, RunStatus status, const std::string&
   tx.commit();
 }
 
-void Store::put_surface(std::int64_t experiment_id, const Surface& surface) {
+void SqliteStore::put_surface(std::int64_t experiment_id, const Surface& surface) {
   const std::string what = "saving surface '" + surface.problem_key + "'";
   sqlite3* db = writable(db_, path_, mode_, what);
   if (surface.nx <= 0 || surface.ny <= 0 ||
@@ -589,7 +591,7 @@ void Store::put_surface(std::int64_t experiment_id, const Surface& surface) {
   tx.commit();
 }
 
-std::vector<ExperimentRecord> Store::experiments() const {
+std::vector<ExperimentRecord> SqliteStore::experiments() const {
   const char* what = "listing experiments";
   sqlite3* db = readable(db_, path_, what);
   Statement s(db, path_, std::string(kSelectExperiment) + " ORDER BY id", what);
@@ -599,7 +601,7 @@ std::vector<ExperimentRecord> Store::experiments() const {
   return out;
 }
 
-std::optional<ExperimentRecord> Store::experiment(const std::string& name) const {
+std::optional<ExperimentRecord> SqliteStore::experiment(const std::string& name) const {
   const std::string what = "reading experiment '" + name + "'";
   sqlite3* db = readable(db_, path_, what);
   Statement s(db, path_, std::string(kSelectExperiment) + " WHERE name = ?1", what);
@@ -608,7 +610,7 @@ std::optional<ExperimentRecord> Store::experiment(const std::string& name) const
   return read_experiment(s);
 }
 
-std::vector<RunRecord> Store::runs(const std::string& experiment) const {
+std::vector<RunRecord> SqliteStore::runs(const std::string& experiment) const {
   const std::string what = "listing runs";
   sqlite3* db = readable(db_, path_, what);
   Statement s(db, path_, std::string(kSelectRun) + " WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
@@ -620,7 +622,7 @@ std::vector<RunRecord> Store::runs(const std::string& experiment) const {
   return out;
 }
 
-std::optional<RunRecord> Store::run(std::int64_t run_id) const {
+std::optional<RunRecord> SqliteStore::run(std::int64_t run_id) const {
   const std::string what = "reading run " + std::to_string(run_id);
   sqlite3* db = readable(db_, path_, what);
   Statement s(db, path_, std::string(kSelectRun) + " WHERE r.id = ?1", what);
@@ -629,24 +631,24 @@ std::optional<RunRecord> Store::run(std::int64_t run_id) const {
   return read_run(s);
 }
 
-std::vector<MetricPoint> Store::metrics(std::int64_t run_id, const std::string& name,
-                                        const std::string& split) const {
+std::vector<MetricPoint> SqliteStore::metrics(std::int64_t run_id, const std::string& name,
+                                              const std::string& split) const {
   sqlite3* db = readable(db_, path_, "reading metric '" + name + "'");
   return detail::read_metric_series(db, path_, run_id, name, split);
 }
 
-std::vector<MetricPoint> Store::all_metrics(std::int64_t run_id) const {
+std::vector<MetricPoint> SqliteStore::all_metrics(std::int64_t run_id) const {
   sqlite3* db = readable(db_, path_, "reading the metrics of run " + std::to_string(run_id));
   return detail::read_all_metrics(db, path_, run_id);
 }
 
-std::vector<TrajectoryPoint> Store::trajectory(std::int64_t run_id) const {
+std::vector<TrajectoryPoint> SqliteStore::trajectory(std::int64_t run_id) const {
   sqlite3* db = readable(db_, path_, "reading a trajectory");
   return detail::read_trajectory(db, path_, run_id);
 }
 
-std::optional<Surface> Store::surface(const std::string& experiment,
-                                      const std::string& problem_key) const {
+std::optional<Surface> SqliteStore::surface(const std::string& experiment,
+                                            const std::string& problem_key) const {
   const std::string what = "reading surface '" + problem_key + "' of '" + experiment + "'";
   sqlite3* db = readable(db_, path_, what);
   Statement s(db, path_,
@@ -676,10 +678,10 @@ std::optional<Surface> Store::surface(const std::string& experiment,
   return out;
 }
 
-void Store::query_csv(const std::string& sql, std::ostream& out) const {
+void SqliteStore::query_csv(const std::string& sql, std::ostream& out) const {
   const std::string what = "query";
   readable(db_, path_, what);
-  // A connection of its own that cannot write, whatever this Store's mode:
+  // A connection of its own that cannot write, whatever this store's mode:
   // the SQL comes from the user.
   auto conn = detail::open_connection(path_, SQLITE_OPEN_READONLY);
   sqlite3* db = conn.get();

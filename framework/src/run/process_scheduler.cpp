@@ -1,4 +1,4 @@
-#include "run/isolated.hpp"
+#include "run/process_scheduler.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +13,7 @@
 #include "run/execute.hpp"
 #include "run/stop.hpp"
 #include "run/worker.hpp"
+#include "store/backend.hpp"
 #include "util/spawn.hpp"
 
 namespace optbench::run {
@@ -59,28 +60,29 @@ std::string failure_reason(const Child& child, int status) {
          " before the run finished";
 }
 
-class Scheduler {
+// The worker processes of one sweep: starts them, watches them, and settles
+// the run of each one that ends.
+class WorkerPool {
  public:
-  Scheduler(const experiment::ExperimentSpec& spec, const std::vector<experiment::RunSpec>& runs,
-            const Options& options, std::int64_t experiment_id, int jobs, SweepLog& log)
-      : spec_(spec),
-        runs_(runs),
-        options_(options),
-        experiment_id_(experiment_id),
-        jobs_(static_cast<std::size_t>(jobs)),
-        log_(log),
-        db_(store::Store::open(options.db)) {}
+  explicit WorkerPool(const Sweep& sweep)
+      : spec_(sweep.spec),
+        runs_(sweep.runs),
+        options_(sweep.options),
+        experiment_id_(sweep.experiment_id),
+        jobs_(static_cast<std::size_t>(sweep.jobs)),
+        log_(sweep.log),
+        db_(store::open(sweep.options.db)) {}
 
-  // Whatever ends the scheduler early (a store error), no worker outlives it.
-  ~Scheduler() {
+  // Whatever ends the pool early (a store error), no worker outlives it.
+  ~WorkerPool() {
     for (auto& child : children_) {
       kill(child.pid, SIGKILL);
       waitpid(child.pid, nullptr, 0);
       if (child.pidfd >= 0) close(child.pidfd);
     }
   }
-  Scheduler(const Scheduler&) = delete;
-  Scheduler& operator=(const Scheduler&) = delete;
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
 
   void run() {
     for (;;) {
@@ -103,7 +105,7 @@ class Scheduler {
     while (children_.size() < jobs_ && next_ < runs_.size()) {
       const std::size_t i = next_++;
       const auto& run = runs_[i];
-      const auto claim = db_.claim_run(experiment_id_, claim_record(spec_, run));
+      const auto claim = db_->claim_run(experiment_id_, claim_record(spec_, run));
       if (log_.skips(i, claim)) continue;
       Child child;
       child.index = i;
@@ -199,7 +201,7 @@ class Scheduler {
                           std::to_string(static_cast<int>(store::kStaleAfterSeconds)) + " s");
       return;
     }
-    const auto stored = db_.run(child.run_id);
+    const auto stored = db_->run(child.run_id);
     if (stored && stored->status != store::RunStatus::Running) {
       log_.finished(child.index, stored->status, stored->error, stored->final_loss, stored->steps,
                     stored->wall_seconds);
@@ -217,12 +219,12 @@ class Scheduler {
   // What the worker managed to store stays; steps and final loss are the
   // last recorded ones.
   void finish(const Child& child, store::RunStatus status, const std::string& why) {
-    const auto loss = db_.metrics(child.run_id, "loss");
+    const auto loss = db_->metrics(child.run_id, "loss");
     const std::int64_t steps = loss.empty() ? 0 : loss.back().step;
     const double final_loss = loss.empty() ? std::nan("") : loss.back().value;
     const double wall = std::chrono::duration<double>(Clock::now() - child.started).count();
     try {
-      db_.finish_run(child.run_id, status, why, wall, steps, final_loss);
+      db_->finish_run(child.run_id, status, why, wall, steps, final_loss);
     } catch (const store::RunTakenOver& e) {
       // Another process redoes the run; this one only reports it.
       log_.taken_over(child.index, e.what());
@@ -237,7 +239,7 @@ class Scheduler {
   const std::int64_t experiment_id_;
   const std::size_t jobs_;
   SweepLog& log_;
-  store::Store db_;
+  const std::unique_ptr<store::Backend> db_;
   std::vector<Child> children_;
   std::size_t next_ = 0;
   bool stopping_ = false;
@@ -246,11 +248,9 @@ class Scheduler {
 
 }  // namespace
 
-void run_isolated(const experiment::ExperimentSpec& spec,
-                  const std::vector<experiment::RunSpec>& runs, const Options& options,
-                  std::int64_t experiment_id, int jobs, SweepLog& log) {
-  Scheduler scheduler(spec, runs, options, experiment_id, jobs, log);
-  scheduler.run();
+void ProcessScheduler::run(const Sweep& sweep) {
+  WorkerPool pool(sweep);
+  pool.run();
 }
 
 }  // namespace optbench::run

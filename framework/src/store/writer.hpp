@@ -1,0 +1,50 @@
+// The write side of the results store: what the run loop does to it. A
+// sweep records its experiment, claims each run (so two processes never
+// train the same one), keeps its runs' heartbeat, appends their history in
+// batches and finishes each with its outcome. The scheduler, the training
+// loop and the worker process take a `Writer&`; which store is behind it is
+// chosen by store::open.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "store/records.hpp"
+
+namespace optbench::store {
+
+class Writer {
+ public:
+  virtual ~Writer() = default;
+
+  /// Creates the experiment or updates its yaml/title/source; returns its id.
+  virtual std::int64_t upsert_experiment(const std::string& name, const std::string& title,
+                                         const std::string& yaml,
+                                         const std::string& source_path) = 0;
+  /// Inserts the run (keyed by experiment + config_hash) or, if it exists and
+  /// did not finish (pending/running/interrupted), clears its history and
+  /// marks it running again, owned by this process (pid, host, heartbeat).
+  /// Finished runs come back with already_done; runs that a live process
+  /// runs, with running_elsewhere.
+  virtual Claim claim_run(std::int64_t experiment_id, const RunRecord& run) = 0;
+  /// Renews the heartbeat of every run this process is running.
+  virtual void heartbeat() = 0;
+  /// Marks `interrupted` every run left `running` by a process that is gone:
+  /// its pid is dead (same host) or its heartbeat is older than
+  /// kStaleAfterSeconds. Returns how many.
+  virtual std::size_t recover_stale_runs() = 0;
+  /// Appends points atomically. This and finish_run write only to a run
+  /// that is `running` and owned by this process or its parent (a worker
+  /// writes the runs its host claimed); otherwise they throw RunTakenOver
+  /// and change nothing.
+  virtual void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) = 0;
+  virtual void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) = 0;
+  /// Sets the final status and figures of a run.
+  virtual void finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
+                          double wall_seconds, std::int64_t steps, double final_loss) = 0;
+  /// Stores a sampled surface once per experiment and problem (first wins).
+  virtual void put_surface(std::int64_t experiment_id, const Surface& surface) = 0;
+};
+
+}  // namespace optbench::store
