@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The optimizer plugins' machine code, as optimizer_common.hpp means it to
-# be: every plugin has AVX2 element loops (detail::loop_avx2) that really use
-# 8-float ymm registers, no other function uses ymm (the plugin must still
-# load and run on baseline x86-64), and no instruction anywhere fuses a
-# multiply-add (which would change the rounding). The bit-identity test
-# cannot see a loop that silently stopped vectorizing; this can.
+# be: a plugin whose folder runs its rule through for_each_element (its own
+# `*_update.hpp`, or its family's) has AVX2 element loops
+# (detail::loop_avx2) that really use 8-float ymm registers; no other
+# function of any plugin uses ymm (the plugin must still load and run on
+# baseline x86-64), and no instruction anywhere fuses a multiply-add (which
+# would change the rounding). A plugin written as a plain scalar loop needs
+# no AVX2 copy. The bit-identity test cannot see a loop that silently
+# stopped vectorizing; this can.
 #
-#   [OBJDUMP=objdump] optimizer_loops_test.sh PLUGIN_DIR
+#   [OBJDUMP=objdump] optimizer_loops_test.sh PLUGIN_DIR OPTIMIZER_SOURCE_DIR
 set -euo pipefail
 dir="$1"
+sources="$2"
 shopt -s nullglob
 plugins=("$dir"/optimizer_*.so)
 if ((${#plugins[@]} == 0)); then
@@ -27,8 +31,14 @@ for so in "${plugins[@]}"; do
     END { for (f in seen) printf "%d\t%d\t%s\n", ymm[f] + 0, fma[f] + 0, f }')
   # Demangled as "void optbench::optimizers::detail::loop_avx2<...>(...)".
   loops=$(grep -c 'optimizers::detail::loop_avx2<' <<<"$report" || true)
-  if ((loops == 0)); then
-    echo "FAIL $name: no detail::loop_avx2 function" >&2
+  folder="$sources/${name#optimizer_}"
+  folder="${folder%.so}"
+  if [[ ! -d "$folder" ]]; then
+    echo "FAIL $name: no source folder $folder" >&2
+    failed=1
+  elif grep -qsE 'for_each_element|_update\.hpp"|_optimizer\.hpp"' /dev/null "$folder"/*.cpp "$folder"/*.hpp \
+    && ((loops == 0)); then
+    echo "FAIL $name: its rule goes through for_each_element, but there is no detail::loop_avx2" >&2
     failed=1
   fi
   while IFS=$'\t' read -r ymm fma fn; do

@@ -2,7 +2,10 @@
 // refused with their path and the reason, and objects keep their library.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "registry/registry.hpp"
 #include "test_support.hpp"
@@ -22,16 +25,35 @@ std::string reason_for(const Registry& r, const std::string& file) {
   return "(not rejected)";
 }
 
+// The file stems in `folder` with the given extension, or its subfolders
+// holding a CMakeLists.txt (except common/), sorted.
+std::vector<std::string> source_names(const fs::path& folder, const std::string& extension) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(fs::path(OPTBENCH_TEST_SOURCE_DIR) / folder)) {
+    const auto& path = entry.path();
+    if (extension.empty()) {
+      if (entry.is_directory() && path.filename() != "common" &&
+          fs::exists(path / "CMakeLists.txt"))
+        out.push_back(path.filename().string());
+    } else if (path.extension() == extension) {
+      out.push_back(path.stem().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// One optimizer per folder of plugins/optimizers/, named as its folder, and
+// one model per function of plugins/models/functions2d/.
 TEST(Registry, LoadsEveryBuiltInOptimizerAndFunction) {
   const auto& r = testing::built_plugins();
   EXPECT_TRUE(r.rejected().empty());
-  const std::vector<std::string> optimizers = {"adadelta",      "adagrad", "adam",
-                                               "adam_textbook", "adamw",   "momentum",
-                                               "nesterov",      "rmsprop", "sgd"};
+  const auto optimizers = source_names("plugins/optimizers", "");
+  EXPECT_GE(optimizers.size(), 9u);
   EXPECT_EQ(r.names(PluginKind::Optimizer), optimizers);
-  const std::vector<std::string> models = {"beale",     "cubic",     "ellipse",
-                                           "quadratic", "rastrigin", "rosenbrock"};
-  for (const auto& m : models) {
+  const auto functions = source_names("plugins/models/functions2d", ".cpp");
+  EXPECT_GE(functions.size(), 6u);
+  for (const auto& m : functions) {
     const auto* p = r.find(PluginKind::Model, m);
     ASSERT_NE(p, nullptr) << m;
     EXPECT_EQ(p->info.api_version, kApiVersion);
