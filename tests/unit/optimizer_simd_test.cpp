@@ -17,10 +17,12 @@
 
 #include "adadelta/adadelta_update.hpp"
 #include "adagrad/adagrad_update.hpp"
+#include "adam/adam_update.hpp"
 #include "adam_textbook/adam_textbook_update.hpp"
 #include "optbench/random.hpp"
 #include "optimizer_common.hpp"
 #include "rmsprop/rmsprop_update.hpp"
+#include "sgd/sgd_update.hpp"
 
 namespace {
 
@@ -125,10 +127,10 @@ TEST_F(OptimizerSimd, Sgd) {
   for (const bool maximize : {false, true}) {
     for (const bool decay : {false, true}) {
       SCOPED_TRACE(flags_text({{"maximize", maximize}, {"decay", decay}}));
-      const opt::SgdCoeffs c{-0.05f, 0.0f, 1.0f, decay ? 0.01f : 0.0f};
+      const opt::sgd::Coeffs c{-0.05f, 0.0f, 1.0f, decay ? 0.01f : 0.0f};
       expect_bit_identical(
           0, 0.0f, [&](Isa isa, int, std::size_t n, float* p, const float* g, State&) {
-            with_flags([&](auto m, auto d) { opt::sgd_update<m, d>(isa, c, n, p, g); }, maximize,
+            with_flags([&](auto m, auto d) { opt::sgd::update<m, d>(isa, c, n, p, g); }, maximize,
                        decay);
           });
     }
@@ -142,12 +144,12 @@ TEST_F(OptimizerSimd, MomentumAndNesterov) {
         SCOPED_TRACE(
             flags_text({{"nesterov", nesterov}, {"maximize", maximize}, {"decay", decay}}));
         // Nesterov needs dampening 0; plain momentum gets 0.25.
-        const opt::SgdCoeffs c{-0.01f, 0.9f, nesterov ? 1.0f : 0.75f, decay ? 1e-3f : 0.0f};
+        const opt::sgd::Coeffs c{-0.01f, 0.9f, nesterov ? 1.0f : 0.75f, decay ? 1e-3f : 0.0f};
         expect_bit_identical(
             1, 0.0f, [&](Isa isa, int t, std::size_t n, float* p, const float* g, State& s) {
               with_flags(
                   [&](auto m, auto d, auto first, auto nest) {
-                    opt::sgd_momentum_update<m, d, first, nest>(isa, c, n, p, g, s[0].data());
+                    opt::sgd::momentum_update<m, d, first, nest>(isa, c, n, p, g, s[0].data());
                   },
                   maximize, decay, t == 1, nesterov);
             });
@@ -217,7 +219,7 @@ TEST_F(OptimizerSimd, Adadelta) {
 }
 
 /// Adam's coefficients at step t: lr 1e-3, betas 0.9/0.999, eps 1e-8.
-opt::AdamCoeffs adam_coeffs(int t, float coupled_decay, float decoupled_decay) {
+opt::adam::Coeffs adam_coeffs(int t, float coupled_decay, float decoupled_decay) {
   const double lr = 1e-3;
   return {
       .beta1 = 0.9f,
@@ -247,8 +249,8 @@ TEST_F(OptimizerSimd, AdamAndAdamW) {
               const auto c = adam_coeffs(t, coupled ? 0.01f : 0.0f, decoupled ? 0.01f : 0.0f);
               with_flags(
                   [&](auto m, auto cd, auto dd, auto ams) {
-                    opt::adam_update<m, cd, dd, ams>(isa, c, n, p, g, s[0].data(), s[1].data(),
-                                                     s[2].data());
+                    opt::adam::update<m, cd, dd, ams>(isa, c, n, p, g, s[0].data(), s[1].data(),
+                                                      s[2].data());
                   },
                   maximize, coupled, decoupled, amsgrad);
             });

@@ -1,7 +1,7 @@
 // torch.optim.Adam (1.13, single-tensor path): eps outside the square root of
 // the bias-corrected second moment, L2 weight decay coupled into the gradient,
 // optional AMSGrad.
-#include "optimizer_common.hpp"
+#include "adam/adam_optimizer.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // torch.optim.AdamW (1.13, single-tensor path): Adam's moments with the
 // weight decay applied to the parameter itself before the update, default 1e-2.
-#include "optimizer_common.hpp"
+#include "adam/adam_optimizer.hpp"
 
 namespace {
 

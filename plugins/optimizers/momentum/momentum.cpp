@@ -1,6 +1,6 @@
 // Heavy-ball momentum: torch.optim.SGD's rule with momentum 0.9 and lr 0.01
 // by default, so that a preset can name it without spelling out torch's knobs.
-#include "optimizer_common.hpp"
+#include "sgd/sgd_optimizer.hpp"
 
 namespace {
 

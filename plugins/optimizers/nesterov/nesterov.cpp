@@ -1,7 +1,7 @@
 // Nesterov momentum: torch.optim.SGD's rule with nesterov on, momentum 0.9 and
 // lr 0.01 by default. The `nesterov` key stays in the schema so that every
 // torch.optim.SGD keyword is accepted by all three SGD-family plugins.
-#include "optimizer_common.hpp"
+#include "sgd/sgd_optimizer.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // torch.optim.SGD: plain gradient descent with optional momentum, dampening,
 // Nesterov momentum, L2 weight decay and maximize. The learning rate has no
 // default, as in torch, so a preset must choose it.
-#include "optimizer_common.hpp"
+#include "sgd/sgd_optimizer.hpp"
 
 namespace {
 
