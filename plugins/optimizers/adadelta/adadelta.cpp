@@ -23,16 +23,10 @@ using optbench::optimizers::adadelta::Coeffs;
 class Adadelta final : public optbench::optimizers::OptimizerBase {
  public:
   explicit Adadelta(const optbench::Params& p)
-      : OptimizerBase("adadelta"),
-        lr_(p.real("lr")),
+      : OptimizerBase("adadelta", p.real("lr")),
         rho_(p.real("rho")),
         eps_(p.real("eps")),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
-
-  bool set_lr(double lr) override {
-    lr_ = lr;
-    return true;
-  }
 
   void step() override {
     begin_step();
@@ -55,7 +49,7 @@ class Adadelta final : public optbench::optimizers::OptimizerBase {
     acc_delta_ = make_state();
   }
 
-  double lr_, rho_, eps_;
+  double rho_, eps_;
   optbench::optimizers::GradOptions grad_;
   std::vector<std::vector<float>> square_avg_, acc_delta_;
 };

@@ -25,17 +25,11 @@ using optbench::optimizers::adagrad::Coeffs;
 class Adagrad final : public optbench::optimizers::OptimizerBase {
  public:
   explicit Adagrad(const optbench::Params& p)
-      : OptimizerBase("adagrad"),
-        lr_(p.real("lr")),
+      : OptimizerBase("adagrad", p.real("lr")),
         lr_decay_(p.real("lr_decay")),
         initial_(static_cast<float>(p.real("initial_accumulator_value"))),
         eps_(static_cast<float>(p.real("eps"))),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
-
-  bool set_lr(double lr) override {
-    lr_ = lr;
-    return true;
-  }
 
   void step() override {
     const auto t = static_cast<double>(begin_step());
@@ -55,7 +49,7 @@ class Adagrad final : public optbench::optimizers::OptimizerBase {
  private:
   void allocate_state() override { sum_ = make_state(initial_); }
 
-  double lr_, lr_decay_;
+  double lr_decay_;
   float initial_, eps_;
   optbench::optimizers::GradOptions grad_;
   std::vector<std::vector<float>> sum_;

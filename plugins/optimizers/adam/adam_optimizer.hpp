@@ -30,8 +30,7 @@ inline std::vector<ParamSpec> adam_schema(bool decoupled) {
 class AdamOptimizer final : public OptimizerBase {
  public:
   AdamOptimizer(std::string name, const Params& p, bool decoupled)
-      : OptimizerBase(std::move(name)),
-        lr_(p.real("lr")),
+      : OptimizerBase(std::move(name), p.real("lr")),
         beta1_(p.reals("betas")[0]),
         beta2_(p.reals("betas")[1]),
         eps_(p.real("eps")),
@@ -40,10 +39,6 @@ class AdamOptimizer final : public OptimizerBase {
         grad_{p.boolean("maximize"),
               decoupled ? 0.0f : static_cast<float>(p.real("weight_decay"))} {}
 
-  bool set_lr(double lr) override {
-    lr_ = lr;
-    return true;
-  }
   /// beta1, as torch's schedulers cycle `betas[0]`; the bias correction
   /// then uses the current beta1, as torch's does.
   bool set_momentum(double momentum) override {
@@ -87,7 +82,7 @@ class AdamOptimizer final : public OptimizerBase {
     if (amsgrad_) max_exp_avg_sq_ = make_state();
   }
 
-  double lr_, beta1_, beta2_, eps_, decay_;
+  double beta1_, beta2_, eps_, decay_;
   bool amsgrad_;
   GradOptions grad_;
   std::vector<std::vector<float>> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;

@@ -24,16 +24,11 @@ using optbench::optimizers::adam_textbook::Coeffs;
 class AdamTextbook final : public optbench::optimizers::OptimizerBase {
  public:
   explicit AdamTextbook(const optbench::Params& p)
-      : OptimizerBase("adam_textbook"),
-        lr_(p.real("lr")),
+      : OptimizerBase("adam_textbook", p.real("lr")),
         beta1_(p.reals("betas")[0]),
         beta2_(p.reals("betas")[1]),
         eps_(p.real("eps")) {}
 
-  bool set_lr(double lr) override {
-    lr_ = lr;
-    return true;
-  }
   bool set_momentum(double momentum) override {
     beta1_ = momentum;
     return true;
@@ -64,7 +59,7 @@ class AdamTextbook final : public optbench::optimizers::OptimizerBase {
     v_ = make_state();
   }
 
-  double lr_, beta1_, beta2_, eps_;
+  double beta1_, beta2_, eps_;
   std::vector<std::vector<float>> m_, v_;
 };
 

@@ -211,7 +211,13 @@ void for_each_element(Isa isa, std::size_t n, Element element) {
 /// every attached tensor sees the same count, as with one torch param group.
 class OptimizerBase : public Optimizer {
  public:
-  explicit OptimizerBase(std::string name) : name_(std::move(name)) {}
+  OptimizerBase(std::string name, double lr) : lr_(lr), name_(std::move(name)) {}
+
+  /// Every rule scales its step by lr, so every rule lets a schedule set it.
+  bool set_lr(double lr) final {
+    lr_ = lr;
+    return true;
+  }
 
   void attach(std::span<const ParamBuffer> params) final {
     if (attached_) throw std::logic_error(name_ + ": attach() called twice");
@@ -245,6 +251,7 @@ class OptimizerBase : public Optimizer {
     return state;
   }
 
+  double lr_;  ///< the learning rate of the next step
   std::vector<ParamBuffer> params_;
   /// The element loops' instruction set.
   const Isa isa_ = native_isa();

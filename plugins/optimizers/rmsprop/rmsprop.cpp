@@ -28,18 +28,13 @@ using optbench::optimizers::rmsprop::Coeffs;
 class RmsProp final : public optbench::optimizers::OptimizerBase {
  public:
   explicit RmsProp(const optbench::Params& p)
-      : OptimizerBase("rmsprop"),
-        lr_(p.real("lr")),
+      : OptimizerBase("rmsprop", p.real("lr")),
         alpha_(p.real("alpha")),
         eps_(p.real("eps")),
         momentum_(p.real("momentum")),
         centered_(p.boolean("centered")),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
 
-  bool set_lr(double lr) override {
-    lr_ = lr;
-    return true;
-  }
   bool set_momentum(double momentum) override {
     momentum_ = momentum;
     return true;
@@ -71,7 +66,7 @@ class RmsProp final : public optbench::optimizers::OptimizerBase {
     if (momentum_ > 0.0) buf_ = make_state();
   }
 
-  double lr_, alpha_, eps_, momentum_;
+  double alpha_, eps_, momentum_;
   bool centered_;
   optbench::optimizers::GradOptions grad_;
   std::vector<std::vector<float>> square_avg_, grad_avg_, buf_;

@@ -39,17 +39,12 @@ inline std::vector<ParamSpec> sgd_schema(const SgdDefaults& d) {
 class SgdOptimizer final : public OptimizerBase {
  public:
   SgdOptimizer(std::string name, const Params& p)
-      : OptimizerBase(std::move(name)),
-        lr_(p.real("lr")),
+      : OptimizerBase(std::move(name), p.real("lr")),
         momentum_(p.real("momentum")),
         dampening_(p.real("dampening")),
         nesterov_(p.boolean("nesterov")),
         grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
 
-  bool set_lr(double lr) override {
-    lr_ = lr;
-    return true;
-  }
   bool set_momentum(double momentum) override {
     momentum_ = momentum;
     return true;
@@ -86,7 +81,7 @@ class SgdOptimizer final : public OptimizerBase {
  private:
   void allocate_state() override {}
 
-  double lr_, momentum_, dampening_;
+  double momentum_, dampening_;
   bool nesterov_;
   GradOptions grad_;
   std::vector<std::vector<float>> buf_;
