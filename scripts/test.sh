@@ -10,13 +10,16 @@ build="$here/build/release"
 status=0
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || status=$?
 
-# GoogleTest prints "file:line: Skipped", the reason on the next line, then
-# "[  SKIPPED ] Suite.Name (n ms)"; ctest keeps every test's output here.
+# ctest keeps every test's output here. A GoogleTest test that skips prints
+# "file:line: Skipped", its reason on the next line, then "[  SKIPPED ]
+# Suite.Name (n ms)"; a script test exits 77 after a line "skipped: reason".
 log="$build/Testing/Temporary/LastTest.log"
 if [[ -f $log ]]; then
   awk '
+    /^[0-9]+\/[0-9]+ Test: / { test = $3 }
     / Skipped$/ { getline reason; next }
     /^\[  SKIPPED \] [^ ]+ \(/ { n++; lines[n] = "  " $4 ": " reason; reason = "" }
+    /^skipped: / { n++; lines[n] = "  " test ": " substr($0, 10) }
     END {
       if (n == 0) { print "skipped: none"; exit }
       print "skipped: " n " test" (n == 1 ? "" : "s") ", each with its reason:"
