@@ -56,7 +56,17 @@ class OPTBENCH_SDK_API Model {
  public:
   virtual ~Model();
   /// Every trainable buffer; addresses stay fixed for the model's life.
+  /// These, and only these, are what the host attaches to the optimizer.
   virtual std::span<const ParamBuffer> parameters() = 0;
+  /// Non-trainable state the model updates itself (batch normalization's
+  /// running statistics): part of the model, never optimized; `grad` is
+  /// null. Addresses stay fixed for the model's life.
+  virtual std::span<const ParamBuffer> buffers() { return {}; }
+  /// Train mode (true, the state a model starts in) or eval mode, as torch's
+  /// Module.train(mode): in eval mode dropout keeps every unit and
+  /// normalization uses its running statistics. The host switches to eval
+  /// mode for the test split and back before training resumes.
+  virtual void set_training(bool on) { (void)on; }
   /// Mean loss over the batch; keeps what backward needs.
   virtual double forward(const Batch& batch) = 0;
   /// Writes d(loss of the last forward)/d(param) into every grad buffer.

@@ -99,7 +99,11 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
   split_validation(n_train, validation, order, held_out);
   const std::size_t n_fit = order.size();
   // The mean loss and the accuracy over `indices` of `split`, in batches.
+  // Held-out splits are scored in eval mode (dropout off, normalization on
+  // its running statistics), as torch's model.eval(); training resumes in
+  // train mode.
   const auto evaluate = [&](Split split, std::span<const std::size_t> indices) {
+    model.set_training(false);
     Evaluation e;
     std::size_t correct = 0;
     for (std::size_t begin = 0; begin < indices.size(); begin += batch) {
@@ -111,6 +115,7 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
     }
     e.loss /= static_cast<double>(indices.size());
     e.accuracy = static_cast<double>(correct) / static_cast<double>(indices.size());
+    model.set_training(true);
     return e;
   };
   std::vector<std::size_t> test_indices(n_test);
@@ -121,6 +126,7 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
 
   TrainResult result;
   std::int64_t step = 0;
+  model.set_training(true);
   for (std::int64_t epoch = 0; epoch < settings.epochs; ++epoch) {
     const auto epoch_t0 = Clock::now();
     if (settings.shuffle) {

@@ -2,7 +2,7 @@
 // conv5x5(64) -> maxpool2 -> ReLU -> flatten -> fc(512) -> ReLU -> fc(classes),
 // with shapes derived from the dataset's (C, H, W) samples (1x28x28 gives the
 // seed's 64*4*4 = 1024 features).
-#include "layers.hpp"
+#include "net_model.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 // use 784-200-10 with ReLU.
 #include <cmath>
 
-#include "layers.hpp"
+#include "net_model.hpp"
 
 namespace {
 

@@ -1,0 +1,50 @@
+#include "dnnl_helpers.hpp"
+#include "layers.hpp"
+
+namespace nn {
+namespace {
+
+// An elementwise oneDNN function; its backward reads the forward's input.
+class Activation final : public Layer {
+ public:
+  Activation(const Dims& in, algorithm kind) : shape_(in), kind_(kind) {}
+
+  const Dims& output_shape() const override { return shape_; }
+
+  Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
+    const auto md = src.get_desc();
+    const dnnl::eltwise_forward::primitive_desc fwd({forward_kind(ctx), kind_, md, 0.0f, 0.0f},
+                                                    ctx.attr, ctx.engine);
+    Step step;
+    step.dst = memory(md, ctx.engine);
+    step.forward.push_back(make_op<dnnl::eltwise_forward>(
+        fwd, ctx.engine, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, step.dst}}));
+    if (!ctx.training) return step;
+
+    step.diff_dst = memory(md, ctx.engine);
+    if (diff_src) {
+      const dnnl::eltwise_backward::primitive_desc bwd({kind_, md, md, 0.0f, 0.0f}, ctx.attr,
+                                                       ctx.engine, fwd);
+      // The layer before may read its gradient in another layout than it
+      // wrote its output (see Conv2d): reorder into it.
+      const memory out = diff_src->get_desc() == md ? *diff_src : memory(md, ctx.engine);
+      step.backward.push_back(make_op<dnnl::eltwise_backward>(
+          bwd, ctx.engine,
+          {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, step.diff_dst}, {DNNL_ARG_DIFF_SRC, out}}));
+      if (out != *diff_src) step.backward.push_back(make_reorder(ctx, out, *diff_src));
+    }
+    return step;
+  }
+
+ private:
+  Dims shape_;
+  algorithm kind_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_activation(const Dims& in, dnnl::algorithm kind) {
+  return std::make_unique<Activation>(in, kind);
+}
+
+}  // namespace nn

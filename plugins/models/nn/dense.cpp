@@ -1,0 +1,87 @@
+#include "dnnl_helpers.hpp"
+#include "layers.hpp"
+
+namespace nn {
+namespace {
+
+// Inner product over a whole sample: a 4-D input is flattened in (C, H, W)
+// order, as torch.flatten does, because the weight is laid out oihw.
+class Dense final : public Layer {
+ public:
+  Dense(const Dims& in, memory::dim out, const std::string& name)
+      : out_shape_{out},
+        weight_(make_parameter(name + ".weight", with_batch(out, in), product(in))),
+        bias_(make_parameter(name + ".bias", {out}, product(in))) {}
+
+  const Dims& output_shape() const override { return out_shape_; }
+  std::vector<Parameter*> parameters() override { return {weight_.get(), bias_.get()}; }
+
+  Step bind(const BindContext& ctx, const memory& given_src,
+            const memory* given_diff_src) override {
+    const Dims in(weight_->dims.begin() + 1, weight_->dims.end());
+    const auto src_md = plain_desc(with_batch(ctx.batch, in));
+    Step step;
+    // A blocked input (from a convolution) is reordered to the plain layout
+    // the oihw weight matches, and its gradient back.
+    memory src = given_src;
+    memory diff_src_plain;
+    const memory* diff_src = given_diff_src;
+    if (given_src.get_desc() != src_md) {
+      src = memory(src_md, ctx.engine);
+      step.forward.push_back(make_reorder(ctx, given_src, src));
+      if (given_diff_src) {
+        diff_src_plain = memory(src_md, ctx.engine);
+        diff_src = &diff_src_plain;
+      }
+    }
+    const auto w_md = plain_desc(weight_->dims);
+    const auto b_md = plain_desc(bias_->dims);
+    const auto dst_md = plain_desc(with_batch(ctx.batch, out_shape_));
+    const dnnl::inner_product_forward::primitive_desc fwd(
+        {forward_kind(ctx), src_md, w_md, b_md, dst_md}, ctx.attr, ctx.engine);
+    const memory w(w_md, ctx.engine, weight_->value.data());
+    const memory b(b_md, ctx.engine, bias_->value.data());
+    step.dst = memory(dst_md, ctx.engine);
+    step.forward.push_back(make_op<dnnl::inner_product_forward>(fwd, ctx.engine,
+                                                                {{DNNL_ARG_SRC, src},
+                                                                 {DNNL_ARG_WEIGHTS, w},
+                                                                 {DNNL_ARG_BIAS, b},
+                                                                 {DNNL_ARG_DST, step.dst}}));
+    if (!ctx.training) return step;
+
+    step.diff_dst = memory(dst_md, ctx.engine);
+    if (diff_src) {
+      const dnnl::inner_product_backward_data::primitive_desc bwd(
+          {diff_src->get_desc(), w_md, dst_md}, ctx.attr, ctx.engine, fwd);
+      step.backward.push_back(
+          make_op<dnnl::inner_product_backward_data>(bwd, ctx.engine,
+                                                     {{DNNL_ARG_DIFF_DST, step.diff_dst},
+                                                      {DNNL_ARG_WEIGHTS, w},
+                                                      {DNNL_ARG_DIFF_SRC, *diff_src}}));
+      if (diff_src != given_diff_src) {
+        step.backward.push_back(make_reorder(ctx, *diff_src, *given_diff_src));
+      }
+    }
+    const dnnl::inner_product_backward_weights::primitive_desc bww({src_md, w_md, b_md, dst_md},
+                                                                   ctx.attr, ctx.engine, fwd);
+    step.backward.push_back(make_op<dnnl::inner_product_backward_weights>(
+        bww, ctx.engine,
+        {{DNNL_ARG_SRC, src},
+         {DNNL_ARG_DIFF_DST, step.diff_dst},
+         {DNNL_ARG_DIFF_WEIGHTS, memory(w_md, ctx.engine, weight_->grad.data())},
+         {DNNL_ARG_DIFF_BIAS, memory(b_md, ctx.engine, bias_->grad.data())}}));
+    return step;
+  }
+
+ private:
+  Dims out_shape_;
+  std::unique_ptr<Parameter> weight_, bias_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_dense(const Dims& in, memory::dim out, const std::string& name) {
+  return std::make_unique<Dense>(in, out, name);
+}
+
+}  // namespace nn
