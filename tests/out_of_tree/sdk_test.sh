@@ -35,6 +35,8 @@ cmake --install "$build" --prefix "$work/stage" >install.log
 mv "$work/stage" "$work/prefix"
 prefix="$work/prefix"
 optbench="$prefix/bin/optbench"
+# The plugin API of the SDK under test, as its header declares it.
+api=$(sed -n 's/.*kApiVersion = \([0-9]*\);.*/\1/p' "$source_dir/framework/include/optbench/plugin.hpp")
 
 # Builds a plugin project as its README says, warnings as errors. No build
 # type (no optimisation): the plugins here train for milliseconds, and
@@ -80,11 +82,11 @@ $listing"
     touch "$work/other-api/other.cpp"
     if cmake -S "$work/other-api" -B "$work/other-api/build" -DCMAKE_PREFIX_PATH="$prefix" \
       >"$work/other-api.log" 2>&1; then
-      fail "a plugin for API 999 configured against an API 2 SDK"
+      fail "a plugin for API 999 configured against an API $api SDK"
     fi
     # CMake wraps the message; each half is on one line.
     { grep -q "optbench_add_plugin(other): written for plugin API 999" "$work/other-api.log" &&
-      grep -q "has API 2$" "$work/other-api.log"; } ||
+      grep -q "has API $api$" "$work/other-api.log"; } ||
       fail "API mismatch message: $(cat "$work/other-api.log")"
 
     build_plugin "$here/lion" "$work/lion-build"
@@ -97,7 +99,7 @@ $listing"
       "optbench_api_version optbench_create optbench_plugin_info " "$exported"
 
     described=$("$optbench" plugins --plugin-dir "$plugin_dir" --describe lion)
-    grep -q "^lion (optimizer plugin, version 1.0.0, API 2)" <<<"$described" ||
+    grep -q "^lion (optimizer plugin, version 1.0.0, API $api)" <<<"$described" ||
       fail "describe lion: $described"
     grep -q "from $plugin_dir/optimizer_lion.so" <<<"$described" || fail "describe lion: $described"
 
@@ -196,7 +198,7 @@ my_optimizer,done,1" "$(query "SELECT optimizer, status, (SELECT value FROM metr
     extract yaml >"$work/nadam-vs-torch.yaml"
     build_plugin "$work/nadam" "$work/nadam/build"
     export OPTBENCH_PLUGIN_PATH="$work/nadam/build/optbench-plugins"
-    "$optbench" plugins --describe nadam | grep -q "^nadam (optimizer plugin, version 1.0.0, API 2)" ||
+    "$optbench" plugins --describe nadam | grep -q "^nadam (optimizer plugin, version 1.0.0, API $api)" ||
       fail "optbench plugins --describe nadam does not describe the docs' plugin"
     "$optbench" run "$work/nadam-vs-torch.yaml" --db "$work/results.db" --no-plots --quiet ||
       fail "the docs' nadam-vs-torch.yaml exited with $?"

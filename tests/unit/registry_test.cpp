@@ -64,6 +64,7 @@ TEST(Registry, LoadsEveryBuiltInOptimizerAndFunction) {
 
 TEST(Registry, RefusesBrokenPluginsWithPathAndReasonAndKeepsTheRest) {
   const auto r = Registry::load({kFixtures});
+  // The fixture reports this SDK's version plus 41.
   EXPECT_NE(reason_for(r, "wrong_api.so")
                 .find("API version " + std::to_string(kApiVersion + 41) +
                       ", but this optbench has API version " + std::to_string(kApiVersion)),

@@ -63,14 +63,14 @@ TEST(TrainMode, TestSplitIsEvaluatedInEvalModeAndTrainingResumesInTrainMode) {
   util::TempDir dir("train-mode");
   auto db = store::Store::open(dir.path() / "r.db");
   const auto experiment = db.upsert_experiment("modes", "", "name: modes\n", "modes.yaml");
-  store::RunRecord record;
-  record.experiment = "modes";
-  record.config_hash = "h";
-  record.optimizer = "counting";
-  record.model = "modes";
-  record.dataset = "tiny";
-  record.hyperparams = "{}";
-  record.status = store::RunStatus::Running;
+  const std::string name = "modes";
+  store::RunRecord record{.experiment = name,
+                          .config_hash = std::string(40, 'a'),
+                          .optimizer = name,
+                          .model = name,
+                          .dataset = name,
+                          .hyperparams = std::string("{}"),
+                          .status = store::RunStatus::Running};
   const auto claim = db.claim_run(experiment, record);
   run::Recorder recorder(db, claim.run_id);
 

@@ -29,7 +29,7 @@
 namespace optbench {
 
 /// Bumped whenever a public SDK type or virtual interface changes layout.
-inline constexpr std::uint32_t kApiVersion = 2;
+inline constexpr std::uint32_t kApiVersion = 3;
 
 enum class PluginKind { Optimizer, Model, Dataset, Schedule };
 
