@@ -1,6 +1,6 @@
-// The training loop switches a model to eval mode for the test split and
-// back to train mode before training resumes, as a torch loop calls
-// model.eval() / model.train().
+// The training loop switches a model to eval mode for the validation and
+// test splits and back to train mode before training resumes, as a torch
+// loop calls model.eval() / model.train().
 #include <gtest/gtest.h>
 
 #include <array>
@@ -59,7 +59,7 @@ class CountingOptimizer final : public Optimizer {
   std::size_t steps = 0;
 };
 
-TEST(TrainMode, TestSplitIsEvaluatedInEvalModeAndTrainingResumesInTrainMode) {
+TEST(TrainMode, HeldOutSplitsAreEvaluatedInEvalModeAndTrainingResumesInTrainMode) {
   util::TempDir dir("train-mode");
   auto db = store::Store::open(dir.path() / "r.db");
   const auto experiment = db.upsert_experiment("modes", "", "name: modes\n", "modes.yaml");
@@ -81,15 +81,18 @@ TEST(TrainMode, TestSplitIsEvaluatedInEvalModeAndTrainingResumesInTrainMode) {
   experiment::TrainSettings settings;
   settings.epochs = 2;
   settings.batch_size = 4;
-  const auto result = run::train(model, optimizer, &data, settings, 0, recorder);
+  // 2 of the 10 training samples held out: 8 trained on, in batches of 4.
+  const auto result = run::train(model, optimizer, &data, settings, 0, recorder, {}, {},
+                                 experiment::Holdout{.fraction = 0.2, .seed = 1});
   recorder.flush();
 
   EXPECT_EQ(result.status, store::RunStatus::Done);
-  EXPECT_EQ(optimizer.steps, 6u);  // 3 batches (4 + 4 + 2) per epoch
+  EXPECT_EQ(optimizer.steps, 4u);  // 2 batches per epoch
   // Every training forward in train mode, including the first of epoch 2,
-  // which follows epoch 1's evaluation.
-  EXPECT_EQ(model.forward_modes, std::vector<bool>(6, true));
-  EXPECT_EQ(model.evaluate_modes, std::vector<bool>(2, false));  // one test batch per epoch
+  // which follows epoch 1's evaluations.
+  EXPECT_EQ(model.forward_modes, std::vector<bool>(4, true));
+  // One validation and one test batch per epoch.
+  EXPECT_EQ(model.evaluate_modes, std::vector<bool>(4, false));
   EXPECT_TRUE(model.training_);
 }
 
