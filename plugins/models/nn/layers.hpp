@@ -3,6 +3,7 @@
 // layer cannot follow it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -22,7 +23,20 @@ std::unique_ptr<Layer> make_conv2d(const Dims& in, memory::dim out, memory::dim 
 /// Non-overlapping max pooling, as nn.MaxPool2d(k): (C, H, W) -> (C, H/k, W/k).
 std::unique_ptr<Layer> make_max_pool2d(const Dims& in, memory::dim kernel);
 
-/// An elementwise oneDNN function (ReLU, tanh, logistic, ...), shape kept.
+/// Non-overlapping average pooling, as nn.AvgPool2d(k): (C, H, W) -> (C, H/k, W/k).
+std::unique_ptr<Layer> make_avg_pool2d(const Dims& in, memory::dim kernel);
+
+/// An elementwise oneDNN function (ReLU, tanh, logistic, GELU), shape kept.
 std::unique_ptr<Layer> make_activation(const Dims& in, dnnl::algorithm kind);
+
+/// Batch normalization over the channels of a (C) or (C, H, W) input, as
+/// nn.BatchNorm1d / nn.BatchNorm2d: trainable `name`.weight and .bias,
+/// buffers `name`.running_mean and .running_var.
+std::unique_ptr<Layer> make_batch_norm(const Dims& in, const std::string& name,
+                                       float momentum = 0.1f, float eps = 1e-5f);
+
+/// Dropout with probability `p` in train mode, the identity in eval mode;
+/// masks drawn from `seed`.
+std::unique_ptr<Layer> make_dropout(const Dims& in, float p, std::uint64_t seed);
 
 }  // namespace nn

@@ -1,0 +1,66 @@
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "dnnl_helpers.hpp"
+#include "layers.hpp"
+
+namespace nn {
+namespace {
+
+// (C, H, W) -> (C, H/k, W/k), as nn.AvgPool2d(k): non-overlapping windows
+// (stride = kernel, no padding, floor), on oneDNN's pooling. The output keeps
+// the input's layout; the gradient is reordered into the layout the layer
+// before reads when that differs.
+class AvgPool2d final : public Layer {
+ public:
+  AvgPool2d(const Dims& in, memory::dim k) : kernel_(k) {
+    if (in.size() != 3 || k < 1 || in[1] < k || in[2] < k) {
+      throw std::invalid_argument("nn: average pooling needs a (C, H, W) input of at least " +
+                                  std::to_string(k) + "x" + std::to_string(k));
+    }
+    out_shape_ = {in[0], in[1] / k, in[2] / k};
+  }
+
+  const Dims& output_shape() const override { return out_shape_; }
+
+  Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
+    const auto src_md = src.get_desc();
+    const Dims kernel{kernel_, kernel_}, strides{kernel_, kernel_}, pad{0, 0};
+    const memory::desc dst_any(with_batch(ctx.batch, out_shape_), f32, tag::any);
+    const auto algo = algorithm::pooling_avg_exclude_padding;
+    const dnnl::pooling_forward::primitive_desc fwd(
+        {forward_kind(ctx), algo, src_md, dst_any, strides, kernel, pad, pad}, ctx.attr,
+        ctx.engine);
+    Step step;
+    step.dst = memory(fwd.dst_desc(), ctx.engine);
+    step.forward.push_back(make_op<dnnl::pooling_forward>(
+        fwd, ctx.engine, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, step.dst}}));
+    if (!ctx.training) return step;
+
+    step.diff_dst = memory(fwd.dst_desc(), ctx.engine);
+    if (diff_src) {
+      const dnnl::pooling_backward::primitive_desc bwd(
+          {algo, src_md, fwd.dst_desc(), strides, kernel, pad, pad}, ctx.attr, ctx.engine, fwd);
+      const memory out = diff_src->get_desc() == bwd.diff_src_desc()
+                             ? *diff_src
+                             : memory(bwd.diff_src_desc(), ctx.engine);
+      step.backward.push_back(make_op<dnnl::pooling_backward>(
+          bwd, ctx.engine, {{DNNL_ARG_DIFF_DST, step.diff_dst}, {DNNL_ARG_DIFF_SRC, out}}));
+      if (out != *diff_src) step.backward.push_back(make_reorder(ctx, out, *diff_src));
+    }
+    return step;
+  }
+
+ private:
+  memory::dim kernel_;
+  Dims out_shape_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_avg_pool2d(const Dims& in, memory::dim kernel) {
+  return std::make_unique<AvgPool2d>(in, kernel);
+}
+
+}  // namespace nn
