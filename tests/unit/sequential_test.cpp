@@ -1,0 +1,134 @@
+// The sequential model plugin: the mlp and cnn written as layer lists train
+// bit-identically to the mlp and cnn plugins; a CNN with batch
+// normalization and dropout trains; bad lists are refused naming the
+// layer's position, its text and the shapes involved.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "optbench/random.hpp"
+#include "test_support.hpp"
+
+namespace optbench {
+namespace {
+
+std::shared_ptr<Model> make(const std::string& name, const ParamMap& params,
+                            std::vector<std::size_t> shape, std::size_t batch) {
+  ModelContext context;
+  context.data = DatasetInfo{Task::Classification, std::move(shape), 10, 1};
+  context.max_batch = batch;
+  context.seed = 5;
+  return testing::built_plugins().make_model(name, params, context);
+}
+
+struct Data {
+  std::vector<float> inputs, labels;
+};
+
+Data random_data(std::size_t n, std::size_t size, std::uint64_t seed) {
+  Rng rng(seed);
+  Data d;
+  for (std::size_t i = 0; i < n * size; ++i)
+    d.inputs.push_back(static_cast<float>(rng.uniform(-1.0, 1.0)));
+  for (std::size_t i = 0; i < n; ++i)
+    d.labels.push_back(static_cast<float>(rng.below(10)));
+  return d;
+}
+
+/// Three SGD steps by hand; returns every loss and the final parameters.
+std::vector<float> train_three_steps(Model& model, const Data& d, std::size_t batch) {
+  std::vector<float> trace;
+  for (int step = 0; step < 3; ++step) {
+    trace.push_back(static_cast<float>(model.forward({d.inputs.data(), d.labels.data(), batch})));
+    model.backward();
+    for (const auto& p : model.parameters()) {
+      for (std::size_t i = 0; i < p.n; ++i)
+        p.value[i] -= 0.05f * p.grad[i];
+    }
+  }
+  for (const auto& p : model.parameters())
+    trace.insert(trace.end(), p.value, p.value + p.n);
+  return trace;
+}
+
+TEST(Sequential, MlpWrittenAsAListIsBitIdenticalToTheMlpPlugin) {
+  const auto d = random_data(16, 784, 1);
+  auto mlp = make("mlp", {{"hidden", std::vector<double>{64, 32}}}, {784}, 16);
+  auto seq =
+      make("sequential", {{"layers", std::string("linear 64, relu, linear 32, relu, linear 10")}},
+           {784}, 16);
+  ASSERT_EQ(mlp->parameters().size(), seq->parameters().size());
+  for (std::size_t k = 0; k < mlp->parameters().size(); ++k)
+    EXPECT_EQ(mlp->parameters()[k].name, seq->parameters()[k].name);
+  EXPECT_EQ(train_three_steps(*mlp, d, 16), train_three_steps(*seq, d, 16));
+}
+
+TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
+  const auto d = random_data(8, 784, 2);
+  auto cnn = make("cnn", {}, {1, 28, 28}, 8);
+  auto seq = make("sequential",
+                  {{"layers", std::string("conv 32 5, maxpool 2, relu, conv 64 5, maxpool 2, relu, "
+                                          "flatten, linear 512, relu, linear 10")}},
+                  {1, 28, 28}, 8);
+  EXPECT_EQ(train_three_steps(*cnn, d, 8), train_three_steps(*seq, d, 8));
+}
+
+TEST(Sequential, CnnWithBatchNormAndDropoutLearnsAFixedBatch) {
+  const auto d = random_data(32, 1 * 12 * 12, 3);
+  auto model = make("sequential",
+                    {{"layers", std::string("conv 8 3, batchnorm, relu, avgpool 2, dropout 0.1, "
+                                            "flatten, linear 32, batchnorm, gelu, linear 10")}},
+                    {1, 12, 12}, 32);
+  EXPECT_EQ(model->buffers().size(), 4u);  // two batchnorms' running mean and variance
+  const Batch batch{d.inputs.data(), d.labels.data(), 32};
+  const double first = model->forward(batch);
+  for (int step = 0; step < 60; ++step) {
+    model->forward(batch);
+    model->backward();
+    for (const auto& p : model->parameters()) {
+      for (std::size_t i = 0; i < p.n; ++i)
+        p.value[i] -= 0.1f * p.grad[i];
+    }
+  }
+  model->set_training(false);
+  const auto e = model->evaluate(batch);
+  EXPECT_LT(e.loss, 0.5 * first) << "first " << first;
+  EXPECT_GE(e.correct, 24u);
+}
+
+void expect_refused(const std::string& layers, std::vector<std::size_t> shape,
+                    const std::string& message) {
+  try {
+    make("sequential", {{"layers", layers}}, std::move(shape), 4);
+    ADD_FAILURE() << "accepted: " << layers;
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
+}
+
+TEST(Sequential, ShapeErrorsNameTheLayerItsPositionAndBothShapes) {
+  expect_refused("conv 8 5, maxpool 2, conv 8 5, linear 10", {1, 12, 12},
+                 "sequential: layers[2] 'conv 8 5' cannot take an input of shape (8, 4, 4)");
+  expect_refused("linear 20, maxpool 2, linear 10", {784},
+                 "layers[1] 'maxpool 2' cannot take an input of shape (20)");
+  expect_refused("linear 20, relu, linear 7", {784},
+                 "the last layer gives (7) per sample; the dataset needs (10) (one logit per "
+                 "class)");
+  expect_refused("conv 4 3, relu", {1, 8, 8}, "the last layer gives (4, 6, 6) per sample");
+}
+
+TEST(Sequential, BadListsAreRefusedWithWhatWasExpected) {
+  expect_refused("linear 10, softmax", {784},
+                 "layers[1] 'softmax': unknown layer; expected one of linear, conv");
+  expect_refused("linear ten", {784}, "layers[0] 'linear ten': expected a number, got 'ten'");
+  expect_refused("linear 2.5, linear 10", {784}, "layers[0] 'linear 2.5': expected linear N");
+  expect_refused("conv 8, linear 10", {1, 8, 8}, "expected conv OUT K");
+  expect_refused("dropout 1, linear 10", {784}, "expected dropout P with P in [0, 1)");
+  expect_refused("flatten, relu, linear 10", {1, 8, 8}, "'flatten': must be followed by linear");
+  expect_refused("linear 10,, relu", {784}, "layers[1] is empty");
+}
+
+}  // namespace
+}  // namespace optbench
