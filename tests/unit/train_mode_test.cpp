@@ -8,7 +8,7 @@
 
 #include "run/recorder.hpp"
 #include "run/trainer.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "util/temp_dir.hpp"
 
 namespace optbench {
@@ -61,7 +61,7 @@ class CountingOptimizer final : public Optimizer {
 
 TEST(TrainMode, HeldOutSplitsAreEvaluatedInEvalModeAndTrainingResumesInTrainMode) {
   util::TempDir dir("train-mode");
-  auto db = store::Store::open(dir.path() / "r.db");
+  auto db = store::SqliteStore::open(dir.path() / "r.db");
   const auto experiment = db.upsert_experiment("modes", "", "name: modes\n", "modes.yaml");
   const std::string name = "modes";
   store::RunRecord record{.experiment = name,
