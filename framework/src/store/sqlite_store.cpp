@@ -100,6 +100,50 @@ void check_version(std::int64_t version, const fs::path& file) {
     fail_plain(file, "has unknown results schema version " + std::to_string(version));
 }
 
+// A meta table that names a schema version proves little: any file can
+// have one. Before the first write to an existing file (a migration, the
+// switch to WAL) its tables and the runs columns this version uses must be
+// there, so a foreign file that merely looks like a results file is left
+// exactly as it was.
+void check_tables(sqlite3* db, const fs::path& file, std::int64_t version) {
+  std::vector<std::string> tables = {"meta", "experiments", "runs", "surfaces"};
+  if (version < 2) {
+    tables.insert(tables.end(), {"metrics", "trajectories"});
+  } else {
+    tables.insert(tables.end(), {"metric_chunks", "trajectory_chunks"});
+  }
+  Statement has_table(db, file,
+                      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                      "checking the results schema");
+  for (const auto& table : tables) {
+    has_table.bind_text(1, table);
+    has_table.step();
+    const bool present = has_table.column_int(0) == 1;
+    has_table.reset();
+    if (!present)
+      fail_plain(file, "claims results schema version " + std::to_string(version) +
+                           " but has no table '" + table +
+                           "'; it is not an optbench results database, the file was left "
+                           "unchanged");
+  }
+  std::vector<std::string> columns = {"id",    "experiment_id", "config_hash", "optimizer",
+                                      "label", "status",        "final_loss"};
+  if (version >= 3) columns.insert(columns.end(), {"pid", "heartbeat"});
+  Statement has_column(db, file, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = ?1",
+                       "checking the results schema");
+  for (const auto& column : columns) {
+    has_column.bind_text(1, column);
+    has_column.step();
+    const bool present = has_column.column_int(0) == 1;
+    has_column.reset();
+    if (!present)
+      fail_plain(file, "claims results schema version " + std::to_string(version) +
+                           " but its runs table has no column '" + column +
+                           "'; it is not an optbench results database, the file was left "
+                           "unchanged");
+  }
+}
+
 void create_or_check_schema(sqlite3* db, const fs::path& file) {
   // IMMEDIATE: of two processes creating the file at once, the second waits
   // here and then finds the first one's schema instead of failing on it.
@@ -125,6 +169,7 @@ void create_or_check_schema(sqlite3* db, const fs::path& file) {
 #endif
   } else {
     check_version(version, file);
+    check_tables(db, file, version);
     if (version < detail::kSchemaVersion) detail::migrate(db, file, version);
   }
   tx.commit();
@@ -308,6 +353,7 @@ SqliteStore SqliteStore::open(const fs::path& file, Mode mode) {
     if (version == 0)
       fail_plain(path, "is not an optbench results database (it has no meta table)");
     check_version(version, path);
+    check_tables(db.get(), path, version);
     if (version < detail::kSchemaVersion) {
       // Readers of an older file would find none of the tables they query;
       // upgrading it once (the data is kept, in one transaction) is what a

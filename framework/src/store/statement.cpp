@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "store/read_only_media.hpp"
 #include "store/records.hpp"
 
 namespace optbench::store::detail {
@@ -31,11 +32,13 @@ void fail_plain(const std::filesystem::path& file, std::string_view what) {
   throw StoreError(file.string() + ": " + std::string(what));
 }
 
-Connection open_connection(const std::filesystem::path& file, int flags) {
+namespace {
+
+Connection open_plain(const std::filesystem::path& file, const std::string& name, int flags) {
   sqlite3* raw = nullptr;
   // SQLITE_OPEN_NOMUTEX is not used: the library's default (serialized) costs
   // little and keeps a store connection shared by mistake from corrupting memory.
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   Connection db(raw);  // sqlite3_open_v2 may allocate a handle even on failure
   if (rc != SQLITE_OK) {
     if (db == nullptr) fail_plain(file, "cannot open results database: out of memory");
@@ -44,6 +47,25 @@ Connection open_connection(const std::filesystem::path& file, int flags) {
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   return db;
+}
+
+}  // namespace
+
+Connection open_connection(const std::filesystem::path& file, int flags) {
+  Connection db = open_plain(file, file.string(), flags);
+  if (flags != SQLITE_OPEN_READONLY) return db;
+  // A reader of a WAL file on media it cannot write cannot create the WAL
+  // index beside it, and its first read fails with "unable to open database
+  // file". Only then, and only when nothing can be written there, is the
+  // file opened immutable: the database file alone is read
+  // (read_only_media.hpp). Anywhere else the ordinary reader stays, which
+  // sees other processes' commits.
+  if (sqlite3_exec(db.get(), "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr) ==
+          SQLITE_OK ||
+      (sqlite3_extended_errcode(db.get()) & 0xff) != SQLITE_CANTOPEN || !read_only_media(file))
+    return db;
+  db.reset();
+  return open_plain(file, immutable_uri(file), flags | SQLITE_OPEN_URI);
 }
 
 void exec(sqlite3* db, const std::filesystem::path& file, const char* sql, std::string_view what) {
