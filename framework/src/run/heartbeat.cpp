@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "store/backend.hpp"
 
@@ -20,18 +21,28 @@ Heartbeat::~Heartbeat() {
 
 void Heartbeat::beat(const std::filesystem::path& db) {
   const auto period = std::chrono::duration<double>(store::kHeartbeatSeconds);
-  try {
-    const auto store = store::open(db);
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, period, [this] { return stop_; })) {
-      lock.unlock();
+  // A beat that fails (the file locked past the busy timeout, a full disk)
+  // is retried at the next period: a heartbeat that stayed stopped would let
+  // another sweep take this live process's runs for abandoned after
+  // kStaleAfterSeconds and train them a second time.
+  std::unique_ptr<store::Backend> store;
+  bool failing = false;
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, period, [this] { return stop_; })) {
+    lock.unlock();
+    try {
+      if (!store) store = store::open(db);
       store->heartbeat();
-      lock.lock();
+      if (failing) std::cerr << "optbench: heartbeat resumed\n";
+      failing = false;
+    } catch (const std::exception& e) {
+      if (!failing) {
+        std::cerr << "optbench: warning: heartbeat missed, retrying every "
+                  << store::kHeartbeatSeconds << " s: " << e.what() << "\n";
+      }
+      failing = true;
     }
-  } catch (const std::exception& e) {
-    // Missed heartbeats only make the runs look abandoned after
-    // kStaleAfterSeconds; the sweep itself goes on.
-    std::cerr << "optbench: warning: heartbeat stopped: " << e.what() << "\n";
+    lock.lock();
   }
 }
 
