@@ -57,7 +57,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!parse("run", "FILE.yaml [options]", options, positional, args, vm)) return kOk;
 
   const auto plugin_folders = registry::search_path(plugin_dirs(vm));
-  const auto plugins = registry::Registry::load(plugin_folders);
+  const auto plugins = load_plugins(plugin_folders);
   warn_rejected(plugins);
   const fs::path file = vm["file"].as<std::string>();
   const auto spec = experiment::load_file(file, plugins);
@@ -118,6 +118,12 @@ int cmd_run(const std::vector<std::string>& args) {
     run::die_by(result.stop_signal);
   }
 
+  if (result.interrupted) {
+    std::cout << result.interrupted
+              << " run(s) stopped by their environment (missing data, a worker killed from "
+                 "outside); run the same command again to retry them\n";
+  }
+
   if (!vm["no-plots"].as<bool>()) {
     const auto reader = store::open_reader(db);
     const store::Reader& store = *reader;
@@ -131,7 +137,8 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   std::cout << "database: " << db.string() << "\n";
   // A run taken over is finished by another process, not by this one.
-  return result.failed || result.taken_over ? kRuntimeFailure : kOk;
+  // An interrupted run has no result yet; the sweep is not complete.
+  return result.failed || result.taken_over || result.interrupted ? kRuntimeFailure : kOk;
 }
 
 }  // namespace optbench::cli

@@ -1,6 +1,7 @@
 // optbench worker (hidden): trains one claimed run in a process of its own
 // for `optbench run --isolate`. Not meant to be typed by hand.
 #include "cli/command.hpp"
+#include "registry/scan.hpp"
 #include "run/worker.hpp"
 
 namespace optbench::cli {
@@ -30,8 +31,10 @@ int cmd_worker(const std::vector<std::string>& args) {
     for (const auto& f : vm["plugin-folder"].as<std::vector<std::string>>())
       o.plugin_folders.emplace_back(f);
   }
+  o.scan = registry::default_scan_options(std::filesystem::read_symlink("/proc/self/exe"));
   const int code = run::run_worker(o);
-  if (code == run::kWorkerTakenOver) return code;  // the host reports it
+  // The host reports these two in its own words.
+  if (code == run::kWorkerTakenOver || code == run::kWorkerStorageFailed) return code;
   return code == 0 ? kOk : kRuntimeFailure;
 }
 

@@ -21,8 +21,15 @@ TrainResult train_claimed(store::Writer& db, const RunContext& context,
   if (run.dataset) {
     DatasetContext data_context{static_cast<std::uint64_t>(run.seed),
                                 context.spec.source_path.parent_path()};
-    data = context.plugins.make_dataset(*run.dataset, run.dataset_params, data_context);
-    model_context.data = data->info();
+    // The settings were checked when the grid was expanded; what fails here
+    // is the files: absent, unreadable or damaged, all of which a user can
+    // repair before the next invocation.
+    try {
+      data = context.plugins.make_dataset(*run.dataset, run.dataset_params, data_context);
+      model_context.data = data->info();
+    } catch (const std::exception& e) {
+      throw EnvironmentFailure(std::string("data unavailable: ") + e.what());
+    }
   }
   auto model = context.plugins.make_model(run.model, run.model_params, model_context);
   auto optimizer = context.plugins.make_optimizer(run.optimizer, run.optimizer_params);
@@ -84,6 +91,23 @@ Outcome execute_run(store::Writer& db, const RunContext& context, const experime
     outcome.result = train_claimed(db, context, run, run_id, on_epoch);
   } catch (const store::RunTakenOver& e) {
     return taken_over(e);
+  } catch (const store::StoreError& e) {
+    // Best effort: the store that just failed may refuse this too, and
+    // then the run stays `running` under this process, which the next
+    // invocation finds gone and marks interrupted.
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    try {
+      db.finish_run(run_id, store::RunStatus::Interrupted,
+                    std::string("storage error, to be retried: ") + e.what(), wall, 0,
+                    std::nan(""));
+    } catch (const store::StoreError&) {
+    }
+    throw;
+  } catch (const EnvironmentFailure& e) {
+    outcome.result.status = store::RunStatus::Interrupted;
+    outcome.result.error = std::string(e.what()) + "; retried by the next run of the experiment";
+    outcome.result.final_loss = std::nan("");
   } catch (const std::exception& e) {
     outcome.result.status = store::RunStatus::Failed;
     outcome.result.error = e.what();

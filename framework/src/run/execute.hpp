@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 
 #include "experiment/spec.hpp"
 #include "registry/registry.hpp"
@@ -11,6 +12,15 @@
 #include "store/writer.hpp"
 
 namespace optbench::run {
+
+/// The run could not go on for a reason outside it: its data files are
+/// missing, unreadable or damaged. Its run is stored `interrupted` rather
+/// than `failed`, so the next invocation trains it again once the files
+/// are there.
+class EnvironmentFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct RunContext {
   const experiment::ExperimentSpec& spec;
@@ -32,8 +42,11 @@ store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
                               const experiment::RunSpec& run);
 
 /// Trains the claimed run `run_id` and stores its status with finish_run.
-/// Anything thrown while training makes the run Failed with the message;
-/// a failing finish_run propagates.
+/// What the run itself throws (its plugins, its settings) makes it Failed
+/// with the message; an EnvironmentFailure makes it Interrupted, to be
+/// retried. A store::StoreError (a full disk, a lock held past the busy
+/// timeout) is no result of the run: the run is marked Interrupted if the
+/// store still takes that, and the error propagates so the sweep stops.
 Outcome execute_run(store::Writer& db, const RunContext& context, const experiment::RunSpec& run,
                     std::int64_t run_id, const EpochCallback& on_epoch);
 

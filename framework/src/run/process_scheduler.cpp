@@ -60,6 +60,25 @@ std::string failure_reason(const Child& child, int status) {
          " before the run finished";
 }
 
+// Signals a run brings on itself: its code faulted, aborted or trapped.
+// Anything else that kills a worker (SIGKILL from the OOM killer or a user,
+// SIGTERM, SIGHUP) came from outside the run and says nothing about it.
+bool run_caused(int signal) {
+  switch (signal) {
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGFPE:
+    case SIGILL:
+    case SIGABRT:
+    case SIGTRAP:
+    case SIGSYS:
+    case SIGXCPU:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The worker processes of one sweep: starts them, watches them, and settles
 // the run of each one that ends.
 class WorkerPool {
@@ -73,12 +92,20 @@ class WorkerPool {
         log_(sweep.log),
         db_(store::open(sweep.options.db)) {}
 
-  // Whatever ends the pool early (a store error), no worker outlives it.
+  // Whatever ends the pool early (a store error), no worker outlives it,
+  // and its run is marked interrupted if the store still takes a write
+  // (else the next invocation finds its owner gone and does it).
   ~WorkerPool() {
     for (auto& child : children_) {
       kill(child.pid, SIGKILL);
       waitpid(child.pid, nullptr, 0);
       if (child.pidfd >= 0) close(child.pidfd);
+      try {
+        db_->finish_run(child.run_id, store::RunStatus::Interrupted,
+                        "the sweep stopped on a storage error; retried by the next run", 0.0, 0,
+                        std::nan(""));
+      } catch (const std::exception&) {
+      }
     }
   }
   WorkerPool(const WorkerPool&) = delete;
@@ -86,8 +113,8 @@ class WorkerPool {
 
   void run() {
     for (;;) {
-      if (!stop_requested()) start_more();
-      if (children_.empty()) return;
+      if (!stop_requested() && store_error_.empty()) start_more();
+      if (children_.empty()) break;
       if (stop_requested() && !stopping_) {
         stopping_ = true;
         stop_deadline_ = Clock::now() + kStopGrace;
@@ -98,6 +125,7 @@ class WorkerPool {
       enforce_deadlines();
       reap();
     }
+    if (!store_error_.empty()) throw store::StoreError(store_error_);
   }
 
  private:
@@ -201,6 +229,15 @@ class WorkerPool {
                           std::to_string(static_cast<int>(store::kStaleAfterSeconds)) + " s");
       return;
     }
+    // The worker printed the store's message; no new run starts, the ones
+    // in flight finish, and the sweep reports the error.
+    const bool storage_failed = WIFEXITED(status) && WEXITSTATUS(status) == kWorkerStorageFailed;
+    if (storage_failed) {
+      store_error_ = db_->path().string() +
+                     ": a worker could not write to the results database (its message is "
+                     "above); the sweep stopped, and its unfinished runs are retried by the next "
+                     "run of the experiment";
+    }
     const auto stored = db_->run(child.run_id);
     if (stored && stored->status != store::RunStatus::Running) {
       log_.finished(child.index, stored->status, stored->error, stored->final_loss, stored->steps,
@@ -211,6 +248,12 @@ class WorkerPool {
       finish(child, store::RunStatus::Interrupted,
              "interrupted by " + describe_signal(stop_signal()) + "; " +
                  failure_reason(child, status));
+    } else if (storage_failed) {
+      finish(child, store::RunStatus::Interrupted, "storage error in the worker, to be retried");
+    } else if (!child.timed_out && WIFSIGNALED(status) && !run_caused(WTERMSIG(status))) {
+      finish(child, store::RunStatus::Interrupted,
+             failure_reason(child, status) +
+                 " from outside the run; retried by the next run of the experiment");
     } else {
       finish(child, store::RunStatus::Failed, failure_reason(child, status));
     }
@@ -244,6 +287,7 @@ class WorkerPool {
   std::size_t next_ = 0;
   bool stopping_ = false;
   Clock::time_point stop_deadline_;
+  std::string store_error_;  ///< set when a worker's store failed: start no more runs
 };
 
 }  // namespace

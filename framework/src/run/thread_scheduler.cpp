@@ -20,11 +20,19 @@ class RunQueue {
       : sweep_(sweep),
         context_{sweep.spec, sweep.plugins, sweep.experiment_id, sweep.options.threads_per_run} {}
 
-  // One thread's share: takes runs until none is left or a stop arrives.
+  // One thread's share: takes runs until none is left, a stop arrives or a
+  // store error (a full disk, a lock held past the busy timeout) on any
+  // thread ends the sweep.
   void drain() {
-    auto db = store::open(sweep_.options.db);
-    for (std::size_t i = next_++; i < sweep_.runs.size() && !stop_requested(); i = next_++)
-      one(*db, i);
+    try {
+      auto db = store::open(sweep_.options.db);
+      for (std::size_t i = next_++; i < sweep_.runs.size() && !stop_requested() && !store_failed_;
+           i = next_++)
+        one(*db, i);
+    } catch (...) {
+      store_failed_ = true;
+      throw;
+    }
   }
 
  private:
@@ -47,6 +55,7 @@ class RunQueue {
   const Sweep& sweep_;
   const RunContext context_;
   std::atomic<std::size_t> next_{0};
+  std::atomic<bool> store_failed_{false};
 };
 
 }  // namespace

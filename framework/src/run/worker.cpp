@@ -16,14 +16,33 @@
 
 namespace optbench::run {
 
+namespace {
+
+int train_one(const WorkerOptions& options);
+
+}  // namespace
+
 int run_worker(const WorkerOptions& options) {
+  try {
+    return train_one(options);
+  } catch (const store::RunTakenOver&) {
+    return kWorkerTakenOver;
+  } catch (const store::StoreError& e) {
+    std::cerr << "optbench worker: " << e.what() << "\n";
+    return kWorkerStorageFailed;
+  }
+}
+
+namespace {
+
+int train_one(const WorkerOptions& options) {
   // A worker whose host died (kill -9) must not go on writing into a run
   // that the next invocation will reclaim and redo.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != options.parent) return 1;  // the host died before prctl
   const SignalScope signals;
 
-  const auto plugins = registry::Registry::load(options.plugin_folders);
+  const auto plugins = registry::Registry::load(options.plugin_folders, options.scan);
   const auto store = store::open(options.db);
   auto& db = *store;
   const auto record = db.run(options.run_id);
@@ -51,5 +70,7 @@ int run_worker(const WorkerOptions& options) {
   });
   return outcome.taken_over ? kWorkerTakenOver : 0;
 }
+
+}  // namespace
 
 }  // namespace optbench::run
