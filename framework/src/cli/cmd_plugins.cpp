@@ -47,7 +47,7 @@ int cmd_plugins(const std::vector<std::string>& args) {
     return kOk;
   }
   const auto folders = registry::search_path(plugin_dirs(vm));
-  const auto plugins = registry::Registry::load(folders);
+  const auto plugins = load_plugins(folders);
 
   if (vm.count("describe")) {
     const auto name = vm["describe"].as<std::string>();

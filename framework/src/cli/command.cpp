@@ -56,6 +56,11 @@ std::optional<double> target_option(const po::variables_map& vm) {
   return target;
 }
 
+registry::Registry load_plugins(const std::vector<std::filesystem::path>& folders) {
+  return registry::Registry::load(
+      folders, registry::default_scan_options(std::filesystem::read_symlink("/proc/self/exe")));
+}
+
 void warn_rejected(const registry::Registry& plugins) {
   for (const auto& r : plugins.rejected()) {
     std::cerr << "optbench: warning: skipped plugin " << r.path.string() << ": " << r.reason

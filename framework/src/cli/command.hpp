@@ -35,6 +35,7 @@ int cmd_export(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_new(const std::vector<std::string>& args);
 int cmd_worker(const std::vector<std::string>& args);
+int cmd_plugin_probe(const std::vector<std::string>& args);
 
 namespace po = boost::program_options;
 
@@ -53,6 +54,11 @@ std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm);
 void add_target_option(po::options_description& options);
 /// The --target given, checked to be finite; none when not given.
 std::optional<double> target_option(const po::variables_map& vm);
+
+/// The plugins in `folders`, each library probed in a child process first
+/// (registry/scan.hpp), so one whose load code crashes, exits or hangs is
+/// refused with the reason instead of taking this process down.
+registry::Registry load_plugins(const std::vector<std::filesystem::path>& folders);
 
 /// Prints a warning for every plugin file the registry refused.
 void warn_rejected(const registry::Registry& plugins);

@@ -45,9 +45,19 @@ int main(int argc, char** argv) {
     return kOk;
   }
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", cmd_run},   {"plugins", cmd_plugins}, {"runs", cmd_runs},     {"query", cmd_query},
-      {"plot", cmd_plot}, {"summary", cmd_summary}, {"export", cmd_export}, {"report", cmd_report},
-      {"new", cmd_new},   {"worker", cmd_worker}};  // hidden: one isolated run, started by `run`
+      {"run", cmd_run},
+      {"plugins", cmd_plugins},
+      {"runs", cmd_runs},
+      {"query", cmd_query},
+      {"plot", cmd_plot},
+      {"summary", cmd_summary},
+      {"export", cmd_export},
+      {"report", cmd_report},
+      {"new", cmd_new},
+      // hidden: one isolated run, started by `run`
+      {"worker", cmd_worker},
+      // hidden: one plugin library loaded on trial, started by plugin discovery
+      {"plugin-probe", cmd_plugin_probe}};
   const auto it = commands.find(args[0]);
   if (it == commands.end()) {
     std::cerr << "optbench: unknown command '" << args[0] << "'\n\n" << kUsage;

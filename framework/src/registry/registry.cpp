@@ -145,7 +145,7 @@ std::string Registry::load_file(const fs::path& file, LoadedPlugin& out) {
   return {};
 }
 
-Registry Registry::load(const std::vector<fs::path>& folders) {
+Registry Registry::load(const std::vector<fs::path>& folders, const ScanOptions& scan) {
   Registry r;
   for (const auto& folder : folders) {
     std::error_code ec;
@@ -156,6 +156,10 @@ Registry Registry::load(const std::vector<fs::path>& folders) {
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
+      if (auto why = probe_library(file, scan); !why.empty()) {
+        r.rejected_.push_back({file, why});
+        continue;
+      }
       LoadedPlugin plugin;
       if (auto why = load_file(file, plugin); !why.empty()) {
         r.rejected_.push_back({file, why});

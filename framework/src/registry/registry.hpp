@@ -12,6 +12,7 @@
 #include "optbench/optimizer.hpp"
 #include "optbench/plugin.hpp"
 #include "optbench/schedule.hpp"
+#include "registry/scan.hpp"
 
 namespace boost::dll {
 class shared_library;
@@ -57,7 +58,11 @@ class PluginError : public std::runtime_error {
 class Registry {
  public:
   /// Loads every `*.so` in the given folders (non-recursive, sorted by name).
-  static Registry load(const std::vector<std::filesystem::path>& folders);
+  /// With `scan.prober` set, each library is first probed in a child process
+  /// (scan.hpp) and refused with the reason if loading it crashes, exits or
+  /// hangs there.
+  static Registry load(const std::vector<std::filesystem::path>& folders,
+                       const ScanOptions& scan = {});
   /// Loads one file; on refusal returns the reason and leaves `out` empty.
   static std::string load_file(const std::filesystem::path& file, LoadedPlugin& out);
 
