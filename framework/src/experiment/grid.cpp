@@ -270,6 +270,24 @@ ParamMap check_schedule(const registry::Registry& plugins, const Config& c,
   return params;
 }
 
+// A 2-D run records steps / record_every + 1 points of each series; above
+// kMaxPointsPerSeries the store and the charts would pay for points nobody
+// can see. Data runs are checked when their dataset's size is known.
+void check_points(const ExperimentSpec& spec, const PluginEntry& entry,
+                  const TrainSettings& train) {
+  const std::int64_t points = train.steps / train.record_every + 1;
+  if (points <= kMaxPointsPerSeries) return;
+  const bool own =
+      entry.train_overrides.contains("steps") || entry.train_overrides.contains("record_every");
+  const std::int64_t least = (train.steps + kMaxPointsPerSeries - 2) / (kMaxPointsPerSeries - 1);
+  throw SpecError(own ? entry.where : spec.train_where, own ? entry.key_path + ".train" : "train",
+                  "steps " + std::to_string(train.steps) + " with record_every " +
+                      std::to_string(train.record_every) + " would record " +
+                      std::to_string(points) + " points per series, above the limit of " +
+                      std::to_string(kMaxPointsPerSeries) + "; set record_every to at least " +
+                      std::to_string(least));
+}
+
 }  // namespace
 
 std::string stable_hash(const std::string& text) {
@@ -302,6 +320,23 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
   const auto models = all_configs(spec.models);
   auto datasets = all_configs(spec.datasets);
   const auto optimizer_labels = labels(optimizers);
+  // A label names a line in every chart and a row in every table: two
+  // configurations under one label would share a colour and a legend entry.
+  for (std::size_t o = 0; o < optimizers.size(); ++o) {
+    for (std::size_t earlier = 0; earlier < o; ++earlier) {
+      const auto* a = optimizers[earlier].entry;
+      const auto* b = optimizers[o].entry;
+      // Unlabelled twins repeat a configuration, which the check below
+      // reports in those words.
+      if (optimizer_labels[earlier] != optimizer_labels[o] || a == b ||
+          (a->label.empty() && b->label.empty()))
+        continue;
+      throw SpecError(optimizers[o].entry->where, optimizers[o].entry->key_path,
+                      "label '" + optimizer_labels[o] + "' is already used by " +
+                          optimizers[earlier].entry->key_path +
+                          "; give each optimizer entry a distinct label");
+    }
+  }
   const auto model_labels = labels(models);
   const auto dataset_labels = labels(datasets);
 
@@ -341,6 +376,7 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
       for (std::size_t o = 0; o < optimizers.size(); ++o) {
         TrainSettings train = spec.train;
         train.apply(optimizers[o].entry->train_overrides);
+        if (!has_data) check_points(spec, *optimizers[o].entry, train);
         const auto& schedule = optimizers[o].entry->schedule;
         // Runs without a schedule keep the hash they had before schedules
         // existed, so that their stored results are still found.

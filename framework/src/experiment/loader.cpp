@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -118,7 +119,18 @@ double read_real(const YamlFile& r, const YAML::Node& node, const std::string& p
   if (node.IsScalar() && YAML::convert<double>::decode(node, x)) {
     if (!std::isfinite(x))
       r.fail(node, path, "expected a finite real number, got " + describe(node));
-    return x;
+    // 1e-400 reads as 0 (or a subnormal that has lost digits) without a
+    // word; a learning rate meant to be tiny would silently be zero.
+    errno = 0;
+    const double parsed = std::strtod(node.Scalar().c_str(), nullptr);
+    if (errno == ERANGE && std::fabs(parsed) < std::numeric_limits<double>::min()) {
+      r.fail(node, path,
+             "expected a real number of magnitude 0 or at least 2.2e-308 (the smallest normal "
+             "64-bit double), got " +
+                 describe(node) + ", which would underflow to " + (x == 0 ? "0" : "a subnormal"));
+    }
+    // -0.0 and 0.0 are one value: one hash, one run, one range check.
+    return x == 0.0 ? 0.0 : x;
   }
   if (node.IsScalar()) {
     errno = 0;
@@ -693,7 +705,11 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
        [&](const Entry& e) {
          spec.datasets = read_entries(r, e.value, e.key, true, PluginKind::Dataset, plugins);
        }},
-      {"train", [&](const Entry& e) { spec.train.apply(read_train(r, e.value, e.key)); }},
+      {"train",
+       [&](const Entry& e) {
+         spec.train.apply(read_train(r, e.value, e.key));
+         spec.train_where = r.at(e.key_node);
+       }},
       {"seeds", [&](const Entry& e) { spec.seeds = read_seeds(r, e); }},
       {"plots", [&](const Entry& e) { spec.plots = read_chart_kinds(r, e); }},
       {"max_runs", [&](const Entry& e) { spec.max_runs = read_max_runs(r, e); }},

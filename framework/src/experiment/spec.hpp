@@ -104,6 +104,7 @@ struct ExperimentSpec {
   std::vector<PluginEntry> models;
   std::vector<PluginEntry> datasets;  ///< empty for data-free models
   TrainSettings train;
+  Location train_where;  ///< the top-level `train:` key, for errors about it
   std::vector<std::int64_t> seeds{0};
   std::vector<std::string> plots;  ///< chart kinds; empty = the defaults
   std::int64_t max_runs = 10000;   ///< refuse grids larger than this

@@ -14,6 +14,13 @@
 
 namespace optbench::experiment {
 
+/// A run's length is bounded: a typo of a few digits must not fill a disk.
+/// 10^9 steps is about 20 minutes of a 2-D run; a series of 10^6 points is
+/// about 30 MB in the store and more than any chart can show.
+inline constexpr std::int64_t kMaxSteps = 1'000'000'000;
+inline constexpr std::int64_t kMaxEpochs = 1'000'000;
+inline constexpr std::int64_t kMaxPointsPerSeries = 1'000'000;
+
 /// How each run trains. Models without data use `steps`; models with data
 /// use `epochs` and `batch_size`.
 struct TrainSettings {

@@ -55,9 +55,12 @@ TrainResult train_function(Model& model, Optimizer& optimizer,
   // is the end of the path, so `steps` updates give steps + 1 points.
   for (std::int64_t k = 0;; ++k) {
     const double loss = model.forward({});
-    recorder.position(k, x[0], x[1]);
-    if (k % settings.record_every == 0 || k == settings.steps ||
-        diverged(loss, settings.diverge_above)) {
+    // record_every thins every series alike: the path is drawn from the
+    // same steps as the loss, and its end is always kept.
+    const bool last =
+        k == settings.steps || diverged(loss, settings.diverge_above) || stop_requested();
+    if (k % settings.record_every == 0 || last) {
+      recorder.position(k, x[0], x[1]);
       recorder.metric(k, 0, "train", "loss", loss, seconds_since(t0));
     }
     result.final_loss = loss;
@@ -67,7 +70,8 @@ TrainResult train_function(Model& model, Optimizer& optimizer,
       result.error = "loss " + std::to_string(loss) + " at step " + std::to_string(k);
       return result;
     }
-    if (k == settings.steps || interrupted(result, k)) return result;
+    // The stop request is sticky, so `last` already saw any that ends here.
+    if (k == settings.steps || (last && interrupted(result, k))) return result;
     model.backward();
     apply_schedule(schedule, optimizer, k, k, 0, k % settings.record_every == 0, recorder,
                    seconds_since(t0));
@@ -92,6 +96,15 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
   const std::size_t n_test = data.size(Split::Test);
   const auto batch = static_cast<std::size_t>(settings.batch_size);
   if (n_train == 0) throw std::runtime_error("the dataset's training split is empty");
+  const auto steps_per_epoch = static_cast<std::int64_t>((n_train + batch - 1) / batch);
+  if (steps_per_epoch * settings.epochs / settings.record_every + 1 >
+      experiment::kMaxPointsPerSeries) {
+    throw std::runtime_error("train: " + std::to_string(settings.epochs) + " epochs of " +
+                             std::to_string(steps_per_epoch) + " steps with record_every " +
+                             std::to_string(settings.record_every) + " would record more than " +
+                             std::to_string(experiment::kMaxPointsPerSeries) +
+                             " loss points; raise record_every or lower epochs");
+  }
 
   // Everything the step loop touches is allocated here, once.
   std::vector<float> inputs(batch * sample_size), targets(batch * info.target_size);
