@@ -25,6 +25,10 @@ using Group = std::vector<const store::RunRecord*>;
 /// panels and legends read as the YAML does.
 using Groups = std::vector<std::pair<std::string, Group>>;
 
+/// Configurations drawn per problem in the charts that give each one a
+/// line or a panel: as many as the palette has distinct colours.
+inline constexpr std::size_t kMaxDrawnGroups = 10;
+
 class Context {
  public:
   Context(const store::Reader& db, store::ExperimentRecord experiment,
@@ -35,8 +39,12 @@ class Context {
   const Options& options() const { return options_; }
   /// The experiment's title, or its name when it has none.
   const std::string& title() const;
-  /// Runs by problem_key, then group_key.
+  /// Runs by problem_key, then group_key: at most kMaxDrawnGroups
+  /// configurations per problem, the best by mean final loss.
   const std::map<std::string, Groups>& problems() const { return problems_; }
+  /// "best 10 of 2000 configurations by mean final loss" when a problem has
+  /// more configurations than are drawn, else "".
+  std::string subset_note(const std::string& problem) const;
   /// The colour ("#rrggbb") of a configuration, the same in every chart of
   /// the experiment and on every problem (it follows the label).
   const std::string& colour(const std::string& group_key) const;
@@ -54,6 +62,7 @@ class Context {
   std::vector<store::RunRecord> runs_;
   const Options& options_;
   std::map<std::string, Groups> problems_;
+  std::map<std::string, std::size_t> omitted_;  ///< configurations not drawn, by problem
   std::map<std::string, std::string> colours_;  ///< by group_key
   std::set<std::string> used_names_;
   std::optional<double> target_;

@@ -1,7 +1,10 @@
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 #include <string_view>
 
+#include "experiment/grid.hpp"
 #include "plot/charts.hpp"
 #include "results/target.hpp"
 
@@ -15,6 +18,9 @@ constexpr std::array<std::string_view, 10> kPalette{"#1f77b4", "#ff7f0e", "#2ca0
                                                     "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                                                     "#bcbd22", "#17becf"};
 
+// Room left for "-<n>" and the extension within NAME_MAX (255 bytes).
+constexpr std::size_t kMaxStem = 200;
+
 std::string sanitize(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -23,6 +29,40 @@ std::string sanitize(std::string_view text) {
     if (!safe) c = '_';
   }
   return out;
+}
+
+// Mean final loss over a configuration's seeds; a seed that diverged,
+// failed or has not finished counts as infinitely bad.
+double mean_final_loss(const Group& group) {
+  double sum = 0.0;
+  for (const store::RunRecord* run : group) {
+    if (run->status != store::RunStatus::Done || !std::isfinite(run->final_loss))
+      return std::numeric_limits<double>::infinity();
+    sum += run->final_loss;
+  }
+  return sum / static_cast<double>(group.size());
+}
+
+// A chart with hundreds of lines or panels is unreadable and its SVG runs
+// to tens of MB (2,000 configurations: 56 MB of contour panels). Above
+// kMaxDrawnGroups configurations on one problem, the best ones by mean
+// final loss are drawn, in their order; the summary and the lr-sensitivity
+// chart still cover every run. Returns whether any were left out.
+bool keep_best(Groups& groups) {
+  if (groups.size() <= kMaxDrawnGroups) return false;
+  std::vector<std::pair<double, std::size_t>> ranked;
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    ranked.emplace_back(mean_final_loss(groups[i].second), i);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<bool> keep(groups.size(), false);
+  for (std::size_t k = 0; k < kMaxDrawnGroups; ++k)
+    keep[ranked[k].second] = true;
+  Groups kept;
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    if (keep[i]) kept.push_back(std::move(groups[i]));
+  groups = std::move(kept);
+  return true;
 }
 
 }  // namespace
@@ -35,25 +75,49 @@ Context::Context(const store::Reader& db, store::ExperimentRecord experiment,
       options_(options),
       target_(options.target_loss ? options.target_loss
                                   : results::target_from_yaml(experiment_.yaml)) {
-  // Colours follow the order in which configurations first appear, so a
-  // configuration keeps its colour in every figure of the experiment. They
-  // go by label rather than group: a group is one configuration on one
-  // problem, and the same optimizer settings should look the same on every
-  // problem.
-  std::map<std::string, std::string> by_label;
   for (const store::RunRecord& run : runs_) {
     auto& groups = problems_[run.problem_key];
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& g) { return g.first == run.group_key; });
     if (it == groups.end()) it = groups.insert(groups.end(), {run.group_key, Group{}});
     it->second.push_back(&run);
-    const std::string& label = run.label.empty() ? run.group_key : run.label;
-    auto colour = by_label.find(label);
-    if (colour == by_label.end()) {
-      colour = by_label.emplace(label, kPalette[by_label.size() % kPalette.size()]).first;
-    }
-    colours_.emplace(run.group_key, colour->second);
   }
+  for (auto& [problem, groups] : problems_) {
+    const std::size_t all = groups.size();
+    if (keep_best(groups)) omitted_[problem] = all - groups.size();
+  }
+  // Colours follow the order in which drawn configurations first appear, so
+  // a configuration keeps its colour in every figure of the experiment. They
+  // go by label rather than group: a group is one configuration on one
+  // problem, and the same optimizer settings should look the same on every
+  // problem.
+  std::map<std::string, std::string> by_label;
+  std::set<std::string> drawn;
+  for (const auto& [problem, groups] : problems_) {
+    for (const auto& [key, group] : groups)
+      drawn.insert(key);
+  }
+  // Drawn ones first, so they get distinct colours; the rest (in the
+  // lr-sensitivity chart and the profile, which show every run) after.
+  for (const bool first_pass : {true, false}) {
+    for (const store::RunRecord& run : runs_) {
+      if (drawn.contains(run.group_key) != first_pass) continue;
+      const std::string& label = run.label.empty() ? run.group_key : run.label;
+      auto colour = by_label.find(label);
+      if (colour == by_label.end()) {
+        colour = by_label.emplace(label, kPalette[by_label.size() % kPalette.size()]).first;
+      }
+      colours_.emplace(run.group_key, colour->second);
+    }
+  }
+}
+
+std::string Context::subset_note(const std::string& problem) const {
+  const auto it = omitted_.find(problem);
+  if (it == omitted_.end()) return {};
+  const auto shown = problems_.at(problem).size();
+  return "best " + std::to_string(shown) + " of " + std::to_string(shown + it->second) +
+         " configurations by mean final loss";
 }
 
 const std::string& Context::title() const {
@@ -67,6 +131,12 @@ const std::string& Context::colour(const std::string& group_key) const {
 std::vector<Target> Context::targets(const std::string& kind, const std::string& problem) {
   std::string stem = sanitize(experiment_.name) + "-" + sanitize(kind);
   if (!problem.empty()) stem.append("-").append(sanitize(problem));
+  // A file name may have 255 bytes at most; labels and problem names may be
+  // longer. A long stem keeps its start, readable, and ends in a hash of the
+  // whole, so distinct long names stay distinct.
+  if (stem.size() > kMaxStem) {
+    stem = stem.substr(0, kMaxStem - 17) + "-" + experiment::stable_hash(stem);
+  }
   // Distinct problems can sanitize to the same name; keep both figures.
   std::string unique = stem;
   for (int n = 2; !used_names_.insert(unique).second; ++n)

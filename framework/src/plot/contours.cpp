@@ -233,7 +233,9 @@ Chart contour_chart(const Context& ctx, const std::string& problem, const store:
   const auto [rows, cols] = layout(groups.size());
   c += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title \"" +
        escape(ctx.title()) + "\\n" + escape(problem) +
-       "   (red: path, circle: start, star: minimum)\" noenhanced font \",13\"\n";
+       "   (red: path, circle: start, star: minimum" +
+       (ctx.subset_note(problem).empty() ? "" : "; " + escape(ctx.subset_note(problem))) +
+       ")\" noenhanced font \",13\"\n";
   std::size_t index = 0;
   for (const auto& [key, group] : groups) {
     const Panel panel = group_panel(ctx, group, index++, window, chart.setup);

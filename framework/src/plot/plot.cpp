@@ -9,6 +9,7 @@
 
 #include "experiment/chart_kinds.hpp"
 #include "plot/charts.hpp"
+#include "run/stop.hpp"
 
 namespace optbench::plot {
 
@@ -99,6 +100,9 @@ std::vector<std::filesystem::path> draw(const store::Reader& db, const std::stri
                              ": " + ec.message());
   }
 
+  // Each chart ends the process on SIGINT/SIGTERM after its own cleanup
+  // (session.cpp).
+  const run::SignalScope signals;
   detail::Context context(db, *record, db.runs(experiment), options);
   std::vector<std::filesystem::path> written;
   for (Drawer drawer : drawers) {

@@ -220,6 +220,8 @@ std::string figure_title(const Context& ctx, const std::string& problem, const s
   std::string out = "\"";
   out.append(escape(ctx.title())).append("\\n").append(escape(problem));
   if (!note.empty()) out.append("   ").append(escape(note));
+  if (const auto subset = ctx.subset_note(problem); !subset.empty())
+    out.append("   (").append(escape(subset)).append(")");
   out.append("\" noenhanced font \",13\"");
   return out;
 }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "run/stop.hpp"
 #include "util/temp_dir.hpp"
 
 namespace optbench::plot::detail {
@@ -151,7 +152,32 @@ void move_file(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
+namespace {
+
+std::vector<fs::path> render_drafts(const Chart& chart, const std::vector<Target>& targets);
+
+}  // namespace
+
+// SIGINT or SIGTERM (caught by plot::draw's SignalScope) ends the process
+// here, once the chart's private folder is gone: the default action would
+// end it at once and leave the folder behind in the temporary directory.
+// gnuplot in the same process group gets the signal too and fails, which is
+// no error of the chart's.
 std::vector<fs::path> render(const Chart& chart, const std::vector<Target>& targets) {
+  std::vector<fs::path> written;
+  try {
+    written = render_drafts(chart, targets);
+  } catch (...) {
+    if (run::stop_requested()) run::die_by(run::stop_signal());
+    throw;
+  }
+  if (run::stop_requested()) run::die_by(run::stop_signal());
+  return written;
+}
+
+namespace {
+
+std::vector<fs::path> render_drafts(const Chart& chart, const std::vector<Target>& targets) {
   // Drafts go to a private folder first, so a failed chart never leaves a
   // partial file at the destination, and the paths handed to gnuplot hold
   // no odd characters.
@@ -201,5 +227,7 @@ std::vector<fs::path> render(const Chart& chart, const std::vector<Target>& targ
   }
   return written;
 }
+
+}  // namespace
 
 }  // namespace optbench::plot::detail
