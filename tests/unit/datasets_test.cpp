@@ -3,6 +3,7 @@
 // whitespace tables, d2l's standardization). Fixtures are written by the
 // tests themselves into a TempDir.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -316,6 +317,33 @@ TEST_F(IdxBadFile, MissingFile) {
              dir.path());
       },
       {"absent", "images file not found"});
+}
+
+// A path that is there but is no regular file says what it is: "not found"
+// sent users looking for a file that exists, and reading /dev/zero or a
+// FIFO would never end.
+TEST_F(IdxBadFile, PathsThatAreNoRegularFileSayWhatTheyAre) {
+  write_file(dir / "labels", idx_labels(20));
+  std::filesystem::create_directories(dir / "a-folder");
+  ASSERT_EQ(mkfifo((dir / "a-fifo").c_str(), 0600), 0);
+  const std::vector<std::pair<std::filesystem::path, std::string>> cases = {
+      {dir / "a-folder", "images file expected, but this is a directory"},
+      {"/dev/zero", "images file expected, but this is a character device"},
+      {dir / "a-fifo", "images file expected, but this is a FIFO (named pipe)"}};
+  for (const auto& [path, phrase] : cases) {
+    expect_error(
+        [&] {
+          make("idx", {{"train_images", path.string()}, {"train_labels", std::string("labels")}},
+               dir.path());
+        },
+        {path.string() + ": " + phrase});
+    // The table plugin checks the same way.
+    expect_error(
+        [&] {
+          make("table", {{"path", path.string()}}, dir.path());
+        },
+        {path.string() + ": table file expected, but this is"});
+  }
 }
 
 TEST_F(IdxBadFile, WrongMagic) {
@@ -702,7 +730,7 @@ TEST(Table, ErrorsNameFileLineAndColumn) {
       [&] {
         make("table", {{"path", std::string("missing.csv")}}, dir.path());
       },
-      {"missing.csv", "cannot open"});
+      {"missing.csv", "table file not found"});
   EXPECT_THROW(make("table", {}), std::invalid_argument);
 }
 

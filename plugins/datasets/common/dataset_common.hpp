@@ -26,6 +26,35 @@ inline std::filesystem::path resolve_path(const std::filesystem::path& base_dir,
   return base_dir / p;
 }
 
+/// Throws "<file>: <what> file not found" or says what the path is when it
+/// is not a regular file: reading /dev/zero or a FIFO would never end, and
+/// "not found" would send the user looking for a file that is there.
+inline void require_regular_file(const std::filesystem::path& file, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(file, ec);
+  const std::string name = file.string() + ": " + what + " file ";
+  switch (status.type()) {
+    case fs::file_type::regular:
+      return;
+    case fs::file_type::not_found:
+      throw std::runtime_error(name + "not found");
+    case fs::file_type::directory:
+      throw std::runtime_error(name + "expected, but this is a directory");
+    case fs::file_type::character:
+      throw std::runtime_error(name + "expected, but this is a character device");
+    case fs::file_type::block:
+      throw std::runtime_error(name + "expected, but this is a block device");
+    case fs::file_type::fifo:
+      throw std::runtime_error(name + "expected, but this is a FIFO (named pipe)");
+    case fs::file_type::socket:
+      throw std::runtime_error(name + "expected, but this is a socket");
+    default:
+      throw std::runtime_error(name + "expected, but it cannot be examined" +
+                               (ec ? " (" + ec.message() + ")" : std::string()));
+  }
+}
+
 inline const char* split_name(optbench::Split split) {
   return split == optbench::Split::Train ? "train" : "test";
 }

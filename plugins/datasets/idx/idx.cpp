@@ -198,9 +198,7 @@ struct Loaded {
 Loaded load_idx(const fs::path& path, const Layout& layout) {
   const std::string file = path.string();
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    throw std::runtime_error(file + ": " + layout.what + " file not found");
-  }
+  datasets::require_regular_file(path, layout.what);
   std::vector<std::uint8_t> bytes(fs::file_size(path, ec));
   std::ifstream in(path, std::ios::binary);
   if (ec || !in) throw std::runtime_error(file + ": cannot open " + layout.what + " file");

@@ -200,6 +200,7 @@ std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
   const auto file = datasets::resolve_path(context.base_dir, p.string("path"));
   const std::string name = file.string();
 
+  datasets::require_regular_file(file, "table");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error(name + ": cannot open table file");
   std::ostringstream buffer;
