@@ -147,6 +147,7 @@ std::string Registry::load_file(const fs::path& file, LoadedPlugin& out) {
 
 Registry Registry::load(const std::vector<fs::path>& folders, const ScanOptions& scan) {
   Registry r;
+  LibraryProber prober(scan);
   for (const auto& folder : folders) {
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) continue;
@@ -156,7 +157,7 @@ Registry Registry::load(const std::vector<fs::path>& folders, const ScanOptions&
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
-      if (auto why = probe_library(file, scan); !why.empty()) {
+      if (auto why = prober.verdict(file); !why.empty()) {
         r.rejected_.push_back({file, why});
         continue;
       }

@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "optbench/plugin.hpp"
 #include "registry/registry.hpp"
@@ -168,33 +169,49 @@ ScanOptions default_scan_options(const fs::path& self) {
   return o;
 }
 
-std::string probe_library(const fs::path& file, const ScanOptions& options) {
-  if (options.prober.empty()) return {};
+LibraryProber::LibraryProber(ScanOptions options) : options_(std::move(options)) {}
+
+LibraryProber::~LibraryProber() {
+  if (!dirty_) return;
+  // Entries of files that are gone are dropped.
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    std::error_code ec;
+    if (!fs::exists(it->first.substr(it->first.find('\t') + 1), ec)) {
+      it = cache_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  write_cache(options_.cache, cache_);
+}
+
+std::string LibraryProber::verdict(const fs::path& file) {
+  if (options_.prober.empty()) return {};
   const std::string id = identity(file);
   const std::string path = fs::absolute(file).string();
-  const bool keyable = !id.empty() && path.find_first_of("\t\n") == std::string::npos;
+  const bool keyable =
+      !id.empty() && !options_.cache.empty() && path.find_first_of("\t\n") == std::string::npos;
   const std::string key = id + '\t' + path;
-  Cache cache;
-  if (keyable && !options.cache.empty()) {
-    cache = read_cache(options.cache);
-    if (const auto it = cache.find(key); it != cache.end())
+  if (keyable && !loaded_) {
+    cache_ = read_cache(options_.cache);
+    loaded_ = true;
+  }
+  if (keyable) {
+    if (const auto it = cache_.find(key); it != cache_.end())
       return it->second == "ok" ? std::string() : it->second;
   }
-  const std::string why = probe_in_child(file, options);
-  if (keyable && !options.cache.empty() && cacheable(why) && why.find('\n') == std::string::npos) {
-    // Older entries of this path (the file changed since) and entries of
-    // files that are gone are dropped.
-    for (auto it = cache.begin(); it != cache.end();) {
-      const std::string other = it->first.substr(it->first.find('\t') + 1);
-      std::error_code ec;
-      if (other == path || !fs::exists(other, ec)) {
-        it = cache.erase(it);
+  const std::string why = probe_in_child(file, options_);
+  if (keyable && cacheable(why) && why.find('\n') == std::string::npos) {
+    // An older entry of this path belongs to the file before it changed.
+    for (auto it = cache_.begin(); it != cache_.end();) {
+      if (it->first.substr(it->first.find('\t') + 1) == path) {
+        it = cache_.erase(it);
       } else {
         ++it;
       }
     }
-    cache[key] = why.empty() ? "ok" : why;
-    write_cache(options.cache, cache);
+    cache_[key] = why.empty() ? "ok" : why;
+    dirty_ = true;
   }
   return why;
 }

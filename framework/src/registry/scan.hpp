@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace optbench::registry {
@@ -26,10 +27,27 @@ struct ScanOptions {
 /// $OPTBENCH_PLUGIN_SCAN_TIMEOUT (seconds), else 10.
 ScanOptions default_scan_options(const std::filesystem::path& self);
 
-/// Why `file` must not be loaded into the host, or "" when it may be: from
-/// the cache when the file is unchanged (device, inode, size, modification
-/// and change times), else from a probe in a child process.
-std::string probe_library(const std::filesystem::path& file, const ScanOptions& options);
+/// Vets the libraries of one discovery: the cache is read once, probes run
+/// for files it does not know, and new verdicts are written back at the end.
+class LibraryProber {
+ public:
+  explicit LibraryProber(ScanOptions options);
+  ~LibraryProber();
+  LibraryProber(const LibraryProber&) = delete;
+  LibraryProber& operator=(const LibraryProber&) = delete;
+
+  /// Why `file` must not be loaded into the host, or "" when it may be: from
+  /// the cache when the file is unchanged (device, inode, size, modification
+  /// and change times), else from a probe in a child process. Always "" when
+  /// no prober is set.
+  std::string verdict(const std::filesystem::path& file);
+
+ private:
+  ScanOptions options_;
+  std::map<std::string, std::string> cache_;  ///< "identity\tpath" -> verdict
+  bool loaded_ = false;
+  bool dirty_ = false;
+};
 
 /// The child's side: loads `file` in this process and writes "ok" or
 /// "refused\t<reason>" to `verdict`. Returns the process exit code.
