@@ -74,7 +74,7 @@ void check_header(const fs::path& file, std::uintmax_t size) {
 }
 
 // quick_check reads every page and checks each b-tree's structure, in O(N)
-// (0.4-0.6 s of CPU for 95 MB, see README "Reliability"). integrity_check
+// (0.4-0.6 s of CPU for 95 MB, see docs/reliability.md). integrity_check
 // would add matching every index entry to its row at three times the cost;
 // a damaged index gives wrong answers but loses no data (REINDEX rebuilds it
 // from the tables), so an open does not pay for finding one.
