@@ -305,8 +305,9 @@ TEST_F(PlotTest, LossPngAndSvg) {
   const fs::path svg = out.path() / "quad-demo-loss-quadratic.svg";
   ASSERT_EQ(files, (std::vector<fs::path>{png, svg}));
 
+  // 1500 wide: the key sits right of the plot area.
   const PngSize size = png_size(png);
-  EXPECT_EQ(size.width, 1200u);
+  EXPECT_EQ(size.width, 1500u);
   EXPECT_EQ(size.height, 900u);
 
   const std::string text = read_file(svg);
@@ -337,8 +338,12 @@ TEST_F(PlotTest, LinearAxisAndDefaultKindsDrawEverything) {
   EXPECT_EQ(files[1].filename(), "quad-demo-loss-quadratic.png");
   EXPECT_EQ(files[2].filename(), "quad-demo-time-quadratic.png");
   EXPECT_EQ(files[3].filename(), "quad-demo-surface-quadratic.png");
-  for (const fs::path& file : files)
-    EXPECT_EQ(png_size(file).width, 1200u);
+  // Charts with a key beside the plot area (loss, time) are wider.
+  for (const fs::path& file : files) {
+    const bool keyed = file.filename().string().find("-loss-") != std::string::npos ||
+                       file.filename().string().find("-time-") != std::string::npos;
+    EXPECT_EQ(png_size(file).width, keyed ? 1500u : 1200u) << file;
+  }
 }
 
 TEST_F(PlotTest, EpochKindsDoNotApplyToFunctions) {
@@ -599,7 +604,7 @@ TEST_F(DataPlotTest, EpochsPngAndSvg) {
 
   // Loss and accuracy side by side.
   const PngSize mlp = png_size(files[2]);
-  EXPECT_EQ(mlp.width, 1500u);
+  EXPECT_EQ(mlp.width, 1800u);  // two panels and the key beside them
   EXPECT_EQ(mlp.height, 700u);
   EXPECT_GT(fs::file_size(files[2]), 20000u);
   const std::string svg = read_file(files[3]);
@@ -608,7 +613,7 @@ TEST_F(DataPlotTest, EpochsPngAndSvg) {
   EXPECT_NE(svg.find("SGD lr=0.1"), std::string::npos);
   EXPECT_NE(svg.find("Adam lr=0.001 (mean \u00b1 std of 3 seeds)"), std::string::npos);
   EXPECT_NE(svg.find(">epoch<"), std::string::npos);
-  EXPECT_NE(svg.find(">test accuracy (%)<"), std::string::npos);
+  EXPECT_NE(svg.find(">test accuracy (fraction correct)<"), std::string::npos);
   EXPECT_NE(svg.find("solid: train, dashed: test"), std::string::npos);
   // Adam's band (its colour is the second of the palette) and the dashed
   // test lines.
@@ -617,7 +622,7 @@ TEST_F(DataPlotTest, EpochsPngAndSvg) {
 
   // Without a test split: the loss panel alone, train only.
   const PngSize linear = png_size(files[0]);
-  EXPECT_EQ(linear.width, 1200u);
+  EXPECT_EQ(linear.width, 1500u);
   EXPECT_EQ(linear.height, 900u);
   const std::string single = read_file(files[1]);
   EXPECT_NE(single.find("Momentum lr=0.05"), std::string::npos);
@@ -657,7 +662,7 @@ TEST_F(DataPlotTest, TimePngAndSvg) {
                                           options(out.path(), {Format::Png, Format::Svg}));
   ASSERT_EQ(files, both_problems(out.path(), "time"));
   const PngSize size = png_size(files[2]);
-  EXPECT_EQ(size.width, 1200u);
+  EXPECT_EQ(size.width, 1500u);
   EXPECT_EQ(size.height, 900u);
   const std::string svg = read_file(files[3]);
   EXPECT_NE(svg.find("<svg"), std::string::npos);

@@ -48,6 +48,13 @@ class Context {
   /// The colour ("#rrggbb") of a configuration, the same in every chart of
   /// the experiment and on every problem (it follows the label).
   const std::string& colour(const std::string& group_key) const;
+  /// Its dash pattern (" dt (10,6)", or "" for solid): colour and dash
+  /// together keep 30 configurations apart, where the 10 colours alone
+  /// would repeat from the 11th.
+  const std::string& dash(const std::string& group_key) const;
+  /// Whether the problem's runs trained on data (their per-step loss is
+  /// noisy and is drawn smoothed).
+  bool on_data(const std::string& problem) const;
   /// Output files for one figure, one per requested format, under unique
   /// sanitized names.
   std::vector<Target> targets(const std::string& kind, const std::string& problem);
@@ -64,6 +71,7 @@ class Context {
   std::map<std::string, Groups> problems_;
   std::map<std::string, std::size_t> omitted_;  ///< configurations not drawn, by problem
   std::map<std::string, std::string> colours_;  ///< by group_key
+  std::map<std::string, std::string> dashes_;   ///< by group_key
   std::set<std::string> used_names_;
   std::optional<double> target_;
   mutable std::optional<results::Summary> summary_;
@@ -102,6 +110,7 @@ Curve load_curve(const store::Reader& db, const store::RunRecord& run, const Met
 struct Series {
   std::string title;
   std::string colour;
+  std::string dash;  ///< gnuplot dash spec, "" for solid
   Curve mean;
   std::vector<double> lower, upper;  ///< the band; empty for a single seed
   bool diverged_end = false;         ///< mark the last point as where it diverged
@@ -125,7 +134,11 @@ struct LineStyle {
   bool x_seconds = false;  ///< x is the mean wall time instead of the key
   bool points = false;     ///< mark every point (few points, such as epochs)
   bool dashed = false;
-  bool titled = true;         ///< list the series in the key
+  bool titled = true;  ///< list the series in the key
+  /// Draw an exponential moving average (smooth_span below) over the
+  /// curve, with the raw curve faint behind it: per-step losses of
+  /// mini-batches are too noisy to tell eight curves apart.
+  bool smooth = false;
   std::optional<double> top;  ///< clip the band here (100 for percentages)
 };
 
@@ -141,6 +154,29 @@ struct Elements {
 /// which must be unique in the chart) and their elements to `out`.
 void add_lines(const std::vector<Series>& all, const std::string& prefix, const LineStyle& style,
                std::string& setup, Elements& out);
+
+/// The exponential moving average of `values` with span `span` (weight
+/// 2 / (span + 1) on the newest value), bias-corrected at the start so that
+/// the first values are not pulled towards 0.
+std::vector<double> moving_average(const std::vector<double>& values, double span);
+/// The span moving_average uses for a curve of `n` points: 1/25 of them,
+/// at least 5.
+double smooth_span(std::size_t n);
+
+/// The range of every value drawn for `sets` (means and bands), positive
+/// values only on a log axis; none when there is no value.
+struct ValueRange {
+  double lo = 0, hi = 0;
+};
+std::optional<ValueRange> value_range(std::initializer_list<const std::vector<Series>*> sets,
+                                      bool log_y);
+/// y tick commands for a log axis over [lo, hi]. gnuplot labels only powers
+/// of ten, so an axis spanning less than about a decade would show one or
+/// two labels; this places 1-2-5 (or finer) ticks instead. Empty when the
+/// defaults already show three or more labels.
+std::string log_ticks(double lo, double hi);
+/// `set yrange` with a margin, the same for panels that are compared.
+std::string shared_yrange(const ValueRange& range, bool log_y);
 
 /// The largest 1-based epoch in the series (at least 1).
 std::int64_t last_epoch(std::initializer_list<const std::vector<Series>*> sets);

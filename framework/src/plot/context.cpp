@@ -17,6 +17,10 @@ namespace {
 constexpr std::array<std::string_view, 10> kPalette{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                                     "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                                                     "#bcbd22", "#17becf"};
+// After each round of the palette the dash changes: solid, long dashes,
+// dots. The epochs chart's test lines use gnuplot's dt 2 (short dashes),
+// which none of these is.
+constexpr std::array<std::string_view, 3> kDashes{"", " dt (16,6)", " dt (2,5)"};
 
 // Room left for "-<n>" and the extension within NAME_MAX (255 bytes).
 constexpr std::size_t kMaxStem = 200;
@@ -86,28 +90,28 @@ Context::Context(const store::Reader& db, store::ExperimentRecord experiment,
     const std::size_t all = groups.size();
     if (keep_best(groups)) omitted_[problem] = all - groups.size();
   }
-  // Colours follow the order in which drawn configurations first appear, so
-  // a configuration keeps its colour in every figure of the experiment. They
-  // go by label rather than group: a group is one configuration on one
-  // problem, and the same optimizer settings should look the same on every
-  // problem.
-  std::map<std::string, std::string> by_label;
+  // Styles (a colour, then after each round of the palette a dash) follow the
+  // order in which drawn configurations first appear, so a configuration
+  // keeps its style in every figure of the experiment. They go by label
+  // rather than group: a group is one configuration on one problem, and the
+  // same optimizer settings should look the same on every problem.
+  std::map<std::string, std::size_t> by_label;  // style index
   std::set<std::string> drawn;
   for (const auto& [problem, groups] : problems_) {
     for (const auto& [key, group] : groups)
       drawn.insert(key);
   }
-  // Drawn ones first, so they get distinct colours; the rest (in the
+  // Drawn ones first, so they get distinct styles; the rest (in the
   // lr-sensitivity chart and the profile, which show every run) after.
   for (const bool first_pass : {true, false}) {
     for (const store::RunRecord& run : runs_) {
       if (drawn.contains(run.group_key) != first_pass) continue;
       const std::string& label = run.label.empty() ? run.group_key : run.label;
-      auto colour = by_label.find(label);
-      if (colour == by_label.end()) {
-        colour = by_label.emplace(label, kPalette[by_label.size() % kPalette.size()]).first;
-      }
-      colours_.emplace(run.group_key, colour->second);
+      auto style = by_label.find(label);
+      if (style == by_label.end()) style = by_label.emplace(label, by_label.size()).first;
+      const std::size_t k = style->second;
+      colours_.emplace(run.group_key, kPalette[k % kPalette.size()]);
+      dashes_.emplace(run.group_key, kDashes[(k / kPalette.size()) % kDashes.size()]);
     }
   }
 }
@@ -126,6 +130,19 @@ const std::string& Context::title() const {
 
 const std::string& Context::colour(const std::string& group_key) const {
   return colours_.at(group_key);
+}
+
+const std::string& Context::dash(const std::string& group_key) const {
+  return dashes_.at(group_key);
+}
+
+bool Context::on_data(const std::string& problem) const {
+  const auto it = problems_.find(problem);
+  if (it == problems_.end()) return false;
+  for (const auto& [key, group] : it->second)
+    for (const store::RunRecord* run : group)
+      if (!run->dataset.empty()) return true;
+  return false;
 }
 
 std::vector<Target> Context::targets(const std::string& kind, const std::string& problem) {

@@ -14,10 +14,9 @@ Chart epochs_chart(const Context& ctx, const std::string& problem, const std::ve
   Chart chart;
   chart.description = "the epochs chart of problem '" + problem + "'";
   const bool two_panels = !accuracy.empty();
-  if (two_panels) {
-    chart.width = 1500;
-    chart.height = 700;
-  }
+  // Room for the key outside the panels, right of them.
+  chart.width = two_panels ? 1800 : 1500;
+  if (two_panels) chart.height = 700;
 
   Elements loss;
   LineStyle solid{.points = true};
@@ -43,19 +42,25 @@ Chart epochs_chart(const Context& ctx, const std::string& problem, const std::ve
     panel += train.empty() ? " (test)" : " (train)";
   }
   c += "set title " + gp_string(panel) + " noenhanced font \",11\"\n";
-  c += "set ylabel \"loss\"\nset key top right noenhanced box opaque\n";
+  // One key, outside the data: right of the last panel (both panels share
+  // the configurations' colours and dashes).
+  c += two_panels ? "set ylabel \"loss\"\nunset key\n"
+                  : "set ylabel \"loss\"\nset key outside right top vertical noenhanced box\n";
   if (log_y) c += "set logscale y\n";
   std::vector<Series> both = train;
   both.insert(both.end(), test.begin(), test.end());
-  if (auto cap = y_cap(both, log_y)) c += "set yrange [*:" + number(*cap) + "]\n";
+  const auto cap = y_cap(both, log_y);
+  if (cap) c += "set yrange [*:" + number(*cap) + "]\n";
+  if (const auto range = value_range({&both}, log_y); range && log_y)
+    c += log_ticks(range->lo, cap ? std::min(range->hi, *cap) : range->hi);
   c += "plot " + loss.joined() + "\n";
 
   if (two_panels) {
     Elements acc;
-    add_lines(accuracy, "accuracy", LineStyle{.points = true, .top = 100.0}, chart.setup, acc);
+    add_lines(accuracy, "accuracy", LineStyle{.points = true, .top = 1.0}, chart.setup, acc);
     c += "set title \"test accuracy\" font \",11\"\n";
-    c += "set ylabel \"test accuracy (%)\"\nunset logscale y\nset yrange [*:*]\n";
-    c += "set key bottom right noenhanced box opaque\n";
+    c += "set ylabel \"test accuracy (fraction correct)\"\nunset logscale y\nset yrange [*:*]\n";
+    c += "set ytics autofreq\nset key outside right top vertical noenhanced box\n";
     c += "plot " + acc.joined() + "\n";
   }
   c += "unset multiplot\n";
@@ -68,7 +73,7 @@ std::vector<std::filesystem::path> draw_epochs(Context& ctx) {
   const bool log_y = ctx.options().log_y;
   const Metric train_loss{.name = "epoch_loss", .by_epoch = true, .log_y = log_y};
   const Metric test_loss{.name = "loss", .split = "test", .by_epoch = true, .log_y = log_y};
-  const Metric accuracy{.name = "accuracy", .split = "test", .by_epoch = true, .scale = 100.0};
+  const Metric accuracy{.name = "accuracy", .split = "test", .by_epoch = true};
   std::vector<std::filesystem::path> written;
   for (const auto& [problem, groups] : ctx.problems()) {
     const std::vector<Series> train = problem_series(ctx, groups, train_loss);

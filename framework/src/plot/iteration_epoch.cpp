@@ -24,7 +24,8 @@ struct Row {
 
 /// One panel of a row: its datablocks go to `setup`, its commands to `c`.
 void panel(const std::optional<Series>& series, const std::string& prefix, const std::string& title,
-           const LineStyle& style, bool log_y, std::string& setup, std::string& c) {
+           const LineStyle& style, bool log_y, const std::string& y_axis, std::string& setup,
+           std::string& c) {
   Elements elements;
   std::string heading = title;
   if (series) {
@@ -38,6 +39,7 @@ void panel(const std::optional<Series>& series, const std::string& prefix, const
   } else {
     c += "unset logscale y\n";
   }
+  c += y_axis;
   c += "plot " + elements.joined() + "\n";
 }
 
@@ -54,6 +56,17 @@ Chart rows_chart(const Context& ctx, const std::string& problem, const std::vect
     if (row.epochs) epochs.push_back(*row.epochs);
   }
   const std::string x_epochs = epoch_axis(last_epoch({&epochs}));
+  // One y range for every panel, so that iteration and epoch losses, and
+  // the configurations, are compared on the same scale.
+  std::vector<Series> iterations;
+  for (const Row& row : rows) {
+    if (row.iterations) iterations.push_back(*row.iterations);
+  }
+  std::string y_axis;
+  if (const auto range = value_range({&iterations, &epochs}, log_y)) {
+    y_axis = shared_yrange(*range, log_y);
+    if (log_y) y_axis += log_ticks(range->lo, range->hi);
+  }
 
   std::string note;
   if (configurations > rows.size()) {
@@ -74,9 +87,11 @@ Chart rows_chart(const Context& ctx, const std::string& problem, const std::vect
     const std::string index = std::to_string(i);
     c += "set xlabel \"iteration\"\nset ylabel \"iteration loss\"\nset xrange [*:*]\nset xtics "
          "autofreq\n";
-    panel(row.iterations, "iter" + index, title, LineStyle{}, log_y, chart.setup, c);
+    panel(row.iterations, "iter" + index, title + " (moving average, raw faint)",
+          LineStyle{.smooth = true}, log_y, y_axis, chart.setup, c);
     c += x_epochs + "set ylabel \"epoch loss\"\n";
-    panel(row.epochs, "epoch" + index, title, LineStyle{.points = true}, log_y, chart.setup, c);
+    panel(row.epochs, "epoch" + index, title, LineStyle{.points = true}, log_y, y_axis, chart.setup,
+          c);
   }
   c += "unset multiplot\n";
   return chart;

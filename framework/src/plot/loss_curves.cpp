@@ -28,16 +28,23 @@ Chart loss_chart(const Context& ctx, const std::string& problem, const std::vect
   Chart chart;
   chart.description = std::string("the ").append(seconds ? "time" : "loss");
   chart.description.append(" chart of problem '").append(problem).append("'");
+  // The key sits outside the plot, right of it, so it never covers a curve.
+  chart.width = 1500;
   Elements elements;
-  add_lines(all, "", LineStyle{.x_seconds = seconds}, chart.setup, elements);
+  const bool smooth = ctx.on_data(problem);
+  add_lines(all, "", LineStyle{.x_seconds = seconds, .smooth = smooth}, chart.setup, elements);
 
   std::string& c = chart.commands;
-  c += "set title " + figure_title(ctx, problem) + "\n";
+  c += "set title " + figure_title(ctx, problem, smooth ? "(moving average, raw loss faint)" : "") +
+       "\n";
   c += seconds ? "set xlabel \"seconds\"\n" : "set xlabel \"step\"\n";
   c += "set ylabel \"loss\"\nset grid\n";
-  c += "set key top right noenhanced box opaque\n";
+  c += "set key outside right top vertical noenhanced box\n";
   if (log_y) c += "set logscale y\n";
-  if (auto cap = y_cap(all, log_y)) c += "set yrange [*:" + number(*cap) + "]\n";
+  const auto cap = y_cap(all, log_y);
+  if (cap) c += "set yrange [*:" + number(*cap) + "]\n";
+  if (const auto range = value_range({&all}, log_y); range && log_y)
+    c += log_ticks(range->lo, cap ? std::min(range->hi, *cap) : range->hi);
   c += "plot " + elements.joined() + "\n";
   return chart;
 }

@@ -18,6 +18,7 @@ namespace {
 struct Family {
   std::string name;
   std::string colour;
+  std::string dash;
   std::vector<const results::ConfigSummary*> configs;
 };
 
@@ -41,7 +42,8 @@ std::vector<Family> families(const Context& ctx, const std::vector<results::Conf
     if (c.problem != problem || !(c.lr > 0.0)) continue;
     const std::string name = without_lr(c);
     auto it = std::find_if(out.begin(), out.end(), [&](const Family& f) { return f.name == name; });
-    if (it == out.end()) it = out.insert(out.end(), {name, ctx.colour(c.group), {}});
+    if (it == out.end())
+      it = out.insert(out.end(), {name, ctx.colour(c.group), ctx.dash(c.group), {}});
     it->configs.push_back(&c);
   }
   for (Family& f : out) {
@@ -114,8 +116,8 @@ Chart lr_chart(const Context& ctx, const std::string& problem, const std::vector
     const std::string colour = " lc rgb '" + f.colour + "'";
     if (!line.empty()) {
       chart.setup += line.text();
-      elements += line.ref() + " using 1:2 with linespoints lw 2 pt 7 ps 1.1" + colour + " title " +
-                  gp_string(f.name) + " noenhanced, ";
+      elements += line.ref() + " using 1:2 with linespoints lw 2 pt 7 ps 1.1" + f.dash + colour +
+                  " title " + gp_string(f.name) + " noenhanced, ";
       elements +=
           line.ref() + " using 1:2:3:4 with yerrorbars pt 7 ps 0 lw 1.5" + colour + " notitle, ";
     }

@@ -103,7 +103,7 @@ std::vector<std::filesystem::path> draw(const store::Reader& db, const std::stri
   // Each chart ends the process on SIGINT/SIGTERM after its own cleanup
   // (session.cpp).
   const run::SignalScope signals;
-  detail::Context context(db, *record, db.runs(experiment), options);
+  detail::Context context(db, *record, db.runs(experiment, options.scope), options);
   std::vector<std::filesystem::path> written;
   for (Drawer drawer : drawers) {
     for (std::filesystem::path& file : drawer(context))

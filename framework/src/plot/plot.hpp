@@ -21,6 +21,8 @@ struct Options {
   /// The target loss of the performance profile; when unset, the
   /// experiment's `target_loss:` from its stored YAML.
   std::optional<double> target_loss;
+  /// The current grid's runs, or also those set aside by an edit (--all).
+  store::Scope scope = store::Scope::Current;
 };
 
 /// Chart kinds drawn by `optbench plot --kind` and the YAML `plots:` list:

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <optional>
 
@@ -90,7 +91,7 @@ Curve load_curve(const store::Reader& db, const store::RunRecord& run, const Met
   for (const store::MetricPoint& p : db.metrics(run.id, metric.name, metric.split)) {
     if (!std::isfinite(p.value)) break;
     if (metric.log_y && p.value <= 0.0) continue;
-    curve.keys.push_back(metric.by_epoch ? p.epoch + 1 : p.step);
+    curve.keys.push_back(metric.by_epoch ? p.epoch : p.step);  // epochs are stored from 1
     curve.values.push_back(p.value * metric.scale);
     curve.seconds.push_back(std::isfinite(p.wall_seconds) ? p.wall_seconds : 0.0);
   }
@@ -102,6 +103,7 @@ std::optional<Series> group_series(const Context& ctx, const std::string& key, c
   std::vector<Curve> seeds;
   Series series;
   series.colour = ctx.colour(key);
+  series.dash = ctx.dash(key);
   for (const store::RunRecord* run : group) {
     if (run->status == store::RunStatus::Diverged) series.stable = false;
     Curve curve = load_curve(ctx.db(), *run, metric);
@@ -162,17 +164,30 @@ std::string Elements::joined() const {
 void add_lines(const std::vector<Series>& all, const std::string& prefix, const LineStyle& style,
                std::string& setup, Elements& out) {
   const std::string with = style.points ? " with linespoints lw 2 pt 7 ps 0.9" : " with lines lw 2";
-  const std::string dash = style.dashed ? " dt 2" : "";
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Series& s = all[i];
+    const std::string dash = style.dashed ? " dt 2" : s.dash;
     const std::string colour = " lc rgb '" + s.colour + "'";
     const std::string index = std::to_string(i);
     auto x = [&](std::size_t k) {
       return style.x_seconds ? s.mean.seconds[k] : static_cast<double>(s.mean.keys[k]);
     };
+    const bool smooth = style.smooth && s.mean.values.size() > 10;
+    if (smooth) {
+      // The raw curve faint (gnuplot's alpha: 0xb0 of 0xff transparent),
+      // the average over it in the configuration's own style.
+      DataBlock raw(prefix + "raw" + index);
+      for (std::size_t k : thinned(s.mean.keys.size()))
+        raw.row({x(k), s.mean.values[k]});
+      setup += raw.text();
+      out.bands +=
+          raw.ref() + " using 1:2 with lines lw 1 lc rgb '#b0" + s.colour.substr(1) + "' notitle, ";
+    }
+    const std::vector<double> values =
+        smooth ? moving_average(s.mean.values, smooth_span(s.mean.values.size())) : s.mean.values;
     DataBlock line(prefix + "mean" + index);
     for (std::size_t k : thinned(s.mean.keys.size()))
-      line.row({x(k), s.mean.values[k]});
+      line.row({x(k), values[k]});
     setup += line.text();
     out.lines += line.ref() + " using 1:2" + with + dash + colour;
     out.lines += style.titled ? " title " + gp_string(s.title) + " noenhanced, " : " notitle, ";
@@ -193,6 +208,92 @@ void add_lines(const std::vector<Series>& all, const std::string& prefix, const 
       out.marks += end.ref() + " using 1:2 with points pt 2 ps 2 lw 2" + colour + " notitle, ";
     }
   }
+}
+
+std::vector<double> moving_average(const std::vector<double>& values, double span) {
+  const double alpha = 2.0 / (span + 1.0);
+  std::vector<double> out(values.size());
+  double average = 0.0, weight = 0.0;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    average = (1.0 - alpha) * average + alpha * values[k];
+    weight = (1.0 - alpha) * weight + alpha;
+    out[k] = average / weight;
+  }
+  return out;
+}
+
+double smooth_span(std::size_t n) {
+  return std::max(5.0, static_cast<double>(n) / 25.0);
+}
+
+std::optional<ValueRange> value_range(std::initializer_list<const std::vector<Series>*> sets,
+                                      bool log_y) {
+  std::optional<ValueRange> range;
+  const auto take = [&](const std::vector<double>& values) {
+    for (const double v : values) {
+      if (!std::isfinite(v) || (log_y && v <= 0.0)) continue;
+      if (!range) range = ValueRange{v, v};
+      range->lo = std::min(range->lo, v);
+      range->hi = std::max(range->hi, v);
+    }
+  };
+  for (const std::vector<Series>* set : sets) {
+    for (const Series& s : *set) {
+      take(s.mean.values);
+      take(s.lower);
+      take(s.upper);
+    }
+  }
+  return range;
+}
+
+std::string log_ticks(double lo, double hi) {
+  if (!(lo > 0.0) || !(hi >= lo)) return {};
+  const int first = static_cast<int>(std::floor(std::log10(lo)));
+  const int last = static_cast<int>(std::ceil(std::log10(hi)));
+  int powers = 0;
+  for (int e = first; e <= last; ++e) {
+    const double p = std::pow(10.0, e);
+    if (p >= lo && p <= hi) ++powers;
+  }
+  if (powers >= 3) return {};
+  // The coarsest mantissas that give at least three ticks in [lo, hi].
+  static const std::vector<std::vector<double>> kSteps = {
+      {1, 2, 5}, {1, 2, 3, 5, 7}, {1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9}};
+  std::vector<double> ticks;
+  for (const auto& mantissas : kSteps) {
+    ticks.clear();
+    for (int e = first; e <= last; ++e) {
+      for (const double m : mantissas) {
+        // Divided for negative powers, so that 3 / 10 is the double 0.3.
+        const double t = e < 0 ? m / std::pow(10.0, -e) : m * std::pow(10.0, e);
+        if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks.push_back(t);
+      }
+    }
+    if (ticks.size() >= 3) break;
+  }
+  // Still fewer than three (a very narrow range): both ends and the middle.
+  if (ticks.size() < 3) ticks = {lo, std::sqrt(lo * hi), hi};
+  std::string c = "set ytics (";
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    char label[32];
+    std::snprintf(label, sizeof label, "%.3g", ticks[i]);
+    c.append(i ? ", " : "").append(gp_string(label)).append(" ").append(number(ticks[i]));
+  }
+  return c + ")\n";
+}
+
+std::string shared_yrange(const ValueRange& range, bool log_y) {
+  double lo = range.lo, hi = range.hi;
+  if (log_y) {
+    lo /= 1.15;
+    hi *= 1.15;
+  } else {
+    const double pad = 0.05 * std::max(hi - lo, std::abs(hi) * 1e-6 + 1e-12);
+    lo -= pad;
+    hi += pad;
+  }
+  return "set yrange [" + number(lo) + ":" + number(hi) + "]\n";
 }
 
 std::int64_t last_epoch(std::initializer_list<const std::vector<Series>*> sets) {
