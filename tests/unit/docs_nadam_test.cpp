@@ -86,7 +86,7 @@ TEST(DocsNadam, RejectsBadSettingsWithTheKeyAndValue) {
   expect_error({{"betas", std::vector<double>{1.0, 0.9}}},
                "nadam: betas: expected real numbers in [0, 1), got [1, 0.9]");
   expect_error({{"momentum_decay", -0.1}},
-               "nadam: momentum_decay: expected a real number in >= 0, got -0.1");
+               "nadam: momentum_decay: expected a real number >= 0, got -0.1");
   expect_error({{"lr2", 0.1}},
                "nadam: unknown hyperparameter 'lr2' (known: lr, betas, eps, weight_decay, "
                "momentum_decay)");

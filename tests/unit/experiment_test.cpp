@@ -143,11 +143,11 @@ TEST(SpecErrors, UnknownPlugin) {
 
 TEST(SpecErrors, OutOfRange) {
   expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, lr: -0.1}\n", 4, 22,
-               "optimizers[0].lr", "lr: expected a real number in >= 0, got -0.1");
+               "optimizers[0].lr", "lr: expected a real number >= 0, got -0.1");
   expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, betas: [0.9, 1.0]}\n", 4,
                25, "optimizers[0].betas", "betas: expected real numbers in [0, 1), got [0.9, 1]");
   expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: sgd, lr: [0.1, -1]}\n", 4, 27,
-               "optimizers[0].lr[1]", "expected a real number in >= 0, got -1");
+               "optimizers[0].lr[1]", "expected a real number >= 0, got -1");
 }
 
 TEST(SpecErrors, PluginOwnRuleIsCheckedBeforeAnyRun) {

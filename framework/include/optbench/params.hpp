@@ -104,6 +104,13 @@ inline std::string format_range(const ParamSpec& spec) {
 }
 
 namespace detail {
+/// "in [0, 1)" for an interval, ">= 0" for a bound on one side, so that
+/// messages read "a real number >= 0", not "a real number in >= 0".
+inline std::string range_phrase(const ParamSpec& spec) {
+  const std::string range = format_range(spec);
+  return !range.empty() && (range[0] == '[' || range[0] == '(') ? "in " + range : range;
+}
+
 inline bool in_range(const ParamSpec& spec, double x) {
   if (std::isnan(x)) return false;
   if (spec.min_exclusive ? !(x > spec.min) : !(x >= spec.min)) return false;
@@ -129,14 +136,15 @@ inline std::string check_value(const ParamSpec& spec, const ParamValue& v) {
       } else {
         return expected("a real number");
       }
-      if (!detail::in_range(spec, x)) return expected("a real number in " + format_range(spec));
+      if (!detail::in_range(spec, x))
+        return expected("a real number " + detail::range_phrase(spec));
       return {};
     }
     case ParamType::Int: {
       const auto* i = std::get_if<std::int64_t>(&v);
       if (!i) return expected("an integer");
       if (!detail::in_range(spec, static_cast<double>(*i))) {
-        return expected("an integer in " + format_range(spec));
+        return expected("an integer " + detail::range_phrase(spec));
       }
       return {};
     }
@@ -164,7 +172,7 @@ inline std::string check_value(const ParamSpec& spec, const ParamValue& v) {
       }
       for (double x : *list) {
         if (!detail::in_range(spec, x)) {
-          return expected("real numbers in " + format_range(spec));
+          return expected("real numbers " + detail::range_phrase(spec));
         }
       }
       return {};

@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "experiment/identity.hpp"
 #include "optbench/random.hpp"
 #include "util/json.hpp"
 
@@ -365,6 +366,45 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
     dataset_params.push_back(resolve(plugins, PluginKind::Dataset, c));
   }
 
+  // Digested once per plugin and data configuration, not per run: `id`
+  // (for the hash, without paths) and `provenance` (with them).
+  struct Identity {
+    std::string id, provenance;
+  };
+  const auto identity_of = [&](PluginKind kind, const std::string& name) {
+    const auto* plugin = plugins.find(kind, name);
+    return Identity{plugin_identity_json(*plugin, false), plugin_identity_json(*plugin, true)};
+  };
+  std::vector<Identity> optimizer_ids, model_ids, dataset_ids;
+  for (const auto& c : optimizers) {
+    auto id = identity_of(PluginKind::Optimizer, c.entry->plugin);
+    if (const auto& schedule = c.entry->schedule) {
+      // The schedule is a plugin too: its build is part of the result.
+      const auto sid = identity_of(PluginKind::Schedule, schedule->plugin);
+      id.id += ",\"schedule\":" + sid.id;
+      id.provenance += ",\"schedule\":" + sid.provenance;
+    }
+    optimizer_ids.push_back(std::move(id));
+  }
+  for (const auto& c : models)
+    model_ids.push_back(identity_of(PluginKind::Model, c.entry->plugin));
+  const auto base_dir = spec.source_path.parent_path();
+  for (std::size_t d = 0; d < datasets.size(); ++d) {
+    try {
+      auto id = identity_of(PluginKind::Dataset, datasets[d].entry->plugin);
+      id.id += ",\"data\":" + data_identity_json(dataset_params[d], base_dir, false);
+      id.provenance += ",\"data\":" + data_identity_json(dataset_params[d], base_dir, true);
+      dataset_ids.push_back(std::move(id));
+    } catch (const std::runtime_error& e) {
+      throw SpecError(datasets[d].entry->where, datasets[d].entry->key_path, e.what());
+    }
+  }
+  const auto identity_json = [&](std::size_t o, std::size_t m, std::size_t d, bool has_data,
+                                 std::string Identity::*part) {
+    return "{\"optimizer\":" + optimizer_ids[o].*part + ",\"model\":" + model_ids[m].*part +
+           ",\"dataset\":" + (has_data ? dataset_ids[d].*part : "null,\"data\":[]") + "}";
+  };
+
   const std::size_t dataset_count = datasets.empty() ? 1 : datasets.size();
   std::vector<RunSpec> runs;
   std::set<std::string> seen_hashes;
@@ -378,8 +418,7 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
         train.apply(optimizers[o].entry->train_overrides);
         if (!has_data) check_points(spec, *optimizers[o].entry, train);
         const auto& schedule = optimizers[o].entry->schedule;
-        // Runs without a schedule keep the hash they had before schedules
-        // existed, so that their stored results are still found.
+        // The schedule enters the settings only when there is one.
         const std::string schedule_json =
             schedule ? ",\"schedule\":{\"name\":" + json::quote(schedule->plugin) +
                            ",\"params\":" + json::object(schedule_params[o]) +
@@ -391,7 +430,8 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
             ",\"dataset\":" +
             (has_data ? dataset_json(*datasets[d].entry, dataset_params[d]) : "null") +
             ",\"train\":" + json::object(train.as_params()) + schedule_json + "}";
-        const std::string group = stable_hash(config);
+        const std::string identity = identity_json(o, m, d, has_data, &Identity::id);
+        const std::string group = stable_hash(config + "|identity=" + identity);
         for (const auto seed : spec.seeds) {
           RunSpec run;
           run.optimizer = optimizers[o].entry->plugin;
@@ -410,11 +450,19 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
             run.schedule_per_epoch = schedule->per_epoch;
           }
           run.seed = seed;
+          run.model_where = models[m].entry->where;
+          run.model_key_path = models[m].entry->key_path;
+          if (has_data) {
+            run.dataset_where = datasets[d].entry->where;
+            run.dataset_key_path = datasets[d].entry->key_path;
+          }
           run.label = optimizer_labels[o];
           run.problem_key = problem;
           run.group_key = group;
           run.hyperparams_json = config;
-          run.config_hash = stable_hash(config + "|seed=" + std::to_string(seed));
+          run.identity_json = identity_json(o, m, d, has_data, &Identity::provenance);
+          run.config_hash =
+              stable_hash(config + "|identity=" + identity + "|seed=" + std::to_string(seed));
           const auto lr = optimizer_params[o].find("lr");
           run.lr = lr != optimizer_params[o].end() && std::holds_alternative<double>(lr->second)
                        ? std::get<double>(lr->second)

@@ -27,6 +27,21 @@ constexpr std::size_t kMaxSweepValues = 10000;
 
 struct YamlFile {
   std::string file;
+  /// Errors that did not stop the reading: every one is reported, so that
+  /// one pass over the file shows all its mistakes.
+  std::vector<SpecError>* errors = nullptr;
+
+  /// Runs `read`; a SpecError in it is collected and reading goes on.
+  template <class F>
+  void collect(F&& read) const {
+    try {
+      read();
+    } catch (const SpecErrors& e) {
+      errors->insert(errors->end(), e.errors().begin(), e.errors().end());
+    } catch (const SpecError& e) {
+      errors->push_back(e);
+    }
+  }
 
   Location at(const YAML::Node& node) const {
     const auto m = node.Mark();
@@ -42,8 +57,8 @@ struct YamlFile {
 
 std::string describe(const YAML::Node& node) {
   if (node.IsScalar()) return "'" + node.Scalar() + "'";
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return node.size() == 0 ? "an empty list" : "a list";
+  if (node.IsMap()) return node.size() == 0 ? "an empty mapping" : "a mapping";
   return "nothing";
 }
 
@@ -176,7 +191,7 @@ ParamValue read_value(const YamlFile& r, const YAML::Node& node, const std::stri
       if (!node.IsScalar()) expected("a string");
       return node.Scalar();
     case ParamType::RealList: {
-      if (!node.IsSequence() || node.size() == 0) expected("a list of real numbers");
+      if (!node.IsSequence() || node.size() == 0) expected("a non-empty list of real numbers");
       std::vector<double> list;
       for (std::size_t k = 0; k < node.size(); ++k) {
         list.push_back(read_real(r, node[k], path + "[" + std::to_string(k) + "]"));
@@ -191,13 +206,18 @@ ParamValue read_value(const YamlFile& r, const YAML::Node& node, const std::stri
 std::vector<ParamValue> read_range(const YamlFile& r, const YAML::Node& node,
                                    const std::string& path, const ParamSpec& spec) {
   const auto items = entries(r, node, path);
+  const bool range =
+      items.size() == 1 && (items[0].key == "logspace" || items[0].key == "linspace");
+  // Ranges exist for reals only: an integer (a seed, say) is not offered one.
+  if (spec.type != ParamType::Real) {
+    r.fail(node, path,
+           range ? items[0].key + " sweeps need a real-valued hyperparameter"
+                 : "expected a value or a list of values, got " + describe(node));
+  }
   if (items.size() != 1 || (items[0].key != "logspace" && items[0].key != "linspace")) {
     r.fail(node, path,
            "expected a value, a list of values, {logspace|linspace: [lo, hi, n]}, or a "
            "distribution {loguniform|uniform: [lo, hi]} or {choice: [...]}");
-  }
-  if (spec.type != ParamType::Real) {
-    r.fail(node, path, items[0].key + " sweeps need a real-valued hyperparameter");
   }
   const auto& args = items[0].value;
   const std::string args_path = child(path, items[0].key);
@@ -529,41 +549,44 @@ PluginEntry read_entry(const YamlFile& r, const YAML::Node& node, const std::str
   }
   const auto& schema = plugin->info.schema;
   for (const auto& e : items) {
-    const auto key_path = child(path, e.key);
-    if (e.key == "name") continue;
-    if (e.key == "label") {
-      entry.label = read_string(r, e.value, key_path);
-      continue;
-    }
-    if (e.key == "train" && kind == PluginKind::Optimizer) {
-      entry.train_overrides = read_train(r, e.value, key_path);
-      continue;
-    }
-    if (e.key == "schedule" && kind == PluginKind::Optimizer) {
-      entry.schedule = read_schedule(r, e.value, key_path, plugins);
-      continue;
-    }
-    if (e.key == "validation" && kind == PluginKind::Dataset) {
-      entry.validation = read_validation(r, e.value, key_path);
-      continue;
-    }
-    const auto* spec = find_spec(schema, e.key);
-    if (!spec) {
-      auto known = schema_keys(schema);
-      known.push_back("label");
-      if (kind == PluginKind::Optimizer) {
-        known.push_back("train");
-        known.push_back("schedule");
+    r.collect([&] {
+      const auto key_path = child(path, e.key);
+      if (e.key == "name") return;
+      if (e.key == "label") {
+        entry.label = read_string(r, e.value, key_path);
+        return;
       }
-      if (kind == PluginKind::Dataset) known.push_back("validation");
-      r.fail(e.key_node, key_path,
-             unknown_message("hyperparameter of " + entry.plugin, e.key, known));
-    }
-    entry.axes.push_back(read_axis(r, e.value, key_path, *spec));
+      if (e.key == "train" && kind == PluginKind::Optimizer) {
+        entry.train_overrides = read_train(r, e.value, key_path);
+        return;
+      }
+      if (e.key == "schedule" && kind == PluginKind::Optimizer) {
+        entry.schedule = read_schedule(r, e.value, key_path, plugins);
+        return;
+      }
+      if (e.key == "validation" && kind == PluginKind::Dataset) {
+        entry.validation = read_validation(r, e.value, key_path);
+        return;
+      }
+      const auto* spec = find_spec(schema, e.key);
+      if (!spec) {
+        auto known = schema_keys(schema);
+        known.push_back("label");
+        if (kind == PluginKind::Optimizer) {
+          known.push_back("train");
+          known.push_back("schedule");
+        }
+        if (kind == PluginKind::Dataset) known.push_back("validation");
+        r.fail(e.key_node, key_path,
+               unknown_message("hyperparameter of " + entry.plugin, e.key, known));
+      }
+      entry.axes.push_back(read_axis(r, e.value, key_path, *spec));
+    });
   }
   for (const auto& s : schema) {
-    const bool given = std::any_of(entry.axes.begin(), entry.axes.end(),
-                                   [&](const Axis& a) { return a.key == s.name; });
+    // Given counts even when its value was refused (that error is reported).
+    const bool given =
+        std::any_of(items.begin(), items.end(), [&](const Entry& e) { return e.key == s.name; });
     if (s.required && !given) {
       throw SpecError(
           entry.where, path,
@@ -588,7 +611,9 @@ std::vector<PluginEntry> read_entries(const YamlFile& r, const YAML::Node& node,
                describe(node));
   }
   for (std::size_t k = 0; k < node.size(); ++k) {
-    out.push_back(read_entry(r, node[k], path + "[" + std::to_string(k) + "]", kind, plugins));
+    r.collect([&] {
+      out.push_back(read_entry(r, node[k], path + "[" + std::to_string(k) + "]", kind, plugins));
+    });
   }
   return out;
 }
@@ -648,7 +673,8 @@ std::int64_t read_max_runs(const YamlFile& r, const Entry& e) {
 
 ExperimentSpec load_text(const std::string& text, const std::string& file,
                          const registry::Registry& plugins) {
-  const YamlFile r{file};
+  std::vector<SpecError> errors;
+  const YamlFile r{file, &errors};
   const auto facts = check_text(text, file);
   YAML::Node root;
   try {
@@ -667,7 +693,7 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   ExperimentSpec spec;
   spec.source_path = file;
   spec.yaml_text = text;
-  bool have_name = false, have_optimizers = false;
+  bool have_name = false, have_optimizers = false, have_models = false;
   // Every top-level key and how it is read, in the order the documentation
   // lists them; the list of known keys is this table's first column.
   using KeyReader = std::function<void(const Entry&)>;
@@ -731,7 +757,7 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   const auto items = entries(r, root, "");
   for (const auto& e : items) {
     if (std::find(top_keys.begin(), top_keys.end(), e.key) == top_keys.end()) {
-      r.fail(e.key_node, e.key, unknown_message("key", e.key, top_keys));
+      errors.emplace_back(r.at(e.key_node), e.key, unknown_message("key", e.key, top_keys));
     }
     by_key.emplace(e.key, e);
   }
@@ -743,10 +769,25 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   }
   // File order, so the first error reported is the first in the file.
   for (const auto& e : items) {
-    for (const auto& [key, read] : readers) {
-      if (key == e.key) read(e);
-    }
+    have_optimizers = have_optimizers || e.key == "optimizers";
+    have_models = have_models || e.key == "model" || e.key == "models";
+    r.collect([&] {
+      for (const auto& [key, read] : readers) {
+        if (key == e.key) read(e);
+      }
+    });
   }
+  if (!have_name && !by_key.contains("name"))
+    errors.emplace_back(r.at(root), "name", "missing required key 'name' (the experiment's name)");
+  if (!have_optimizers) {
+    errors.emplace_back(r.at(root), "optimizers",
+                        "missing required key 'optimizers' (a list of optimizer entries)");
+  }
+  if (!have_models) {
+    errors.emplace_back(r.at(root), "model",
+                        "missing required key 'model' (or 'models'): the model to train");
+  }
+  throw_errors(std::move(errors));
   // A distribution means nothing to the grid: only a search draws from it.
   if (!spec.search) {
     for (const auto& entry : spec.optimizers) {
@@ -776,13 +817,6 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
         }
       }
     }
-  }
-  if (!have_name) r.fail(root, "name", "missing required key 'name' (the experiment's name)");
-  if (!have_optimizers) {
-    r.fail(root, "optimizers", "missing required key 'optimizers' (a list of optimizer entries)");
-  }
-  if (spec.models.empty()) {
-    r.fail(root, "model", "missing required key 'model' (or 'models'): the model to train");
   }
   const auto runs = count_runs(spec);
   if (runs > static_cast<std::size_t>(spec.max_runs)) {

@@ -37,6 +37,23 @@ class SpecError : public std::runtime_error {
   std::string key_path_;
 };
 
+/// Every error found in one file, in file order. what() lists them one per
+/// line; where() and key_path() are the first one's.
+class SpecErrors : public SpecError {
+ public:
+  explicit SpecErrors(std::vector<SpecError> errors);
+  const std::vector<SpecError>& errors() const { return errors_; }
+  const char* what() const noexcept override { return text_.c_str(); }
+
+ private:
+  std::vector<SpecError> errors_;
+  std::string text_;
+};
+
+/// Throws nothing for no errors, the error itself for one, SpecErrors (in
+/// the order given) for more.
+void throw_errors(std::vector<SpecError> errors);
+
 /// A range a random search draws a hyperparameter from.
 struct Distribution {
   enum class Kind { LogUniform, Uniform, Choice };
@@ -131,10 +148,20 @@ struct RunSpec {
   std::int64_t seed = 0;
   std::string label;        ///< legend text for the optimizer configuration
   std::string problem_key;  ///< model (+ dataset) cell, readable
-  std::string group_key;    ///< hash of everything but the seed
-  std::string config_hash;  ///< hash of everything, seed included
+  std::string group_key;    ///< hash of settings and identity, without the seed
+  std::string config_hash;  ///< hash of settings, identity and seed
   std::string hyperparams_json;
+  /// What the result depends on besides the settings: each plugin's name,
+  /// version, library file and digest and the data files' digests, as JSON
+  /// {"optimizer":..,"model":..,"dataset":..,"data":[..]} (stored in the
+  /// run's provenance). The same without the paths is part of both hashes,
+  /// so a rebuilt plugin or changed data is a different run.
+  std::string identity_json;
   double lr = 0.0;  ///< NaN when the optimizer has no "lr"
+  /// Where the run's model and dataset entries are in the file, for the
+  /// checks before the first run.
+  Location model_where, dataset_where;
+  std::string model_key_path, dataset_key_path;
 };
 
 }  // namespace optbench::experiment
