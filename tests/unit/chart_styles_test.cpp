@@ -14,7 +14,7 @@
 
 #include "plot/charts.hpp"
 #include "plot/plot.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 /// from about 0.9 to 0.3 over 20 steps: less than a decade.
 fs::path store_with(const fs::path& dir, int n) {
   const fs::path file = dir / "styles.db";
-  auto db = store::Store::open(file);
+  auto db = store::SqliteStore::open(file);
   const auto exp = db.upsert_experiment("styles", "many configurations", "name: styles\n",
                                         (dir / "styles.yaml").string());
   for (int k = 0; k < n; ++k) {
@@ -49,7 +49,7 @@ fs::path store_with(const fs::path& dir, int n) {
 }
 
 std::string draw_loss_svg(const fs::path& dir, int n) {
-  const auto db = store::Store::open(store_with(dir, n), store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(store_with(dir, n), store::SqliteStore::Mode::ReadOnly);
   plot::Options options;
   options.out_dir = dir / "charts";
   options.formats = {plot::Format::Svg};

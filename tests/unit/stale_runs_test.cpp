@@ -319,11 +319,17 @@ TEST_F(StaleRuns, AVersion2FileGainsTheOwnerColumnsAndKeepsItsRows) {
     const auto exp = store.upsert_experiment("e", "", "", "");
     store.claim_run(exp, make_run("h"));
   }
+  // Back to version 2: without the columns versions 3 and 4 added (and
+  // the views that show them).
   exec(db(),
+       "DROP VIEW runs_flat; DROP VIEW run_summary; "
        "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN heartbeat; "
+       "ALTER TABLE runs DROP COLUMN final_test_loss; ALTER TABLE runs DROP COLUMN final_accuracy; "
+       "ALTER TABLE runs DROP COLUMN provenance; ALTER TABLE runs DROP COLUMN in_grid; "
+       "ALTER TABLE runs DROP COLUMN attempts; "
        "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
   auto store = SqliteStore::open(db());
-  EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(testing::scalar(db(),
                             "SELECT count(*) FROM pragma_table_info('runs') "
                             "WHERE name IN ('pid', 'heartbeat')"),

@@ -140,9 +140,10 @@ TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
   std::vector<std::string> names;
   for (std::size_t i = 1; i < tables.size(); ++i)
     names.push_back(tables[i][0]);
-  EXPECT_EQ(names, (std::vector<std::string>{"experiments", "meta", "metric_chunks",
-                                             "metric_points", "metrics", "run_summary", "runs",
-                                             "surfaces", "trajectories", "trajectory_chunks"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"experiments", "meta", "metric_chunks", "metric_points",
+                                      "metrics", "run_summary", "runs", "runs_flat", "surfaces",
+                                      "trajectories", "trajectory_chunks"}));
   // Reopening finds the schema instead of recreating it.
   const SqliteStore again = SqliteStore::open(file("new.db"));
   EXPECT_EQ(single_value(again, "SELECT count(*) FROM meta WHERE key = 'schema_version'"), "1");
@@ -152,7 +153,11 @@ TEST_F(StoreTest, RoundTripsEverything) {
   SqliteStore db = SqliteStore::open(file("rt.db"));
   const std::int64_t exp = db.upsert_experiment("exp", "Title", "a: 1\n", "/src/exp.yaml");
   EXPECT_GT(exp, 0);
-  EXPECT_EQ(db.upsert_experiment("exp", "Title 2", "a: 2\n", "/src/exp2.yaml"), exp);
+  // Another file of the same name is refused unless it replaces the first.
+  EXPECT_THROW(db.upsert_experiment("exp", "Title 2", "a: 2\n", "/src/exp2.yaml"),
+               optbench::store::ExperimentConflict);
+  EXPECT_EQ(db.experiment("exp")->yaml, "a: 1\n");
+  EXPECT_EQ(db.upsert_experiment("exp", "Title 2", "a: 2\n", "/src/exp2.yaml", true), exp);
   const std::int64_t other = db.upsert_experiment("other", "", "", "");
   EXPECT_NE(other, exp);
 
@@ -395,7 +400,8 @@ TEST_F(StoreTest, ClaimRunSkipsFinishedAndReclaimsUnfinished) {
   EXPECT_EQ(runs[1].label, "Adam (new label)");
   EXPECT_EQ(runs[1].error, "");
   EXPECT_EQ(runs[1].finished, "");
-  EXPECT_EQ(runs[1].final_loss, 0.0);
+  EXPECT_TRUE(std::isnan(runs[1].final_loss)) << "no final loss yet";
+  EXPECT_EQ(runs[1].attempts, 3);  // crashed, reclaimed, interrupted and claimed again
   EXPECT_TRUE(db.metrics(crashed, "loss").empty());
 
   db.finish_run(crashed, RunStatus::Diverged, "", 1.0, 1, 1.0);

@@ -1,8 +1,10 @@
 #include "store/migrate.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "store/flat_view.hpp"
 #include "store/history.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
@@ -70,11 +72,76 @@ void from_2_to_3(sqlite3* db, const std::filesystem::path& file) {
        "upgrading the results schema from version 2 to 3");
 }
 
+// Version 4: provenance, the current-grid flag, attempts, the final test
+// loss and accuracy, and one definition of each result. Data runs' epochs
+// count from 1 (they counted from 0), and their final_loss becomes the last
+// epoch's mean train loss (it was the last mini-batch's), except for a
+// diverged run, whose final loss stays the loss that diverged. Runs stored
+// before have no provenance ('{}').
+void from_3_to_4(sqlite3* db, const std::filesystem::path& file) {
+  const std::string what = "upgrading the results schema from version 3 to 4";
+  exec(db, file,
+       "ALTER TABLE runs ADD COLUMN final_test_loss REAL CHECK (typeof(final_test_loss) IN "
+       "('real', 'integer') OR final_test_loss = 'NaN');"
+       "ALTER TABLE runs ADD COLUMN final_accuracy REAL CHECK (typeof(final_accuracy) IN "
+       "('real', 'integer') OR final_accuracy = 'NaN');"
+       "ALTER TABLE runs ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}' "
+       "CHECK (json_valid(provenance));"
+       "ALTER TABLE runs ADD COLUMN in_grid INTEGER NOT NULL DEFAULT 1 CHECK (in_grid IN (0, 1));"
+       "ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;"
+       "DROP VIEW IF EXISTS run_summary;",
+       what);
+  exec(db, file, kRunSummarySql, what);
+
+  std::vector<std::pair<std::int64_t, std::string>> data_runs;  // id, status
+  {
+    Statement runs(db, file, "SELECT id, status FROM runs WHERE dataset != '' ORDER BY id", what);
+    while (runs.step())
+      data_runs.emplace_back(runs.column_int(0), runs.column_text(1));
+  }
+  // A diverged run keeps the loss that diverged as its final loss.
+  Statement results(db, file,
+                    "UPDATE runs SET final_loss = CASE WHEN status = 'diverged' THEN final_loss "
+                    "ELSE ?2 END, final_test_loss = ?3, final_accuracy = ?4 WHERE id = ?1",
+                    what);
+  const auto latest = [](std::optional<MetricPoint>& last, const MetricPoint& p) {
+    if (!last || p.step >= last->step) last = p;
+  };
+  const auto bind = [&](int index, const std::optional<MetricPoint>& p) {
+    if (p) {
+      results.bind_real(index, p->value);
+    } else {
+      results.bind_null(index);
+    }
+  };
+  for (const auto& [run_id, status] : data_runs) {
+    auto points = read_all_metrics(db, file, run_id);
+    std::optional<MetricPoint> epoch_loss, test_loss, accuracy;
+    for (auto& p : points) {
+      ++p.epoch;
+      if (p.split == "train" && p.name == "epoch_loss") latest(epoch_loss, p);
+      if (p.split == "test" && p.name == "loss") latest(test_loss, p);
+      if (p.split == "test" && p.name == "accuracy") latest(accuracy, p);
+    }
+    // Data runs have no trajectory, so clearing the history loses nothing
+    // that is not written back here.
+    clear_history(db, file, run_id);
+    write_metric_chunks(db, file, run_id, points);
+    results.bind_int(1, run_id);
+    bind(2, epoch_loss);
+    bind(3, test_loss);
+    bind(4, accuracy);
+    results.run();
+  }
+  refresh_flat_view(db, file, "[]");
+}
+
 }  // namespace
 
 void migrate(sqlite3* db, const std::filesystem::path& file, std::int64_t from) {
   if (from < 2) from_1_to_2(db, file);
   if (from < 3) from_2_to_3(db, file);
+  if (from < 4) from_3_to_4(db, file);
   Statement version(db, file, "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                     "recording the upgraded schema version");
   version.bind_int(1, kSchemaVersion);

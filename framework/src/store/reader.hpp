@@ -22,8 +22,14 @@ class Reader {
 
   virtual std::vector<ExperimentRecord> experiments() const = 0;
   virtual std::optional<ExperimentRecord> experiment(const std::string& name) const = 0;
-  /// Runs in id order; all experiments when `experiment` is empty.
-  virtual std::vector<RunRecord> runs(const std::string& experiment = {}) const = 0;
+  /// Runs in id order; all experiments when `experiment` is empty. Only
+  /// the current grid's runs unless Scope::All.
+  virtual std::vector<RunRecord> runs(const std::string& experiment = {},
+                                      Scope scope = Scope::Current) const = 0;
+  /// How many runs Writer::delete_runs would delete.
+  virtual std::size_t count_runs(const std::string& experiment,
+                                 const std::optional<RunStatus>& status,
+                                 const std::optional<std::int64_t>& run_id) const = 0;
   virtual std::optional<RunRecord> run(std::int64_t run_id) const = 0;
   /// Points of one metric of one run, in step order.
   virtual std::vector<MetricPoint> metrics(std::int64_t run_id, const std::string& name,

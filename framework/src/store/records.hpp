@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -72,8 +73,40 @@ struct RunRecord {
   std::string finished;
   double wall_seconds = 0.0;
   std::int64_t steps = 0;
-  double final_loss = 0.0;  ///< NaN/inf kept as such
+  /// The run's result (SCHEMA.md): a data run's last epoch mean train loss,
+  /// a 2-D run's last loss; NaN/inf kept as such; NaN when none was seen.
+  double final_loss = 0.0;
+  std::optional<double> final_test_loss;  ///< after the last epoch, with a test split
+  std::optional<double> final_accuracy;   ///< fraction in [0, 1], classification only
   std::string host;
+  /// JSON: optbench version, host, CPU, threads, each plugin's name, version,
+  /// file and digest, the data files' digests.
+  std::string provenance = "{}";
+  bool in_grid = true;  ///< in its experiment's current grid
+  std::int64_t attempts = 1;
+};
+
+/// What finish_run stores.
+struct RunResult {
+  RunStatus status = RunStatus::Done;
+  std::string error;
+  double wall_seconds = 0.0;
+  std::int64_t steps = 0;
+  std::optional<double> final_loss;  ///< none when no loss was computed (stored NULL)
+  std::optional<double> final_test_loss;
+  std::optional<double> final_accuracy;
+};
+
+/// Another experiment file already uses this name in the database.
+class ExperimentConflict : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// Which of an experiment's runs a reader sees.
+enum class Scope {
+  Current,  ///< the runs in the experiment's current grid
+  All       ///< also those set aside by an edit of the experiment
 };
 
 struct MetricPoint {

@@ -3,18 +3,21 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <ostream>
 #include <random>
 #include <thread>
 #include <utility>
 
 #include "store/clock.hpp"
+#include "store/flat_view.hpp"
 #include "store/history.hpp"
 #include "store/integrity.hpp"
 #include "store/migrate.hpp"
@@ -22,6 +25,7 @@
 #include "store/schema.hpp"
 #include "store/statement.hpp"
 #include "util/csv.hpp"
+#include "util/json.hpp"
 
 namespace optbench::store {
 namespace {
@@ -157,7 +161,9 @@ void create_or_check_schema(sqlite3* db, const fs::path& file) {
                  "is a SQLite database but not an optbench results database (it has no meta "
                  "table); refusing to add tables to it");
     detail::exec(db, file, detail::kSchemaSql, "creating schema");
+    detail::exec(db, file, detail::kRunSummarySql, "creating schema");
     detail::exec(db, file, detail::kHistorySql, "creating schema");
+    detail::refresh_flat_view(db, file, "[]");
     Statement meta(db, file, "INSERT INTO meta (key, value) VALUES (?1, ?2)", "creating schema");
     meta.bind_text(1, "schema_version");
     meta.bind_int(2, detail::kSchemaVersion);
@@ -271,7 +277,8 @@ void write_csv_cell(std::ostream& out, sqlite3_stmt* stmt, int column) {
 constexpr const char* kSelectRun =
     "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, r.label, "
     "r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, r.started, r.finished, "
-    "r.wall_seconds, r.steps, r.final_loss, r.host "
+    "r.wall_seconds, r.steps, r.final_loss, r.host, r.final_test_loss, r.final_accuracy, "
+    "r.provenance, r.in_grid, r.attempts "
     "FROM runs r JOIN experiments e ON e.id = r.experiment_id";
 
 RunRecord read_run(const Statement& s) {
@@ -294,8 +301,13 @@ RunRecord read_run(const Statement& s) {
   r.finished = s.column_text(15);
   r.wall_seconds = s.column_real(16);
   r.steps = s.column_int(17);
-  r.final_loss = s.column_real(18);
+  r.final_loss = s.column_real(18, std::numeric_limits<double>::quiet_NaN());
   r.host = s.column_text(19);
+  if (sqlite3_column_type(s.get(), 20) != SQLITE_NULL) r.final_test_loss = s.column_real(20);
+  if (sqlite3_column_type(s.get(), 21) != SQLITE_NULL) r.final_accuracy = s.column_real(21);
+  r.provenance = s.column_text(22);
+  r.in_grid = s.column_int(23) != 0;
+  r.attempts = s.column_int(24);
   return r;
 }
 
@@ -404,11 +416,31 @@ SqliteStore::~SqliteStore() {
 }
 
 std::int64_t SqliteStore::upsert_experiment(const std::string& name, const std::string& title,
-                                            const std::string& yaml,
-                                            const std::string& source_path) {
+                                      const std::string& yaml, const std::string& source_path,
+                                      bool replace) {
   const std::string what = "saving experiment '" + name + "'";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
+  if (!replace) {
+    Statement find(db, path_, "SELECT source_path, yaml FROM experiments WHERE name = ?1", what);
+    find.bind_text(1, name);
+    if (find.step()) {
+      const std::string stored_path = find.column_text(0);
+      std::error_code ec;
+      const auto same_file = [&](const std::string& a, const std::string& b) {
+        return a == b || fs::weakly_canonical(fs::absolute(a), ec) ==
+                             fs::weakly_canonical(fs::absolute(b), ec);
+      };
+      // Editing a file keeps its path; the same text from elsewhere (a copy)
+      // is the same experiment. Anything else would merge two experiments.
+      if (!same_file(stored_path, source_path) && find.column_text(1) != yaml)
+        throw ExperimentConflict(
+            "experiment '" + name + "' in " + path_.string() + " was run from " + stored_path +
+            ", not from " + source_path +
+            "; rename one of them (name:), use another --db, or pass --replace to make " +
+            source_path + " its definition");
+    }
+  }
   Statement s(db, path_,
               "INSERT INTO experiments (name, title, yaml, source_path, created) "
               "VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -428,7 +460,91 @@ std::int64_t SqliteStore::upsert_experiment(const std::string& name, const std::
   return id;
 }
 
-Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
+void SqliteStore::set_grid(std::int64_t experiment_id, const std::vector<std::string>& hashes,
+                     const std::vector<std::string>& hyperparams) {
+  const std::string what = "recording the experiment's current grid";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  std::string list = "[";
+  for (const auto& h : hashes) {
+    if (list.size() > 1) list += ',';
+    list += json::quote(h);
+  }
+  list += "]";
+  Statement s(db, path_,
+              "UPDATE runs SET in_grid = (config_hash IN (SELECT value FROM json_each(?2))) "
+              "WHERE experiment_id = ?1",
+              what);
+  s.bind_int(1, experiment_id);
+  s.bind_text(2, list);
+  s.run();
+  std::string objects = "[";
+  for (const auto& h : hyperparams) {
+    if (objects.size() > 1) objects += ',';
+    objects += h;
+  }
+  objects += "]";
+  detail::refresh_flat_view(db, path_, objects);
+  tx.commit();
+}
+
+namespace {
+
+// The WHERE clause of delete_runs and count_runs, over `runs r` joined to
+// `experiments e`; parameters ?1 name, ?2 status or NULL, ?3 id or NULL.
+constexpr const char* kRunFilter =
+    "r.experiment_id = (SELECT id FROM experiments WHERE name = ?1) "
+    "AND (?2 IS NULL OR r.status = ?2) AND (?3 IS NULL OR r.id = ?3)";
+
+void bind_filter(Statement& s, const std::string& experiment,
+                 const std::optional<RunStatus>& status, const std::optional<std::int64_t>& id) {
+  s.bind_text(1, experiment);
+  if (status) {
+    s.bind_text(2, to_string(*status));
+  } else {
+    s.bind_null(2);
+  }
+  if (id) {
+    s.bind_int(3, *id);
+  } else {
+    s.bind_null(3);
+  }
+}
+
+}  // namespace
+
+std::size_t SqliteStore::count_runs(const std::string& experiment, const std::optional<RunStatus>& status,
+                              const std::optional<std::int64_t>& run_id) const {
+  const std::string what = "counting runs of '" + experiment + "'";
+  sqlite3* db = readable(db_, path_, what);
+  Statement s(db, path_, std::string("SELECT count(*) FROM runs r WHERE ") + kRunFilter, what);
+  bind_filter(s, experiment, status, run_id);
+  s.step();
+  return static_cast<std::size_t>(s.column_int(0));
+}
+
+std::size_t SqliteStore::delete_runs(const std::string& experiment,
+                               const std::optional<RunStatus>& status,
+                               const std::optional<std::int64_t>& run_id) {
+  const std::string what = "deleting runs of '" + experiment + "'";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  // ON DELETE CASCADE removes the chunks (foreign keys are on).
+  Statement s(db, path_, std::string("DELETE FROM runs AS r WHERE ") + kRunFilter, what);
+  bind_filter(s, experiment, status, run_id);
+  s.run();
+  const auto deleted = static_cast<std::size_t>(sqlite3_changes(db));
+  if (!status && !run_id) {
+    Statement e(db, path_, "DELETE FROM experiments WHERE name = ?1", what);
+    e.bind_text(1, experiment);
+    e.run();
+  }
+  tx.commit();
+  return deleted;
+}
+
+Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run,
+                       const std::vector<RunStatus>& retry) {
   const std::string what = "claiming run " + run.config_hash;
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -446,7 +562,10 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
     const RunStatus status = parse_status(find.column_text(1));
     const auto owner = detail::read_owner(find, 2);
     find.reset();
-    if (status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed) {
+    const bool finished =
+        status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed;
+    const bool retried = std::find(retry.begin(), retry.end(), status) != retry.end();
+    if (finished && !retried) {
       tx.commit();
       return Claim{id, true, {}};
     }
@@ -454,13 +573,16 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
       tx.commit();
       return Claim{id, false, detail::describe(owner)};
     }
-    // An unfinished run's partial history would mix with the new attempt's.
+    // An unfinished run's partial history would mix with the new attempt's;
+    // a retried run's old history is replaced by the new attempt's.
     detail::clear_history(db, path_, id);
     Statement reset(db, path_,
                     "UPDATE runs SET group_key = ?1, problem_key = ?2, optimizer = ?3, "
                     "label = ?4, model = ?5, dataset = ?6, hyperparams = ?7, seed = ?8, "
                     "lr = ?9, status = 'running', error = NULL, started = ?10, "
                     "finished = NULL, wall_seconds = NULL, steps = NULL, final_loss = NULL, "
+                    "final_test_loss = NULL, final_accuracy = NULL, provenance = ?14, "
+                    "in_grid = 1, attempts = attempts + 1, "
                     "host = ?11, pid = ?13, heartbeat = ?10 WHERE id = ?12",
                     what);
     bind_run_fields(reset, run);
@@ -468,6 +590,7 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
     reset.bind_text(11, host);
     reset.bind_int(12, id);
     reset.bind_int(13, getpid());
+    reset.bind_text(14, run.provenance.empty() ? std::string_view("{}") : run.provenance);
     reset.run();
     tx.commit();
     return Claim{id, false, {}};
@@ -476,9 +599,9 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
   Statement insert(db, path_,
                    "INSERT INTO runs (group_key, problem_key, optimizer, label, model, dataset, "
                    "hyperparams, seed, lr, status, started, host, experiment_id, config_hash, pid, "
-                   "heartbeat) "
+                   "heartbeat, provenance) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12, ?13, "
-                   "?14, ?10)",
+                   "?14, ?10, ?15)",
                    what);
   bind_run_fields(insert, run);
   insert.bind_text(10, started);
@@ -486,6 +609,7 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run) {
   insert.bind_int(12, experiment_id);
   insert.bind_text(13, run.config_hash);
   insert.bind_int(14, getpid());
+  insert.bind_text(15, run.provenance.empty() ? std::string_view("{}") : run.provenance);
   insert.run();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
   tx.commit();
@@ -580,23 +704,32 @@ void SqliteStore::append_trajectory(std::int64_t run_id, std::span<const Traject
   tx.commit();
 }
 
-void SqliteStore::finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
-                             double wall_seconds, std::int64_t steps, double final_loss) {
+void SqliteStore::finish_run(std::int64_t run_id, const RunResult& result) {
   const std::string what = "finishing run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
   require_owner(db, path_, run_id, what);
   Statement s(db, path_,
               "UPDATE runs SET status = ?1, error = ?2, finished = ?3, wall_seconds = ?4, "
-              "steps = ?5, final_loss = ?6 WHERE id = ?7",
+              "steps = ?5, final_loss = ?6, final_test_loss = ?8, final_accuracy = ?9 "
+              "WHERE id = ?7",
               what);
-  s.bind_text(1, to_string(status));
-  s.bind_text_or_null(2, error);
+  const auto real_or_null = [&](int index, const std::optional<double>& x) {
+    if (x) {
+      s.bind_real(index, *x);
+    } else {
+      s.bind_null(index);
+    }
+  };
+  s.bind_text(1, to_string(result.status));
+  s.bind_text_or_null(2, result.error);
   s.bind_text(3, now_iso8601());
-  s.bind_real(4, wall_seconds);
-  s.bind_int(5, steps);
-  s.bind_real(6, final_loss);
+  s.bind_real(4, result.wall_seconds);
+  s.bind_int(5, result.steps);
+  real_or_null(6, result.final_loss);
   s.bind_int(7, run_id);
+  real_or_null(8, result.final_test_loss);
+  real_or_null(9, result.final_accuracy);
   s.run();
   if (sqlite3_changes(db) == 0) fail_plain(path_, what + ": no such run");
   tx.commit();
@@ -656,12 +789,15 @@ std::optional<ExperimentRecord> SqliteStore::experiment(const std::string& name)
   return read_experiment(s);
 }
 
-std::vector<RunRecord> SqliteStore::runs(const std::string& experiment) const {
+std::vector<RunRecord> SqliteStore::runs(const std::string& experiment, Scope scope) const {
   const std::string what = "listing runs";
   sqlite3* db = readable(db_, path_, what);
-  Statement s(db, path_, std::string(kSelectRun) + " WHERE ?1 = '' OR e.name = ?1 ORDER BY r.id",
+  Statement s(db, path_,
+              std::string(kSelectRun) +
+                  " WHERE (?1 = '' OR e.name = ?1) AND (?2 OR r.in_grid = 1) ORDER BY r.id",
               what);
   s.bind_text(1, experiment);
+  s.bind_int(2, scope == Scope::All ? 1 : 0);
   std::vector<RunRecord> out;
   while (s.step())
     out.push_back(read_run(s));

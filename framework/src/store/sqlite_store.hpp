@@ -38,14 +38,20 @@ class SqliteStore final : public Backend {
   // Each call is one BEGIN IMMEDIATE transaction; the ownership checks of
   // appends and finish_run run inside it (owner.hpp).
   std::int64_t upsert_experiment(const std::string& name, const std::string& title,
-                                 const std::string& yaml, const std::string& source_path) override;
-  Claim claim_run(std::int64_t experiment_id, const RunRecord& run) override;
+                                 const std::string& yaml, const std::string& source_path,
+                                 bool replace = false) override;
+  void set_grid(std::int64_t experiment_id, const std::vector<std::string>& hashes,
+                const std::vector<std::string>& hyperparams) override;
+  std::size_t delete_runs(const std::string& experiment, const std::optional<RunStatus>& status,
+                          const std::optional<std::int64_t>& run_id) override;
+  Claim claim_run(std::int64_t experiment_id, const RunRecord& run,
+                  const std::vector<RunStatus>& retry = {}) override;
   void heartbeat() override;
   std::size_t recover_stale_runs() override;
   void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) override;
   void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) override;
-  void finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
-                  double wall_seconds, std::int64_t steps, double final_loss) override;
+  void finish_run(std::int64_t run_id, const RunResult& result) override;
+  using Writer::finish_run;  // the overload with separate figures
   void put_surface(std::int64_t experiment_id, const Surface& surface) override;
 
   // --- store::Reader (documented there) --------------------------------
@@ -53,7 +59,10 @@ class SqliteStore final : public Backend {
   // one-row-per-point views (SCHEMA.md).
   std::vector<ExperimentRecord> experiments() const override;
   std::optional<ExperimentRecord> experiment(const std::string& name) const override;
-  std::vector<RunRecord> runs(const std::string& experiment = {}) const override;
+  std::vector<RunRecord> runs(const std::string& experiment = {},
+                              Scope scope = Scope::Current) const override;
+  std::size_t count_runs(const std::string& experiment, const std::optional<RunStatus>& status,
+                         const std::optional<std::int64_t>& run_id) const override;
   std::optional<RunRecord> run(std::int64_t run_id) const override;
   std::vector<MetricPoint> metrics(std::int64_t run_id, const std::string& name,
                                    const std::string& split = "train") const override;

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "store/records.hpp"
 
@@ -19,15 +21,33 @@ class Writer {
   virtual ~Writer() = default;
 
   /// Creates the experiment or updates its yaml/title/source; returns its id.
+  /// An experiment of that name stored from another file (another path and
+  /// other text) is refused with ExperimentConflict naming both paths,
+  /// unless `replace`.
   virtual std::int64_t upsert_experiment(const std::string& name, const std::string& title,
-                                         const std::string& yaml,
-                                         const std::string& source_path) = 0;
+                                         const std::string& yaml, const std::string& source_path,
+                                         bool replace = false) = 0;
+  /// Marks which runs of the experiment are in its current grid (in_grid):
+  /// those whose config_hash is in `hashes`; the others are set aside, kept
+  /// but not shown. Refreshes the runs_flat view with the grid's
+  /// hyperparameters (`hyperparams`: one JSON object per run).
+  virtual void set_grid(std::int64_t experiment_id, const std::vector<std::string>& hashes,
+                        const std::vector<std::string>& hyperparams) = 0;
+  /// Deletes runs (with their histories) of an experiment: every run when
+  /// `status` and `run_id` are empty, and the experiment itself with them;
+  /// else only the runs with that status and/or id. Returns how many runs.
+  virtual std::size_t delete_runs(const std::string& experiment,
+                                  const std::optional<RunStatus>& status,
+                                  const std::optional<std::int64_t>& run_id) = 0;
   /// Inserts the run (keyed by experiment + config_hash) or, if it exists and
   /// did not finish (pending/running/interrupted), clears its history and
   /// marks it running again, owned by this process (pid, host, heartbeat).
-  /// Finished runs come back with already_done; runs that a live process
-  /// runs, with running_elsewhere.
-  virtual Claim claim_run(std::int64_t experiment_id, const RunRecord& run) = 0;
+  /// Finished runs come back with already_done, unless their status is in
+  /// `retry`: then their history is deleted and they are trained again in
+  /// the same row (`attempts` counts the attempts). Runs that a live process
+  /// runs come back with running_elsewhere.
+  virtual Claim claim_run(std::int64_t experiment_id, const RunRecord& run,
+                          const std::vector<RunStatus>& retry = {}) = 0;
   /// Renews the heartbeat of every run this process is running.
   virtual void heartbeat() = 0;
   /// Marks `interrupted` every run left `running` by a process that is gone:
@@ -41,8 +61,11 @@ class Writer {
   virtual void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) = 0;
   virtual void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) = 0;
   /// Sets the final status and figures of a run.
-  virtual void finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
-                          double wall_seconds, std::int64_t steps, double final_loss) = 0;
+  virtual void finish_run(std::int64_t run_id, const RunResult& result) = 0;
+  void finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
+                  double wall_seconds, std::int64_t steps, double final_loss) {
+    finish_run(run_id, RunResult{status, error, wall_seconds, steps, final_loss, {}, {}});
+  }
   /// Stores a sampled surface once per experiment and problem (first wins).
   virtual void put_surface(std::int64_t experiment_id, const Surface& surface) = 0;
 };
