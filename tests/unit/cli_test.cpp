@@ -130,8 +130,8 @@ TEST(Cli, BadExperimentExitsTwoWithLocationAndStoresNothing) {
   const auto r =
       run_optbench("run " + (dir / "bad.yaml").string() + " --out " + (dir / "out").string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(
-      r.out, "bad.yaml:4:22: optimizers[0].lr: lr: expected a real number in >= 0, got -1"))
+  EXPECT_TRUE(
+      contains(r.out, "bad.yaml:4:22: optimizers[0].lr: lr: expected a real number >= 0, got -1"))
       << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "out/optbench.db"));
 }
@@ -146,9 +146,11 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_TRUE(contains(help.out, "--jobs"));
 }
 
-TEST(Cli, MissingDatabaseIsARuntimeFailureNamingTheFile) {
+// A reading command given a database that is not there: bad input, as the
+// help's exit codes say, not a runtime failure.
+TEST(Cli, MissingDatabaseIsBadInputNamingTheFile) {
   const auto r = run_optbench("runs --db /nonexistent/dir/x.db");
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.out, "/nonexistent/dir/x.db")) << r.out;
 }
 

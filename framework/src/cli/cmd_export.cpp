@@ -16,7 +16,8 @@ int cmd_export(const std::vector<std::string>& args) {
                                             "only this experiment (default: every one)")(
       "table", po::value<std::string>()->default_value("runs"),
       "runs (one row per run) or metrics (one row per stored point)")(
-      "format", po::value<std::string>()->default_value("csv"), "csv or json");
+      "format", po::value<std::string>()->default_value("csv"), "csv or json")(
+      "all", po::bool_switch(), "also the runs an edit of an experiment set aside");
   po::variables_map vm;
   if (!parse("export", "[--db FILE] [--experiment NAME] [--table runs|metrics] [--format csv|json]",
              options, {}, args, vm)) {
@@ -30,6 +31,7 @@ int cmd_export(const std::vector<std::string>& args) {
   if (format != "csv" && format != "json") {
     throw UsageError("--format: unknown format '" + format + "' (expected csv or json)");
   }
+  require_database(vm["db"].as<std::string>());
   const auto reader = store::open_reader(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
   const auto experiment = vm["experiment"].as<std::string>();
@@ -37,7 +39,8 @@ int cmd_export(const std::vector<std::string>& args) {
     throw std::invalid_argument("no experiment '" + experiment + "' in " +
                                 vm["db"].as<std::string>());
   }
-  const auto runs = db.runs(experiment);
+  const auto runs =
+      db.runs(experiment, vm["all"].as<bool>() ? store::Scope::All : store::Scope::Current);
   const results::Table out =
       table == "runs" ? results::runs_table(runs) : results::metrics_table(db, runs);
   if (format == "csv") {

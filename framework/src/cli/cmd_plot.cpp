@@ -16,7 +16,8 @@ int cmd_plot(const std::vector<std::string>& args) {
   options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
                         "results database")("experiment,e", po::value<std::string>()->required(),
                                             "experiment name")(
-      "out,o", po::value<std::string>(), "output folder (default: results/EXPERIMENT)")(
+      "out,o", po::value<std::string>(), "output folder (default: EXPERIMENT beside the database)")(
+      "all", po::bool_switch(), "also the runs an edit of the experiment set aside")(
       "kind,k", po::value<std::vector<std::string>>()->composing(),
       ("chart kind, repeatable (default: all that apply): " + kinds).c_str());
   add_plot_options(options);
@@ -27,16 +28,19 @@ int cmd_plot(const std::vector<std::string>& args) {
   }
   const auto experiment = vm["experiment"].as<std::string>();
   const auto out = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
-                                   : std::filesystem::path("results") / experiment;
+                                   : beside(vm["db"].as<std::string>()) / experiment;
   std::vector<std::string> selected;
   if (vm.count("kind")) selected = vm["kind"].as<std::vector<std::string>>();
+  require_database(vm["db"].as<std::string>());
   const auto reader = store::open_reader(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
   if (!db.experiment(experiment)) {
     throw std::invalid_argument("no experiment '" + experiment + "' in " +
                                 vm["db"].as<std::string>());
   }
-  for (const auto& chart : plot::draw(db, experiment, selected, plot_options(vm, out))) {
+  auto charts = plot_options(vm, out);
+  if (vm["all"].as<bool>()) charts.scope = store::Scope::All;
+  for (const auto& chart : plot::draw(db, experiment, selected, charts)) {
     std::cout << "chart: " << chart.string() << "\n";
   }
   return kOk;

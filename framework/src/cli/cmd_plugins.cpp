@@ -77,10 +77,20 @@ int cmd_plugins(const std::vector<std::string>& args) {
     std::cout << "note: " << to_string(s.kind) << " '" << s.name << "' in " << s.winner.string()
               << " shadows the one in " << s.loser.string() << "\n";
   }
+  // Only folders that exist were searched; the others are named as absent,
+  // so a build or install folder that is not there is not taken for one.
   std::cout << "searched:";
-  for (const auto& f : folders)
-    std::cout << " " << f.string();
+  std::string absent;
+  for (const auto& f : folders) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(f, ec)) {
+      std::cout << " " << f.string();
+    } else {
+      absent += " " + f.string();
+    }
+  }
   std::cout << "\n";
+  if (!absent.empty()) std::cout << "not found, so not searched:" << absent << "\n";
   warn_rejected(plugins);
   return kOk;
 }

@@ -19,6 +19,7 @@ int cmd_query(const std::vector<std::string>& args) {
   if (!parse("query", "[--db FILE] --sql \"SELECT ...\"", options, positional, args, vm)) {
     return kOk;
   }
+  require_database(vm["db"].as<std::string>());
   const auto db =
       store::SqliteStore::open(vm["db"].as<std::string>(), store::SqliteStore::Mode::ReadOnly);
   db.query_csv(vm["sql"].as<std::string>(), std::cout);

@@ -12,7 +12,9 @@ int cmd_report(const std::vector<std::string>& args) {
   options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
                         "results database")("experiment,e", po::value<std::string>()->required(),
                                             "experiment name")(
-      "out,o", po::value<std::string>(), "output folder (default: results/EXPERIMENT/report)")(
+      "out,o", po::value<std::string>(),
+      "output folder (default: EXPERIMENT/report beside the database)")(
+      "all", po::bool_switch(), "also the runs an edit of the experiment set aside")(
       "linear-y", po::bool_switch(), "loss axes on a linear scale (default: log)");
   add_target_option(options);
   po::variables_map vm;
@@ -23,9 +25,11 @@ int cmd_report(const std::vector<std::string>& args) {
   const auto experiment = vm["experiment"].as<std::string>();
   report::Options o;
   o.out_dir = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
-                              : std::filesystem::path("results") / experiment / "report";
+                              : beside(vm["db"].as<std::string>()) / experiment / "report";
+  if (vm["all"].as<bool>()) o.scope = store::Scope::All;
   o.target_loss = target_option(vm);
   o.log_y = !vm["linear-y"].as<bool>();
+  require_database(vm["db"].as<std::string>());
   const auto reader = store::open_reader(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
   if (!db.experiment(experiment)) {

@@ -10,6 +10,7 @@
 #include "experiment/loader.hpp"
 #include "plot/plot.hpp"
 #include "registry/registry.hpp"
+#include "run/preflight.hpp"
 #include "run/runner.hpp"
 #include "run/scheduler.hpp"
 #include "run/stop.hpp"
@@ -34,10 +35,15 @@ std::optional<bool> requested_isolation(const po::variables_map& vm) {
 
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description options("run options");
-  options.add_options()("file", po::value<std::string>()->required(), "the experiment (YAML)")(
-      "out,o", po::value<std::string>()->default_value("results"),
-      "folder for the database and charts")("db", po::value<std::string>(),
-                                            "results database (default: OUT/optbench.db)")(
+  options.add_options()("file", po::value<std::string>(), "the experiment (YAML)")(
+      "out,o", po::value<std::string>(),
+      "folder for the database and charts (default: results; with --db, the database's folder)")(
+      "db", po::value<std::string>(),
+      "results database (default: OUT/optbench.db); its folder must exist")(
+      "retry", po::value<std::string>(),
+      "train these finished runs again: failed, diverged, interrupted or all (comma-separated)")(
+      "replace", po::bool_switch(),
+      "make this file the definition of an experiment of the same name run from another file")(
       "jobs,j", po::value<int>()->default_value(0), "runs trained at once (0: one per core)")(
       "threads-per-run", po::value<int>()->default_value(0),
       "threads each run's model may use (0: cores / jobs, at least 1)")(
@@ -55,17 +61,24 @@ int cmd_run(const std::vector<std::string>& args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (!parse("run", "FILE.yaml [options]", options, positional, args, vm)) return kOk;
+  if (!vm.count("file"))
+    throw UsageError("which experiment? give its YAML file: optbench run FILE.yaml [options]");
+  const auto retry = vm.count("retry") ? parse_retry(vm["retry"].as<std::string>())
+                                       : std::vector<store::RunStatus>{};
 
   const auto plugin_folders = registry::search_path(plugin_dirs(vm));
   const auto plugins = load_plugins(plugin_folders);
   warn_rejected(plugins);
   const fs::path file = vm["file"].as<std::string>();
-  const auto spec = experiment::load_file(file, plugins);
+  auto spec = experiment::load_file(file, plugins);
+  // Absolute, so that the stored experiment names its file wherever the
+  // next command runs, and two files of one name can be told apart.
+  spec.source_path = fs::weakly_canonical(fs::absolute(file));
   const auto runs = experiment::expand(spec, plugins);
-  const auto charts = plot_options(vm, fs::path(vm["out"].as<std::string>()) / spec.name);
+  run::check_before_training(spec, runs, plugins);
 
   if (vm["dry-run"].as<bool>()) {
-    std::cout << "experiment " << spec.name << ": " << runs.size() << " runs\n";
+    std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << "\n";
     for (const auto& r : runs) {
       std::cout << "  " << r.config_hash << "  " << r.label << " on " << r.problem_key << ", seed "
                 << r.seed << "\n";
@@ -73,9 +86,23 @@ int cmd_run(const std::vector<std::string>& args) {
     return kOk;
   }
 
-  const fs::path out = vm["out"].as<std::string>();
-  const fs::path db = vm.count("db") ? fs::path(vm["db"].as<std::string>()) : out / "optbench.db";
-  if (db.has_parent_path()) fs::create_directories(db.parent_path());
+  fs::path db;
+  if (vm.count("db")) {
+    // A mistyped folder must not be created: the results would land where
+    // nobody looks.
+    db = vm["db"].as<std::string>();
+    const fs::path folder = db.has_parent_path() ? db.parent_path() : fs::path(".");
+    if (!fs::is_directory(folder))
+      throw UsageError("--db " + db.string() + ": the folder " + folder.string() +
+                       " does not exist; create it first");
+  } else {
+    db = fs::path(vm.count("out") ? vm["out"].as<std::string>() : "results") / "optbench.db";
+    fs::create_directories(db.parent_path());
+  }
+  const fs::path out = vm.count("out")        ? fs::path(vm["out"].as<std::string>())
+                       : db.has_parent_path() ? db.parent_path()
+                                              : fs::path(".");
+  const auto charts = plot_options(vm, out / spec.name);
   if (const auto network = store::network_filesystem_of(db)) {
     std::cerr << "optbench: warning: " << db.string() << " is on a network filesystem (" << *network
               << "); SQLite's locks are unreliable there, so two optbench processes writing it "
@@ -99,12 +126,15 @@ int cmd_run(const std::vector<std::string>& args) {
   sweep.isolate = run::choose_isolation(requested_isolation(vm), spec, runs, sweep);
   sweep.worker_binary = fs::read_symlink("/proc/self/exe");
   sweep.plugin_folders = plugin_folders;
+  sweep.retry = retry;
+  sweep.replace = vm["replace"].as<bool>();
   run::check_scheduler(sweep, runs);
 
-  std::cout << "experiment " << spec.name << ": " << runs.size() << " runs on " << jobs
-            << (jobs == 1 ? " job" : " jobs")
+  std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << " on "
+            << plural(static_cast<std::size_t>(jobs), "job")
             << (sweep.isolate ? " (worker processes)" : " (threads)") << ", "
-            << sweep.threads_per_run << " thread(s) per run, results in " << db.string() << "\n";
+            << sweep.threads_per_run << " thread(s) per run, results in " << db.string()
+            << std::endl;  // before any worker's line, also when piped
   const auto result = run::run_sweep(spec, runs, plugins, sweep);
   std::cout << result.done << " done, " << result.diverged << " diverged, " << result.failed
             << " failed, " << result.skipped << " already in the database";

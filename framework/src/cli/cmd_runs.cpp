@@ -20,14 +20,17 @@ int cmd_runs(const std::vector<std::string>& args) {
   po::options_description options("runs options");
   options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
                         "results database")(
-      "experiment,e", po::value<std::string>()->default_value(""), "only this experiment");
+      "experiment,e", po::value<std::string>()->default_value(""), "only this experiment")(
+      "all", po::bool_switch(), "also the runs an edit of an experiment set aside");
   po::variables_map vm;
   if (!parse("runs", "[--db FILE] [--experiment NAME]", options, {}, args, vm)) return kOk;
+  require_database(vm["db"].as<std::string>());
   const auto reader = store::open_reader(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
   Table t({"id", "experiment", "optimizer", "problem", "seed", "status", "steps", "final loss",
            "seconds"});
-  for (const auto& r : db.runs(vm["experiment"].as<std::string>())) {
+  const auto scope = vm["all"].as<bool>() ? store::Scope::All : store::Scope::Current;
+  for (const auto& r : db.runs(vm["experiment"].as<std::string>(), scope)) {
     t.add({std::to_string(r.id), r.experiment, r.label, r.problem_key, std::to_string(r.seed),
            to_string(r.status), std::to_string(r.steps), fmt("%.6g", r.final_loss),
            fmt("%.3f", r.wall_seconds)});

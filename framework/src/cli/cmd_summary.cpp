@@ -86,7 +86,8 @@ int cmd_summary(const std::vector<std::string>& args) {
   options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
                         "results database")("experiment,e", po::value<std::string>(),
                                             "only this experiment (default: every one)")(
-      "format", po::value<std::string>()->default_value("text"), "text, csv or json");
+      "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
+      "all", po::bool_switch(), "also the runs an edit of the experiment set aside");
   add_target_option(options);
   po::variables_map vm;
   if (!parse("summary", "[--db FILE] [--experiment NAME] [--target LOSS] [--format text|csv|json]",
@@ -98,8 +99,10 @@ int cmd_summary(const std::vector<std::string>& args) {
     throw UsageError("--format: unknown format '" + format + "' (expected text, csv or json)");
   }
   const auto given_target = target_option(vm);
+  require_database(vm["db"].as<std::string>());
   const auto reader = store::open_reader(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
+  const auto scope = vm["all"].as<bool>() ? store::Scope::All : store::Scope::Current;
   std::vector<store::ExperimentRecord> experiments;
   if (vm.count("experiment")) {
     const auto name = vm["experiment"].as<std::string>();
@@ -119,8 +122,8 @@ int cmd_summary(const std::vector<std::string>& args) {
     const auto& e = experiments[i];
     const auto target = given_target ? given_target : results::target_from_yaml(e.yaml);
     if (i) std::cout << "\n";
-    print_summary(e.name, results::summarize(db, e.name, target), results::verdicts(db, e.name),
-                  format);
+    print_summary(e.name, results::summarize(db, e.name, target, scope),
+                  results::verdicts(db, e.name), format);
   }
   return kOk;
 }

@@ -37,8 +37,13 @@ void add_plugin_dir_option(po::options_description& options) {
 std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm) {
   std::vector<std::filesystem::path> dirs;
   if (vm.count("plugin-dir")) {
-    for (const auto& d : vm["plugin-dir"].as<std::vector<std::string>>())
+    for (const auto& d : vm["plugin-dir"].as<std::vector<std::string>>()) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(d, ec))
+        std::cerr << "optbench: warning: --plugin-dir " << d
+                  << ": no such folder; no plugin is loaded from it\n";
       dirs.emplace_back(d);
+    }
   }
   return dirs;
 }
@@ -66,6 +71,40 @@ void warn_rejected(const registry::Registry& plugins) {
     std::cerr << "optbench: warning: skipped plugin " << r.path.string() << ": " << r.reason
               << "\n";
   }
+}
+
+void require_database(const std::string& db) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(db, ec))
+    throw UsageError("--db " + db + ": no such results database" +
+                     (std::filesystem::exists(db, ec) ? " (it is not a file)" : ""));
+}
+
+std::filesystem::path beside(const std::string& db) {
+  const std::filesystem::path path(db);
+  return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+}
+
+std::string plural(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+std::vector<store::RunStatus> parse_retry(const std::string& text) {
+  using store::RunStatus;
+  std::vector<RunStatus> out;
+  for (const auto& item : split_list(text)) {
+    if (item == "all") {
+      out.insert(out.end(),
+                 {RunStatus::Done, RunStatus::Failed, RunStatus::Diverged, RunStatus::Interrupted});
+    } else if (item == "failed" || item == "diverged" || item == "interrupted") {
+      out.push_back(store::parse_status(item));
+    } else {
+      throw UsageError("--retry: unknown status '" + item +
+                       "' (expected failed, diverged, interrupted or all, comma-separated)");
+    }
+  }
+  if (out.empty()) throw UsageError("--retry: expected failed, diverged, interrupted or all");
+  return out;
 }
 
 std::vector<std::string> split_list(const std::string& text) {

@@ -11,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include "registry/registry.hpp"
+#include "store/records.hpp"
 
 namespace optbench::cli {
 
@@ -34,6 +35,7 @@ int cmd_summary(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_new(const std::vector<std::string>& args);
+int cmd_rm(const std::vector<std::string>& args);
 int cmd_worker(const std::vector<std::string>& args);
 int cmd_plugin_probe(const std::vector<std::string>& args);
 
@@ -62,6 +64,20 @@ registry::Registry load_plugins(const std::vector<std::filesystem::path>& folder
 
 /// Prints a warning for every plugin file the registry refused.
 void warn_rejected(const registry::Registry& plugins);
+
+/// Refuses a results database that is not there as bad input (UsageError,
+/// exit 2) before a reading command opens it; opening refuses a damaged
+/// one (DamagedDatabase, exit 3).
+void require_database(const std::string& db);
+/// The folder beside the database, where charts and reports go by default.
+std::filesystem::path beside(const std::string& db);
+
+/// "1 run", "2 runs".
+std::string plural(std::size_t n, const std::string& noun);
+
+/// --retry's statuses: failed, diverged, interrupted (comma-separated) or
+/// all (those and done). Throws UsageError for anything else.
+std::vector<store::RunStatus> parse_retry(const std::string& text);
 
 /// Splits "png,svg"; empty items are dropped. into plot formats; throws UsageError.
 std::vector<std::string> split_list(const std::string& text);

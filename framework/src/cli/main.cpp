@@ -22,11 +22,13 @@ commands:
   summary         per configuration: final losses over seeds, time to target, rank, best lr
   export          the runs or metrics of a results database as CSV or JSON
   report          a static HTML page of an experiment: its YAML, summary and charts
+  rm              delete an experiment's runs (all, or by --status or --run) from a database
   new KIND NAME   write a plugin project (optimizer, model, dataset, schedule) for the SDK
 
 'optbench COMMAND --help' shows a command's options.
 exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),
-            2 bad input (usage, experiment file, database path),
+            2 bad input (usage, experiment file, database path or a missing database,
+              an experiment name already used by another file),
             3 the database file is damaged (refused and left unchanged)
 )";
 
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
       {"export", cmd_export},
       {"report", cmd_report},
       {"new", cmd_new},
+      {"rm", cmd_rm},
       // hidden: one isolated run, started by `run`
       {"worker", cmd_worker},
       // hidden: one plugin library loaded on trial, started by plugin discovery
@@ -67,6 +70,11 @@ int main(int argc, char** argv) {
     return it->second({args.begin() + 1, args.end()});
   } catch (const UsageError& e) {
     std::cerr << "optbench " << args[0] << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const optbench::experiment::SpecErrors& e) {
+    for (const auto& one : e.errors())
+      std::cerr << "optbench: error: " << one.what() << "\n";
+    std::cerr << "optbench: " << e.errors().size() << " errors; nothing was run\n";
     return kBadInput;
   } catch (const optbench::experiment::SpecError& e) {
     std::cerr << "optbench: error: " << e.what() << "\n";

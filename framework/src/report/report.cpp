@@ -94,7 +94,7 @@ fs::path write(const store::Reader& db, const std::string& experiment, const Opt
 
   const auto target =
       options.target_loss ? options.target_loss : results::target_from_yaml(record->yaml);
-  const results::Summary summary = results::summarize(db, experiment, target);
+  const results::Summary summary = results::summarize(db, experiment, target, options.scope);
   const std::string title = record->title.empty() ? record->name : record->title;
 
   std::ostringstream page;

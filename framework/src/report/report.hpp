@@ -16,6 +16,7 @@ struct Options {
   std::filesystem::path out_dir;
   std::optional<double> target_loss;  ///< else the experiment's target_loss:
   bool log_y = true;
+  store::Scope scope = store::Scope::Current;  ///< --all: also runs set aside
 };
 
 /// Draws the charts into `out_dir` and writes `out_dir/index.html`; returns

@@ -164,9 +164,9 @@ Summary summarize(const std::vector<RunOutcome>& runs, std::optional<double> tar
 }
 
 Summary summarize(const store::Reader& db, const std::string& experiment,
-                  std::optional<double> target) {
+                  std::optional<double> target, store::Scope scope) {
   std::vector<RunOutcome> outcomes;
-  for (const store::RunRecord& run : db.runs(experiment)) {
+  for (const store::RunRecord& run : db.runs(experiment, scope)) {
     outcomes.push_back(
         outcome(run, db.metrics(run.id, "epoch_loss"), db.metrics(run.id, "loss", "test"),
                 db.metrics(run.id, "accuracy", "test"),

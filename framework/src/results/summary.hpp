@@ -105,6 +105,6 @@ Summary summarize(const std::vector<RunOutcome>& runs, std::optional<double> tar
 /// Reads every run of `experiment` and its series from the store and
 /// summarizes them.
 Summary summarize(const store::Reader& db, const std::string& experiment,
-                  std::optional<double> target);
+                  std::optional<double> target, store::Scope scope = store::Scope::Current);
 
 }  // namespace optbench::results

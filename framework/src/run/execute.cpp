@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "experiment/grid.hpp"
+#include "experiment/identity.hpp"
 #include "run/recorder.hpp"
 
 namespace optbench::run {
@@ -55,7 +56,7 @@ TrainResult train_claimed(store::Writer& db, const RunContext& context,
 }  // namespace
 
 store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
-                              const experiment::RunSpec& run) {
+                              const experiment::RunSpec& run, int threads) {
   store::RunRecord r;
   r.experiment = spec.name;
   r.config_hash = run.config_hash;
@@ -69,6 +70,11 @@ store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
   r.seed = run.seed;
   r.lr = run.lr;
   r.status = store::RunStatus::Running;
+  // The identity without its braces, after the host's facts.
+  r.provenance.assign(1, '{');
+  r.provenance += experiment::host_provenance_members(threads);
+  r.provenance += ',';
+  r.provenance.append(run.identity_json, 1);
   return r;
 }
 
@@ -82,7 +88,7 @@ Outcome execute_run(store::Writer& db, const RunContext& context, const experime
     outcome.taken_over = true;
     outcome.result.status = store::RunStatus::Interrupted;
     outcome.result.error = e.what();
-    outcome.result.final_loss = std::nan("");
+    outcome.result.final_loss.reset();
     outcome.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return outcome;
@@ -111,13 +117,13 @@ Outcome execute_run(store::Writer& db, const RunContext& context, const experime
   } catch (const std::exception& e) {
     outcome.result.status = store::RunStatus::Failed;
     outcome.result.error = e.what();
-    outcome.result.final_loss = std::nan("");
   }
   outcome.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto& r = outcome.result;
   try {
-    db.finish_run(run_id, r.status, r.error, outcome.wall_seconds, r.steps, r.final_loss);
+    db.finish_run(run_id, store::RunResult{r.status, r.error, outcome.wall_seconds, r.steps,
+                                           r.final_loss, r.final_test_loss, r.final_accuracy});
   } catch (const store::RunTakenOver& e) {
     return taken_over(e);
   }

@@ -38,8 +38,9 @@ struct Outcome {
 };
 
 /// The runs row a claim inserts or resets for `run`.
+/// `threads`: the threads the run's model may use, for its provenance.
 store::RunRecord claim_record(const experiment::ExperimentSpec& spec,
-                              const experiment::RunSpec& run);
+                              const experiment::RunSpec& run, int threads);
 
 /// Trains the claimed run `run_id` and stores its status with finish_run.
 /// What the run itself throws (its plugins, its settings) makes it Failed

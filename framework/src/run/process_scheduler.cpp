@@ -133,7 +133,8 @@ class WorkerPool {
     while (children_.size() < jobs_ && next_ < runs_.size()) {
       const std::size_t i = next_++;
       const auto& run = runs_[i];
-      const auto claim = db_->claim_run(experiment_id_, claim_record(spec_, run));
+      const auto claim = db_->claim_run(
+          experiment_id_, claim_record(spec_, run, options_.threads_per_run), options_.retry);
       if (log_.skips(i, claim)) continue;
       Child child;
       child.index = i;
@@ -263,17 +264,31 @@ class WorkerPool {
   // last recorded ones.
   void finish(const Child& child, store::RunStatus status, const std::string& why) {
     const auto loss = db_->metrics(child.run_id, "loss");
+    const auto epoch_loss = db_->metrics(child.run_id, "epoch_loss");
     const std::int64_t steps = loss.empty() ? 0 : loss.back().step;
-    const double final_loss = loss.empty() ? std::nan("") : loss.back().value;
+    // The same definition as a run that finishes by itself: a data run's
+    // last completed epoch's mean, a 2-D run's last loss, none without one.
+    std::optional<double> final_loss;
+    if (!epoch_loss.empty()) {
+      final_loss = epoch_loss.back().value;
+    } else if (!loss.empty() && loss.back().epoch == 0) {
+      final_loss = loss.back().value;
+    }
+    const auto test_loss = db_->metrics(child.run_id, "loss", "test");
+    const auto accuracy = db_->metrics(child.run_id, "accuracy", "test");
+    store::RunResult result{status, why, 0.0, steps, final_loss, {}, {}};
+    if (!test_loss.empty()) result.final_test_loss = test_loss.back().value;
+    if (!accuracy.empty()) result.final_accuracy = accuracy.back().value;
     const double wall = std::chrono::duration<double>(Clock::now() - child.started).count();
+    result.wall_seconds = wall;
     try {
-      db_->finish_run(child.run_id, status, why, wall, steps, final_loss);
+      db_->finish_run(child.run_id, result);
     } catch (const store::RunTakenOver& e) {
       // Another process redoes the run; this one only reports it.
       log_.taken_over(child.index, e.what());
       return;
     }
-    log_.finished(child.index, status, why, final_loss, steps, wall);
+    log_.finished(child.index, status, why, final_loss.value_or(std::nan("")), steps, wall);
   }
 
   const experiment::ExperimentSpec& spec_;

@@ -1,6 +1,7 @@
 #include "run/runner.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "run/heartbeat.hpp"
 #include "run/scheduler.hpp"
@@ -22,8 +23,14 @@ SweepResult run_sweep(const experiment::ExperimentSpec& spec,
   SweepLog log(runs, options.log);
   {
     const auto db = store::open(options.db);
-    experiment_id =
-        db->upsert_experiment(spec.name, spec.title, spec.yaml_text, spec.source_path.string());
+    experiment_id = db->upsert_experiment(spec.name, spec.title, spec.yaml_text,
+                                          spec.source_path.string(), options.replace);
+    std::vector<std::string> hashes, hyperparams;
+    for (const auto& run : runs) {
+      hashes.push_back(run.config_hash);
+      hyperparams.push_back(run.hyperparams_json);
+    }
+    db->set_grid(experiment_id, hashes, hyperparams);
     if (const auto stale = db->recover_stale_runs()) {
       log.say("marked " + std::to_string(stale) +
               " run(s) of a process that is gone as interrupted");

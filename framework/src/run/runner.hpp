@@ -14,6 +14,7 @@
 
 #include "experiment/spec.hpp"
 #include "registry/registry.hpp"
+#include "store/records.hpp"
 
 namespace optbench::run {
 
@@ -30,6 +31,12 @@ struct Options {
   /// Seconds a run may take before its worker is killed; overrides each
   /// run's train.timeout. Needs `isolate`.
   std::optional<double> timeout;
+  /// Finished runs with these statuses are trained again (--retry); their
+  /// earlier attempt is replaced.
+  std::vector<store::RunStatus> retry;
+  /// Make this file the definition of an experiment of the same name stored
+  /// from another file (--replace), instead of refusing.
+  bool replace = false;
 };
 
 struct SweepResult {

@@ -1,6 +1,7 @@
 #include "run/thread_scheduler.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -39,7 +40,9 @@ class RunQueue {
   void one(store::Writer& db, std::size_t i) {
     const auto& run = sweep_.runs[i];
     auto& log = sweep_.log;
-    const auto claim = db.claim_run(context_.experiment_id, claim_record(context_.spec, run));
+    const auto claim =
+        db.claim_run(context_.experiment_id, claim_record(context_.spec, run, context_.threads),
+                     sweep_.options.retry);
     if (log.skips(i, claim)) return;
     const auto outcome = execute_run(db, context_, run, claim.run_id, [&](const std::string& line) {
       log.say(log.prefix(i) + ": " + line);
@@ -48,7 +51,8 @@ class RunQueue {
     if (outcome.taken_over) {
       log.taken_over(i, r.error);
     } else {
-      log.finished(i, r.status, r.error, r.final_loss, r.steps, outcome.wall_seconds);
+      log.finished(i, r.status, r.error, r.final_loss.value_or(std::nan("")), r.steps,
+                   outcome.wall_seconds);
     }
   }
 

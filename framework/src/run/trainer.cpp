@@ -158,17 +158,18 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
                 targets.data());
       const double loss = model.forward({inputs.data(), targets.data(), count});
       if (step % settings.record_every == 0 || diverged(loss, settings.diverge_above)) {
-        recorder.metric(step, epoch, "train", "loss", loss, seconds_since(t0));
+        recorder.metric(step, epoch + 1, "train", "loss", loss, seconds_since(t0));
       }
-      result.final_loss = loss;
       if (diverged(loss, settings.diverge_above)) {
         result.status = store::RunStatus::Diverged;
         result.error = "loss " + std::to_string(loss) + " at step " + std::to_string(step);
         result.steps = step;
+        result.final_loss = loss;
         return result;
       }
       model.backward();
-      apply_schedule(schedule, optimizer, schedule.per_epoch ? epoch : step, step, epoch,
+      // Epochs are stored counting from 1; the schedule counts from 0.
+      apply_schedule(schedule, optimizer, schedule.per_epoch ? epoch : step, step, epoch + 1,
                      step % settings.record_every == 0, recorder, seconds_since(t0));
       optimizer.step();
       loss_sum += loss;
@@ -177,8 +178,12 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
     }
     const double wall = seconds_since(t0);
     const double epoch_loss = loss_sum / static_cast<double>(batches);
-    recorder.metric(step, epoch, "train", "epoch_loss", epoch_loss, wall);
-    recorder.metric(step, epoch, "train", "epoch_seconds", seconds_since(epoch_t0), wall);
+    // Epochs count from 1 in the store, as on screen and in the charts.
+    recorder.metric(step, epoch + 1, "train", "epoch_loss", epoch_loss, wall);
+    recorder.metric(step, epoch + 1, "train", "epoch_seconds", seconds_since(epoch_t0), wall);
+    // The epoch's mean, not its last mini-batch's loss: that batch may be
+    // a small remainder, and one batch is noisy.
+    result.final_loss = epoch_loss;
     char line[256];
     int used = std::snprintf(line, sizeof line, "epoch %lld/%lld train loss %.6f",
                              static_cast<long long>(epoch + 1),
@@ -186,20 +191,24 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
     const bool classification = info.task == Task::Classification;
     if (!held_out.empty()) {
       const auto v = evaluate(Split::Train, held_out);
-      recorder.metric(step, epoch, "validation", "loss", v.loss, wall);
-      if (classification) recorder.metric(step, epoch, "validation", "accuracy", v.accuracy, wall);
+      recorder.metric(step, epoch + 1, "validation", "loss", v.loss, wall);
+      if (classification)
+        recorder.metric(step, epoch + 1, "validation", "accuracy", v.accuracy, wall);
+      // Accuracy as a fraction, as stored, summarized, exported and charted.
       used += std::snprintf(
           line + used, sizeof line - static_cast<std::size_t>(used),
-          classification ? ", validation loss %.6f, accuracy %.2f%%" : ", validation loss %.6f",
-          v.loss, 100.0 * v.accuracy);
+          classification ? ", validation loss %.6f, accuracy %.4f" : ", validation loss %.6f",
+          v.loss, v.accuracy);
     }
     if (n_test > 0) {
       const auto t = evaluate(Split::Test, test_indices);
-      recorder.metric(step, epoch, "test", "loss", t.loss, wall);
+      recorder.metric(step, epoch + 1, "test", "loss", t.loss, wall);
+      result.final_test_loss = t.loss;
       if (classification) {
-        recorder.metric(step, epoch, "test", "accuracy", t.accuracy, wall);
+        recorder.metric(step, epoch + 1, "test", "accuracy", t.accuracy, wall);
+        result.final_accuracy = t.accuracy;
         std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used),
-                      ", test loss %.6f, test accuracy %.2f%%", t.loss, 100.0 * t.accuracy);
+                      ", test loss %.6f, test accuracy %.4f", t.loss, t.accuracy);
       } else {
         std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used), ", test loss %.6f",
                       t.loss);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "experiment/spec.hpp"
@@ -20,8 +21,13 @@ namespace optbench::run {
 struct TrainResult {
   store::RunStatus status = store::RunStatus::Done;
   std::string error;
-  std::int64_t steps = 0;   ///< optimizer steps taken
-  double final_loss = 0.0;  ///< last training loss seen (NaN/inf when diverged)
+  std::int64_t steps = 0;  ///< optimizer steps taken
+  /// A 2-D run's last loss; a data run's last completed epoch's mean train
+  /// loss; the loss that diverged for a diverged run; none when no loss
+  /// was computed (stopped before the first step or epoch).
+  std::optional<double> final_loss;
+  std::optional<double> final_test_loss;  ///< after the last completed epoch
+  std::optional<double> final_accuracy;   ///< fraction in [0, 1]
 };
 
 /// A run's learning-rate schedule. Before every optimizer step the trainer

@@ -58,10 +58,12 @@ int train_one(const WorkerOptions& options) {
     if (candidate.config_hash == record->config_hash) run = &candidate;
   }
   if (run == nullptr) {
-    db.finish_run(options.run_id, store::RunStatus::Failed,
-                  "the stored experiment '" + spec.name + "' no longer yields run " +
-                      record->config_hash + " (a plugin changed its defaults?)",
-                  0.0, 0, 0.0);
+    db.finish_run(
+        options.run_id,
+        store::RunResult{store::RunStatus::Failed,
+                         "the stored experiment '" + spec.name + "' no longer yields run " +
+                             record->config_hash + " (a plugin or a data file changed meanwhile?)",
+                         0.0, 0, std::nullopt, std::nullopt, std::nullopt});
     return 0;
   }
   const RunContext context{spec, plugins, stored->id, options.threads};

@@ -416,8 +416,8 @@ SqliteStore::~SqliteStore() {
 }
 
 std::int64_t SqliteStore::upsert_experiment(const std::string& name, const std::string& title,
-                                      const std::string& yaml, const std::string& source_path,
-                                      bool replace) {
+                                            const std::string& yaml, const std::string& source_path,
+                                            bool replace) {
   const std::string what = "saving experiment '" + name + "'";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -461,7 +461,7 @@ std::int64_t SqliteStore::upsert_experiment(const std::string& name, const std::
 }
 
 void SqliteStore::set_grid(std::int64_t experiment_id, const std::vector<std::string>& hashes,
-                     const std::vector<std::string>& hyperparams) {
+                           const std::vector<std::string>& hyperparams) {
   const std::string what = "recording the experiment's current grid";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -513,8 +513,9 @@ void bind_filter(Statement& s, const std::string& experiment,
 
 }  // namespace
 
-std::size_t SqliteStore::count_runs(const std::string& experiment, const std::optional<RunStatus>& status,
-                              const std::optional<std::int64_t>& run_id) const {
+std::size_t SqliteStore::count_runs(const std::string& experiment,
+                                    const std::optional<RunStatus>& status,
+                                    const std::optional<std::int64_t>& run_id) const {
   const std::string what = "counting runs of '" + experiment + "'";
   sqlite3* db = readable(db_, path_, what);
   Statement s(db, path_, std::string("SELECT count(*) FROM runs r WHERE ") + kRunFilter, what);
@@ -524,8 +525,8 @@ std::size_t SqliteStore::count_runs(const std::string& experiment, const std::op
 }
 
 std::size_t SqliteStore::delete_runs(const std::string& experiment,
-                               const std::optional<RunStatus>& status,
-                               const std::optional<std::int64_t>& run_id) {
+                                     const std::optional<RunStatus>& status,
+                                     const std::optional<std::int64_t>& run_id) {
   const std::string what = "deleting runs of '" + experiment + "'";
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
@@ -544,7 +545,7 @@ std::size_t SqliteStore::delete_runs(const std::string& experiment,
 }
 
 Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run,
-                       const std::vector<RunStatus>& retry) {
+                             const std::vector<RunStatus>& retry) {
   const std::string what = "claiming run " + run.config_hash;
   sqlite3* db = writable(db_, path_, mode_, what);
   Transaction tx(db, path_, what);
