@@ -80,7 +80,7 @@ TEST(ScheduleExperiment, RefusesBadSchedulesWithTheirLocation) {
   expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosine}}\n", 4, 37,
                "optimizers[0].schedule", "missing required key 'T_max' of schedule cosine");
   expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 0}}\n", 4, 60,
-               "optimizers[0].schedule.step_size", "step_size: expected an integer in >= 1, got 0");
+               "optimizers[0].schedule.step_size", "step_size: expected an integer >= 1, got 0");
   expect_error(head +
                    "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 2, interval: "
                    "batch}}\n",
@@ -132,8 +132,9 @@ train: {epochs: 3, batch_size: 32}
   const auto lr = db.metrics(db.runs("per-epoch").at(0).id, "lr");
   ASSERT_EQ(lr.size(), 12u);
   for (const auto& point : lr) {
-    EXPECT_EQ(point.epoch, point.step / 4);
-    EXPECT_DOUBLE_EQ(point.value, 0.1 * std::pow(0.5, static_cast<double>(point.epoch)))
+    // Epochs are stored from 1; the schedule's epoch index counts from 0.
+    EXPECT_EQ(point.epoch, point.step / 4 + 1);
+    EXPECT_DOUBLE_EQ(point.value, 0.1 * std::pow(0.5, static_cast<double>(point.epoch - 1)))
         << "step " << point.step;
   }
 }

@@ -150,7 +150,7 @@ TEST(RandomSearch, RefusesWhatItCannotSample) {
   expect_error(head +
                    "search: {kind: random, budget: 3}\noptimizers:\n"
                    "  - {name: adam, lr: {uniform: [-1, 0.01]}}\n",
-               5, 33, "optimizers[0].lr.uniform[0]", "lr: expected a real number in >= 0");
+               5, 33, "optimizers[0].lr.uniform[0]", "lr: expected a real number >= 0");
   expect_error(head +
                    "search: {kind: random, budget: 3}\noptimizers:\n"
                    "  - {name: adam, amsgrad: {uniform: [0, 1]}}\n",

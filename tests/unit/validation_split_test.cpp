@@ -72,8 +72,8 @@ TEST(ValidationSplit, IsEvaluatedEachEpochAndTrainsOnTheRest) {
   EXPECT_EQ(run.steps, 16);
   const auto val = db.metrics(run.id, "loss", "validation");
   ASSERT_EQ(val.size(), 2u);
-  EXPECT_EQ(val[0].epoch, 0);
-  EXPECT_EQ(val[1].epoch, 1);
+  EXPECT_EQ(val[0].epoch, 1);  // epochs count from 1
+  EXPECT_EQ(val[1].epoch, 2);
   EXPECT_TRUE(db.metrics(run.id, "accuracy", "validation").empty()) << "regression has none";
   EXPECT_EQ(db.metrics(run.id, "loss", "test").size(), 2u);
   // Without `validation:` the same experiment hashes as it always did.
