@@ -26,8 +26,9 @@ using Group = std::vector<const store::RunRecord*>;
 using Groups = std::vector<std::pair<std::string, Group>>;
 
 /// Configurations drawn per problem in the charts that give each one a
-/// line or a panel: as many as the palette has distinct colours.
-inline constexpr std::size_t kMaxDrawnGroups = 10;
+/// line or a panel: 24, which the styles (10 colours x 3 dash patterns) keep
+/// apart and a legend beside the plot can still list.
+inline constexpr std::size_t kMaxDrawnGroups = 24;
 
 class Context {
  public:
