@@ -330,7 +330,10 @@ TEST_F(IdxBadFile, PathsThatAreNoRegularFileSayWhatTheyAre) {
       {dir / "a-folder", "images file expected, but this is a directory"},
       {"/dev/zero", "images file expected, but this is a character device"},
       {dir / "a-fifo", "images file expected, but this is a FIFO (named pipe)"}};
-  for (const auto& [path, phrase] : cases) {
+  // A named copy: clang 14 cannot capture a structured binding in a lambda.
+  for (const auto& item : cases) {
+    const std::filesystem::path& path = item.first;
+    const std::string& phrase = item.second;
     expect_error(
         [&] {
           make("idx", {{"train_images", path.string()}, {"train_labels", std::string("labels")}},
