@@ -22,18 +22,9 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "fetch_digits: downloading python3-sklearn from Debian (unpacked only, not installed)"
-download() { (cd "$work" && apt-get download -q python3-sklearn >/dev/null 2>&1); }
-if ! download; then
-  sudo_cmd=()
-  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null && download || {
-    echo "fetch_digits: apt-get could not download python3-sklearn (needs Debian's package lists and network)" >&2
-    exit 1
-  }
-fi
-dpkg-deb -x "$(ls "$work"/python3-sklearn_*.deb)" "$work/x"
-csv="$work/x/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
+source "$here/scripts/sklearn_data.sh"
+sklearn_data "$work" fetch_digits
+csv="$sklearn_data_dir/digits.csv.gz"
 mkdir -p "$out"
 python3 - "$csv" "$out" <<'PY'
 import gzip, struct, sys

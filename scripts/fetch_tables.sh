@@ -22,21 +22,9 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "fetch_tables: downloading python3-sklearn from Debian (unpacked only, not installed)"
-# A machine whose package lists were never fetched knows no python3-sklearn
-# yet: fetch them once (as root, or through sudo) and try again.
-download() { (cd "$work" && apt-get download -q python3-sklearn >/dev/null 2>&1); }
-if ! download; then
-  sudo_cmd=()
-  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null && download || {
-    echo "fetch_tables: apt-get could not download python3-sklearn (needs Debian's package lists and network)" >&2
-    exit 1
-  }
-fi
-deb=$(ls "$work"/python3-sklearn_*.deb)
-dpkg-deb -x "$deb" "$work/x"
-data="$work/x/usr/lib/python3/dist-packages/sklearn/datasets/data"
+source "$here/scripts/sklearn_data.sh"
+sklearn_data "$work" fetch_tables
+data="$sklearn_data_dir"
 mkdir -p "$out"
 {
   printf 'age\tsex\tbmi\tbp\ts1\ts2\ts3\ts4\ts5\ts6\ttarget\n'
