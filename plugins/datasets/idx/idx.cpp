@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dataset_common.hpp"
+#include "optbench/data_cache.hpp"
 
 namespace {
 
@@ -190,12 +191,9 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& in, const Layo
   return out;
 }
 
-struct Loaded {
-  Header header;
-  std::vector<std::uint8_t> payload;  ///< header stripped
-};
-
-Loaded load_idx(const fs::path& path, const Layout& layout) {
+/// Reads, decompresses and checks one IDX file; returns it whole (header
+/// included), or throws an error naming the file.
+std::vector<std::uint8_t> decode_idx(const fs::path& path, const Layout& layout) {
   const std::string file = path.string();
   std::error_code ec;
   datasets::require_regular_file(path, layout.what);
@@ -225,16 +223,36 @@ Loaded load_idx(const fs::path& path, const Layout& layout) {
                              " bytes of trailing data after the " + describe(*h, layout) +
                              " the header declares");
   }
-  // Strip the header in place: no second copy of a 47 MB buffer.
-  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(h->header_bytes));
-  return {*h, std::move(bytes)};
+  return bytes;
+}
+
+struct Loaded {
+  Header header;
+  optbench::DecodedBytes file;  ///< the whole decompressed file
+  const std::uint8_t* payload() const { return file.data() + header.header_bytes; }
+};
+
+/// One IDX file, decoded at most once per version of the file: runs after
+/// the first map the decompressed bytes from the shared data cache, which
+/// stores only files that passed every check above.
+Loaded load_idx(const fs::path& path, const Layout& layout) {
+  auto file = optbench::cached_decode(std::string("idx-") + layout.what + "-1", {path},
+                                      [&] { return decode_idx(path, layout); });
+  const auto h = parse_header(file.data(), file.size(), layout, path.string());
+  // The cache hands back exactly the bytes decode_idx accepted (it checks a
+  // digest of them); this guards the arithmetic below all the same.
+  if (!h || file.size() != h->header_bytes + h->payload_bytes) {
+    throw std::runtime_error(path.string() + ": decoded data does not match its header");
+  }
+  return {*h, std::move(file)};
 }
 
 /// One split: pixels and labels of the first `count` samples.
 struct SplitData {
   std::size_t count = 0;
-  std::vector<std::uint8_t> pixels;
-  std::vector<std::uint8_t> labels;
+  Loaded images, labels;
+  const std::uint8_t* pixels() const { return images.payload(); }
+  const std::uint8_t* label_bytes() const { return labels.payload(); }
 };
 
 struct SplitFiles {
@@ -262,15 +280,13 @@ SplitData load_split(const SplitFiles& files, std::size_t limit, std::size_t& ro
   // Labels are uint8 by the format, so classes <= 256 holds by construction;
   // the maximum is taken over the whole file so that limit_* never changes
   // the class count (and with it the model's output size).
-  for (std::uint8_t l : labels.payload)
-    max_label = std::max<std::size_t>(max_label, l);
+  const std::uint8_t* label = labels.payload();
+  for (std::size_t i = 0; i < n; ++i)
+    max_label = std::max<std::size_t>(max_label, label[i]);
   SplitData s;
   s.count = limit ? std::min(limit, n) : n;
-  s.pixels = std::move(images.payload);
-  s.pixels.resize(s.count * r * c);
-  s.pixels.shrink_to_fit();
-  s.labels = std::move(labels.payload);
-  s.labels.resize(s.count);
+  s.images = std::move(images);
+  s.labels = std::move(labels);
   return s;
 }
 
@@ -279,7 +295,8 @@ SplitData load_split(const SplitFiles& files, std::size_t limit, std::size_t& ro
 // train split), and a table lookup per pixel costs the same as copying a
 // float, since the table sits in L1. Each value is computed once, in float32
 // exactly as torchvision does, so results match the float-in-memory design
-// bit for bit.
+// bit for bit. The uint8 bytes are the data cache's mapped pages, which every
+// process training on the same files shares.
 class IdxDataset final : public optbench::Dataset {
  public:
   IdxDataset(SplitData train, SplitData test, std::size_t rows, std::size_t cols,
@@ -321,11 +338,11 @@ class IdxDataset final : public optbench::Dataset {
     const std::size_t stride = rows_ * cols_;
     const float* lut = lut_.data();
     for (std::size_t k = 0; k < indices.size(); ++k) {
-      const std::uint8_t* src = s.pixels.data() + indices[k] * stride;
+      const std::uint8_t* src = s.pixels() + indices[k] * stride;
       float* dst = inputs + k * stride;
       for (std::size_t j = 0; j < stride; ++j)
         dst[j] = lut[src[j]];
-      targets[k] = static_cast<float>(s.labels[indices[k]]);
+      targets[k] = static_cast<float>(s.label_bytes()[indices[k]]);
     }
   }
 
