@@ -15,6 +15,15 @@ way (in double, rounded to float32), j being the flat row-major index:
     norm bias       b[c] = 0.5 * sin(0.9 * c + 0.4)
     running mean    m[c] = 0.2 * sin(0.7 * c + 0.5)   (eval-mode cases)
     running var     v[c] = 1 + 0.5 * sin(0.6 * c + 0.1) ** 2
+Sequence layers (the LSTM, the embedding, a linear layer on every step)
+set every parameter from a closed form of its position k in
+named_parameters():
+    parameter k     p[j] = 0.3 * sin(0.29 * j + 0.5 * k + 0.1)
+and the embedding reads token ids (j * 7 + 3) % vocab instead of x. The
+"lm" case is a whole character model: embedding, a 2-layer LSTM and a
+linear layer on every step, scored by cross-entropy over every step
+(targets (j * 5 + 1) % vocab); its "loss" row is the mean over tokens and
+its gradients are of that loss.
 Rows: case,quantity,index,value; quantity is "y" (output), "dx" (input
 gradient), a parameter's gradient ("weight.grad") or a buffer's value after
 the forward ("running_mean"); every element is recorded.
@@ -61,6 +70,57 @@ def case(name, module, shape, rows, train=True, buffers=()):
         put(bname, getattr(module, bname))
 
 
+def sequence_params(module):
+    with torch.no_grad():
+        for k, (_, p) in enumerate(module.named_parameters()):
+            p.copy_(closed(p.numel(), lambda j: 0.3 * math.sin(0.29 * j + 0.5 * k + 0.1)).view(p.shape))
+
+
+class LstmOutput(torch.nn.LSTM):
+    """nn.LSTM's output sequence alone, as the network's layer gives it."""
+
+    def __init__(self, *args):
+        super().__init__(*args, batch_first=True)
+
+    def forward(self, x):
+        return super().forward(x)[0]
+
+
+def put_all(name, rows, quantity, tensor):
+    for i, v in enumerate(tensor.detach().reshape(-1).double().tolist()):
+        rows.append(f"{name},{quantity},{i},{v!r}")
+
+
+def embedding_case(name, vocab, dim, shape, rows):
+    emb = torch.nn.Embedding(vocab, dim)
+    sequence_params(emb)
+    n = math.prod(shape)
+    ids = torch.tensor([(j * 7 + 3) % vocab for j in range(n)]).view(shape)
+    y = emb(ids)
+    r = closed(y.numel(), lambda j: math.cos(0.11 * j + 0.3)).view(y.shape)
+    (y * r).sum().backward()
+    put_all(name, rows, "y", y)
+    put_all(name, rows, "weight.grad", emb.weight.grad)
+
+
+def lm_case(name, vocab, dim, hidden, layers, shape, rows):
+    emb = torch.nn.Embedding(vocab, dim)
+    lstm = torch.nn.LSTM(dim, hidden, layers, batch_first=True)
+    head = torch.nn.Linear(hidden, vocab)
+    for m in (emb, lstm, head):
+        sequence_params(m)
+    n = math.prod(shape)
+    ids = torch.tensor([(j * 7 + 3) % vocab for j in range(n)]).view(shape)
+    targets = torch.tensor([(j * 5 + 1) % vocab for j in range(n)])
+    logits = head(lstm(emb(ids))[0])
+    loss = torch.nn.functional.cross_entropy(logits.reshape(n, vocab), targets)
+    loss.backward()
+    put_all(name, rows, "loss", loss.view(1))
+    for prefix, m in (("emb", emb), ("lstm", lstm), ("fc", head)):
+        for pname, p in m.named_parameters():
+            put_all(name, rows, f"{prefix}.{pname}.grad", p.grad)
+
+
 def main():
     torch.set_num_threads(1)
     nn = torch.nn
@@ -87,6 +147,21 @@ def main():
     case("sigmoid", nn.Sigmoid(), (3, 10), rows)
     case("gelu", nn.GELU(), (3, 10), rows)
     case("relu", nn.ReLU(), (3, 10), rows)
+
+    # Sequence layers: (N, T, C) inputs, batch first.
+    for label, args, shape in (
+        ("lstm", (4, 6), (3, 5, 4)),
+        ("lstm_2layers", (4, 6, 2), (3, 5, 4)),
+        ("lstm_1step", (3, 5), (2, 1, 3)),
+    ):
+        m = LstmOutput(*args)
+        sequence_params(m)
+        case(label, m, shape, rows)
+    lin = nn.Linear(6, 4)
+    sequence_params(lin)
+    case("linear_per_step", lin, (3, 5, 6), rows)
+    embedding_case("embedding", 11, 4, (3, 5), rows)
+    lm_case("lm", 13, 5, 7, 2, (3, 6), rows)
 
     with open(os.path.join(HERE, "nn_layers.csv"), "w") as out:
         out.write("\n".join(rows) + "\n")

@@ -1,5 +1,7 @@
 // Single oneDNN layers against PyTorch 1.13: forward output, input gradient,
-// parameter gradients and running statistics on fixed inputs, from
+// parameter gradients and running statistics on fixed inputs (the LSTM, 1
+// and 2 layers, the embedding and the linear layer on every step too, and a
+// whole character model with its per-token cross-entropy), from
 // tests/golden/nn_layers.csv (written by tests/golden/gen_layer_golden.py,
 // whose docstring gives the closed forms rebuilt here). Dropout, whose masks
 // torch draws from its own generator, is checked by its defining properties.
@@ -124,7 +126,20 @@ struct Case {
   Dims dims;  ///< with the batch
   std::function<std::unique_ptr<Layer>(const Dims& sample)> make;
   bool train_mode = true;
+  /// Sequence layers: parameters from sequence_param(), and for an
+  /// embedding (vocab > 0) token ids instead of x and no input gradient.
+  bool sequence = false;
+  memory::dim vocab = 0;
 };
+
+/// Parameter k of a sequence layer, in named_parameters() order.
+std::vector<float> sequence_param(std::size_t n, std::size_t k) {
+  return closed(n, [k](double j) { return 0.3 * std::sin(0.29 * j + 0.5 * double(k) + 0.1); });
+}
+
+std::vector<float> token_ids(std::size_t n, memory::dim vocab) {
+  return closed(n, [vocab](double j) { return std::fmod(j * 7 + 3, double(vocab)); });
+}
 
 void PrintTo(const Case& c, std::ostream* os) {
   *os << c.name;
@@ -143,9 +158,14 @@ TEST_P(LayerGolden, ForwardAndBackwardMatchPyTorch) {
   // torch starts them), then the closed forms the generator set.
   optbench::Rng rng(1);
   init_torch(layer->parameters(), rng);
+  std::size_t k = 0;
   for (auto* p : layer->parameters()) {
     const auto n = p->value.size();
     const auto s = suffix(p->name);
+    if (c.sequence) {
+      p->value = sequence_param(n, k++);
+      continue;
+    }
     if (s == "weight")
       p->value = closed(n, [](double i) { return 1 + 0.5 * std::sin(1.3 * i + 0.2); });
     if (s == "bias") p->value = closed(n, [](double i) { return 0.5 * std::sin(0.9 * i + 0.4); });
@@ -158,11 +178,15 @@ TEST_P(LayerGolden, ForwardAndBackwardMatchPyTorch) {
   }
 
   Harness h;
+  const auto n = static_cast<std::size_t>(product(c.dims));
   const auto [y, dx] =
-      h.run(*layer, c.dims, c.train_mode, input(static_cast<std::size_t>(product(c.dims))));
+      h.run(*layer, c.dims, c.train_mode, c.vocab ? token_ids(n, c.vocab) : input(n));
   expect_close("y", y, want.at("y"));
-  expect_close("dx", dx, want.at("dx"));
-  std::size_t compared = 2;
+  std::size_t compared = 1;
+  if (!c.vocab) {
+    expect_close("dx", dx, want.at("dx"));
+    ++compared;
+  }
   for (auto* p : layer->parameters()) {
     const auto s = suffix(p->name);
     if (p->kind == ParamKind::Trainable) {
@@ -196,8 +220,72 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"tanh", {3, 10}, activation(dnnl::algorithm::eltwise_tanh)},
         Case{"sigmoid", {3, 10}, activation(dnnl::algorithm::eltwise_logistic)},
         Case{"gelu", {3, 10}, activation(dnnl::algorithm::eltwise_gelu_erf)},
-        Case{"relu", {3, 10}, activation(dnnl::algorithm::eltwise_relu)}),
+        Case{"relu", {3, 10}, activation(dnnl::algorithm::eltwise_relu)},
+        Case{"lstm",
+             {3, 5, 4},
+             [](const Dims& in) { return make_lstm(in, 6, 1, "lstm"); },
+             true,
+             true},
+        Case{"lstm_2layers",
+             {3, 5, 4},
+             [](const Dims& in) { return make_lstm(in, 6, 2, "lstm"); },
+             true,
+             true},
+        Case{"lstm_1step",
+             {2, 1, 3},
+             [](const Dims& in) { return make_lstm(in, 5, 1, "lstm"); },
+             true,
+             true},
+        Case{"linear_per_step",
+             {3, 5, 6},
+             [](const Dims& in) { return make_token_dense(in, 4, "fc"); },
+             true,
+             true},
+        Case{"embedding",
+             {3, 5},
+             [](const Dims& in) { return make_embedding(in, 11, 4, "emb"); },
+             true,
+             true,
+             11}),
     [](const auto& test) { return test.param.name; });
+
+// A character model end to end: embedding, a 2-layer LSTM and a linear
+// layer on every step, cross-entropy over every step of every sequence.
+// Its mean loss, logits and every gradient against torch's.
+TEST(LanguageModel, PerTokenCrossEntropyAndEveryGradientMatchPyTorch) {
+  const auto& want = golden().at("lm");
+  const memory::dim vocab = 13, steps = 6;
+  const std::size_t batch = 3, n = batch * steps;
+  auto net = std::make_unique<Network>(Dims{steps}, 1);
+  net->add(make_embedding(net->shape(), vocab, 5, "emb"));
+  net->add(make_lstm(net->shape(), 7, 2, "lstm"));
+  net->add(make_token_dense(net->shape(), vocab, "fc"));
+  net->finish(Loss::CrossEntropy, batch);
+  // Each module's parameters numbered from 0, as the generator does; copied
+  // into place, since the training plan holds the tensors' addresses.
+  std::map<std::string, std::size_t> next;
+  for (auto* p : net->parameters()) {
+    const auto module = p->name.substr(0, p->name.find('.'));
+    const auto v = sequence_param(p->value.size(), next[module]++);
+    std::copy(v.begin(), v.end(), p->value.begin());
+  }
+  const auto ids = token_ids(n, vocab);
+  const auto targets = closed(n, [&](double j) { return std::fmod(j * 5 + 1, double(vocab)); });
+  const double loss = net->forward({ids.data(), targets.data(), batch});
+  EXPECT_NEAR(loss, want.at("loss")[0], 1e-5 + 1e-4 * want.at("loss")[0]);
+  net->backward();
+  std::size_t compared = 1;
+  for (auto* p : net->parameters()) {
+    ASSERT_TRUE(want.count(p->name + ".grad")) << p->name;
+    expect_close(p->name + ".grad", p->grad, want.at(p->name + ".grad"));
+    ++compared;
+  }
+  EXPECT_EQ(compared, want.size());
+  net->set_training(false);
+  const auto e = net->evaluate({ids.data(), targets.data(), batch});
+  // The inference primitives may round differently from the training ones.
+  EXPECT_NEAR(e.loss, loss, 1e-6);
+}
 
 TEST(Dropout, EvalModePassesValuesAndGradientsUnchanged) {
   auto layer = make_dropout({1000}, 0.25f, 7);

@@ -78,7 +78,55 @@ class Dense final : public Layer {
   std::unique_ptr<Parameter> weight_, bias_;
 };
 
+// nn.Linear on the last dimension of a (T, F) sequence: the inner product
+// of a batch of N samples runs as one over N*T rows, on the same memory
+// (plain (N, T, F) is plain (N*T, F)).
+class TokenDense final : public Layer {
+ public:
+  TokenDense(const Dims& in, memory::dim out, const std::string& name)
+      : steps_(in.at(0)), out_shape_{in.at(0), out}, inner_({in.at(1)}, out, name) {}
+
+  const Dims& output_shape() const override { return out_shape_; }
+  std::vector<Parameter*> parameters() override { return inner_.parameters(); }
+
+  Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
+    const BindContext rows{ctx.engine, ctx.attr, ctx.batch * steps_, ctx.training, ctx.train_mode};
+    const auto features = src.get_desc().dims().back();
+    const auto as_rows = [&](const memory& m, memory::dim width) {
+      return memory(plain_desc({ctx.batch * steps_, width}), ctx.engine, m.get_data_handle());
+    };
+    if (src.get_desc() != plain_desc(with_batch(ctx.batch, {steps_, features}))) {
+      throw std::logic_error("nn: a sequence's linear layer needs a plain (N, T, F) input");
+    }
+    const memory src_rows = as_rows(src, features);
+    memory diff_rows;
+    if (diff_src) diff_rows = as_rows(*diff_src, features);
+    Step inner = inner_.bind(rows, src_rows, diff_src ? &diff_rows : nullptr);
+    Step step;
+    step.forward = std::move(inner.forward);
+    step.backward = std::move(inner.backward);
+    const auto md = plain_desc(with_batch(ctx.batch, out_shape_));
+    step.dst = memory(md, ctx.engine, inner.dst.get_data_handle());
+    if (ctx.training) step.diff_dst = memory(md, ctx.engine, inner.diff_dst.get_data_handle());
+    // The inner step's memories own the buffers these views alias.
+    keep_.push_back(std::move(inner.dst));
+    keep_.push_back(std::move(inner.diff_dst));
+    return step;
+  }
+
+ private:
+  memory::dim steps_;
+  Dims out_shape_;
+  Dense inner_;
+  std::vector<memory> keep_;
+};
+
 }  // namespace
+
+std::unique_ptr<Layer> make_token_dense(const Dims& in, memory::dim out, const std::string& name) {
+  if (in.size() != 2) throw std::invalid_argument("nn: " + name + " needs a (T, F) sequence");
+  return std::make_unique<TokenDense>(in, out, name);
+}
 
 std::unique_ptr<Layer> make_dense(const Dims& in, memory::dim out, const std::string& name) {
   return std::make_unique<Dense>(in, out, name);

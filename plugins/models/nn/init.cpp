@@ -14,6 +14,10 @@ void init_torch(const std::vector<Parameter*>& params, optbench::Rng& rng) {
           v = static_cast<float>(rng.uniform(-bound, bound));
         break;
       }
+      case Init::StandardNormal:
+        for (auto& v : p->value)
+          v = static_cast<float>(rng.normal());
+        break;
       case Init::Zeros:
         std::fill(p->value.begin(), p->value.end(), 0.0f);
         break;

@@ -21,9 +21,9 @@ using Dims = memory::dims;
 enum class ParamKind { Trainable, Buffer };
 
 /// How a tensor starts: PyTorch's U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
-/// Linear/Conv2d/LSTM weights, or a constant (normalization scales and
-/// shifts, running statistics).
-enum class Init { TorchUniform, Zeros, Ones };
+/// Linear/Conv2d/LSTM weights, N(0, 1) for Embedding, or a constant
+/// (normalization scales and shifts, running statistics).
+enum class Init { TorchUniform, StandardNormal, Zeros, Ones };
 
 /// A tensor in PyTorch's layout (oi, oihw, x); oneDNN reads and writes these
 /// arrays in place. Trainable ones are what optimizers see as ParamBuffers.

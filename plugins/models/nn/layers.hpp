@@ -35,6 +35,22 @@ std::unique_ptr<Layer> make_activation(const Dims& in, dnnl::algorithm kind);
 std::unique_ptr<Layer> make_batch_norm(const Dims& in, const std::string& name,
                                        float momentum = 0.1f, float eps = 1e-5f);
 
+/// Token ids -> vectors, as nn.Embedding(vocab, dim): (T) -> (T, dim).
+/// Trainable `name`.weight (vocab, dim). Only as a first layer.
+std::unique_ptr<Layer> make_embedding(const Dims& in, memory::dim vocab, memory::dim dim,
+                                      const std::string& name);
+
+/// A stack of `layers` LSTM layers on oneDNN's RNN primitives, as
+/// nn.LSTM(C, hidden, layers, batch_first=True) from a zero state:
+/// (T, C) -> (T, hidden). Per layer k, `name`.weight_ih_lk (4 hidden, in),
+/// .weight_hh_lk (4 hidden, hidden), .bias_ih_lk, .bias_hh_lk (4 hidden),
+/// gates in torch's order i, f, g, o.
+std::unique_ptr<Layer> make_lstm(const Dims& in, memory::dim hidden, memory::dim layers,
+                                 const std::string& name);
+
+/// nn.Linear applied to every step of a (T, F) sequence: (T, F) -> (T, out).
+std::unique_ptr<Layer> make_token_dense(const Dims& in, memory::dim out, const std::string& name);
+
 /// Dropout with probability `p` in train mode, the identity in eval mode;
 /// masks drawn from `seed`.
 std::unique_ptr<Layer> make_dropout(const Dims& in, float p, std::uint64_t seed);

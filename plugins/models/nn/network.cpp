@@ -50,12 +50,15 @@ Network& Network::activation(dnnl::algorithm kind) {
 }
 
 void Network::finish(Loss loss, std::size_t max_batch) {
-  if (layers_.empty() || shape().size() != 1) {
+  if (layers_.empty() || shape().empty() || shape().size() > 2) {
     throw std::logic_error("nn: a network must end in a dense layer");
   }
   loss_ = loss;
-  outputs_ = static_cast<std::size_t>(shape()[0]);
-  target_size_ = loss == Loss::CrossEntropy ? 1 : outputs_;
+  // A (T, K) output is a sequence: one row of K values per step, each
+  // scored against its own target (per-token cross-entropy).
+  rows_ = shape().size() == 2 ? static_cast<std::size_t>(shape()[0]) : 1;
+  outputs_ = static_cast<std::size_t>(shape().back());
+  target_size_ = loss == Loss::CrossEntropy ? rows_ : rows_ * outputs_;
   for (auto& layer : layers_) {
     for (auto* p : layer->parameters()) {
       params_.push_back(p);
@@ -134,9 +137,10 @@ double Network::forward(const optbench::Batch& batch) {
   const auto* out = static_cast<const float*>(p.steps.back().dst.get_data_handle());
   auto* grad = static_cast<float*>(p.steps.back().diff_dst.get_data_handle());
   if (loss_ == Loss::CrossEntropy) {
-    return softmax_cross_entropy(out, p.targets.data(), batch.size, outputs_, grad, nullptr);
+    return softmax_cross_entropy(out, p.targets.data(), batch.size * rows_, outputs_, grad,
+                                 nullptr);
   }
-  return mean_squared_error(out, p.targets.data(), batch.size, outputs_, grad);
+  return mean_squared_error(out, p.targets.data(), batch.size * rows_, outputs_, grad);
 }
 
 void Network::backward() {
@@ -162,10 +166,14 @@ optbench::Evaluation Network::evaluate(const optbench::Batch& batch) {
   const auto* out = static_cast<const float*>(p.steps.back().dst.get_data_handle());
   optbench::Evaluation e;
   if (loss_ == Loss::CrossEntropy) {
+    std::size_t hits = 0;
     e.loss =
-        softmax_cross_entropy(out, p.targets.data(), batch.size, outputs_, nullptr, &e.correct);
+        softmax_cross_entropy(out, p.targets.data(), batch.size * rows_, outputs_, nullptr, &hits);
+    // The host divides by samples: a sequence counts as the fraction of
+    // its steps predicted right, rounded to whole samples per batch.
+    e.correct = (hits + rows_ / 2) / rows_;
   } else {
-    e.loss = mean_squared_error(out, p.targets.data(), batch.size, outputs_, nullptr);
+    e.loss = mean_squared_error(out, p.targets.data(), batch.size * rows_, outputs_, nullptr);
   }
   return e;
 }

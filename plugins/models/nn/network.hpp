@@ -40,7 +40,8 @@ class Network {
   /// Per-sample shape of the last layer's output.
   const Dims& shape() const;
   /// Ends the declaration: the output must be a vector matching the loss's
-  /// target. Builds the training plan for `max_batch`.
+  /// target, or a (T, K) sequence of them (one target per step). Builds the training plan for
+  /// `max_batch`.
   void finish(Loss loss, std::size_t max_batch);
 
   /// Every tensor in declaration order, weight before bias, buffers included.
@@ -84,7 +85,8 @@ class Network {
   std::vector<optbench::ParamBuffer> trainable_;
   std::vector<optbench::ParamBuffer> buffers_;
   Loss loss_ = Loss::MeanSquared;
-  std::size_t outputs_ = 0;
+  std::size_t rows_ = 1;     ///< output rows per sample: steps of a sequence, else 1
+  std::size_t outputs_ = 0;  ///< values per row
   std::size_t target_size_ = 1;
   bool train_mode_ = true;
   /// Keyed by batch size, whether it has a backward pass, and the mode.
