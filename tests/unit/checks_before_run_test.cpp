@@ -110,6 +110,67 @@ optimizers:
       << out;
 }
 
+// A layer list that cannot be built is found before the first run, in
+// either spelling, naming the layer's position and both shapes.
+TEST_F(ChecksBeforeRun, ASequentialShapeErrorIsRefusedAtTheModelEntry) {
+  std::string out = refused(R"(name: shapes
+model:
+  name: sequential
+  layers: "conv 8 5, maxpool 2, conv 8 5, maxpool 2, conv 8 5, linear 10"
+dataset: {name: idx, dir: data, flatten: false}
+optimizers:
+  - {name: sgd, lr: 0.1}
+)");
+  EXPECT_TRUE(contains(out,
+                       "x.yaml:3:3: model: sequential: layers[4] 'conv 8 5' cannot take an "
+                       "input of shape (8, 4, 4): nn: conv3 needs a (C, H, W) input of at "
+                       "least 5x5"))
+      << out;
+  out = refused(R"(name: shapes
+model:
+  name: sequential
+  layers: [conv: {out: 8, kernel: 5}, relu, maxpool: 2, linear: 7]
+dataset: {name: idx, dir: data, flatten: false}
+optimizers:
+  - {name: sgd, lr: 0.1}
+)");
+  EXPECT_TRUE(contains(out,
+                       "x.yaml:3:3: model: sequential: the last layer gives (7) per sample; "
+                       "the dataset needs (10) (one logit per class)"))
+      << out;
+}
+
+// The YAML spelling of a layer list is one model; a list of such lists
+// sweeps models, as a list of strings does.
+TEST_F(ChecksBeforeRun, AYamlLayerListIsOneModelAndAListOfThemSweeps) {
+  testing::write_file(dir_ / "x.yaml", R"(name: yaml-layers
+model:
+  name: sequential
+  layers: [[conv: {out: 4, kernel: 5}, batchnorm, relu, maxpool: 2, dropout: 0.25, flatten, linear: 10],
+           [linear: 10]]
+dataset: {name: idx, dir: data, flatten: false}
+optimizers:
+  - {name: sgd, lr: 0.1}
+)");
+  const auto dry = run_optbench("run " + (dir_ / "x.yaml").string() + " --dry-run");
+  EXPECT_EQ(dry.exit_code, 0) << dry.out;
+  EXPECT_TRUE(contains(dry.out, "2 runs")) << dry.out;
+  testing::write_file(dir_ / "y.yaml", R"(name: yaml-layers-one
+model:
+  name: sequential
+  input: [1, 28, 28]
+  layers: [conv: {out: 4, kernel: 5}, batchnorm, relu, maxpool: 2, dropout: 0.25, flatten, linear: 10]
+dataset: {name: idx, dir: data, flatten: false}
+optimizers:
+  - {name: sgd, lr: 0.1}
+train: {epochs: 1, batch_size: 20}
+)");
+  const auto real = run_optbench("run " + (dir_ / "y.yaml").string() + " --no-plots --db " +
+                                 (dir_ / "r.db").string());
+  EXPECT_EQ(real.exit_code, 0) << real.out;
+  EXPECT_TRUE(contains(real.out, "1 run")) << real.out;
+}
+
 // Finding 10: every error of a file, each with what was expected.
 TEST_F(ChecksBeforeRun, EveryErrorOfAFileIsReportedWithAClearMessage) {
   const std::string out = refused(R"(name: messages

@@ -75,6 +75,25 @@ TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
   EXPECT_EQ(train_three_steps(*cnn, d, 8), train_three_steps(*seq, d, 8));
 }
 
+// The YAML spelling as the host hands it over (one flow-style text) builds
+// the same network as the text spelling: same tensors, same bits.
+TEST(Sequential, TheYamlListIsTheSameNetworkAsTheText) {
+  const auto d = random_data(8, 1 * 12 * 12, 4);
+  auto text = make("sequential",
+                   {{"layers", std::string("conv 4 3, batchnorm, relu, maxpool 2, dropout 0.25, "
+                                           "flatten, linear 16, relu, linear 10")}},
+                   {1, 12, 12}, 8);
+  auto yaml = make("sequential",
+                   {{"layers", std::string("[{conv: {out: 4, kernel: 3}}, batchnorm, relu, "
+                                           "{maxpool: 2}, {dropout: 0.25}, flatten, "
+                                           "{linear: [16]}, relu, linear 10]")}},
+                   {1, 12, 12}, 8);
+  ASSERT_EQ(text->parameters().size(), yaml->parameters().size());
+  for (std::size_t k = 0; k < text->parameters().size(); ++k)
+    EXPECT_EQ(text->parameters()[k].name, yaml->parameters()[k].name);
+  EXPECT_EQ(train_three_steps(*text, d, 8), train_three_steps(*yaml, d, 8));
+}
+
 TEST(Sequential, CnnWithBatchNormAndDropoutLearnsAFixedBatch) {
   const auto d = random_data(32, 1 * 12 * 12, 3);
   auto model = make("sequential",
@@ -128,6 +147,43 @@ TEST(Sequential, BadListsAreRefusedWithWhatWasExpected) {
   expect_refused("dropout 1, linear 10", {784}, "expected dropout P with P in [0, 1)");
   expect_refused("flatten, relu, linear 10", {1, 8, 8}, "'flatten': must be followed by linear");
   expect_refused("linear 10,, relu", {784}, "layers[1] is empty");
+}
+
+TEST(Sequential, ADeclaredInputMustBeTheDatasetsSampleShape) {
+  EXPECT_NO_THROW(make("sequential",
+                       {{"layers", std::string("conv 4 5, flatten, linear 10")},
+                        {"input", std::vector<double>{1, 12, 12}}},
+                       {1, 12, 12}, 4));
+  try {
+    make("sequential",
+         {{"layers", std::string("conv 4 5, flatten, linear 10")},
+          {"input", std::vector<double>{1, 12, 12}}},
+         {144}, 4);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "sequential: input (1, 12, 12) was declared, but the dataset gives (144) per "
+                 "sample (set the dataset's flatten: false)");
+  }
+}
+
+TEST(Sequential, BadYamlListsAreRefusedWithWhatWasExpected) {
+  expect_refused(
+      "[{conv: {out: 8, kernel: 5}}, {maxpool: 2}, {conv: {out: 8, kernel: 5}}, "
+      "{linear: 10}]",
+      {1, 12, 12},
+      "sequential: layers[2] '{conv: {out: 8, kernel: 5}}' cannot take an input of "
+      "shape (8, 4, 4)");
+  expect_refused("[{conv: {out: 8, kernal: 5}}, {linear: 10}]", {1, 12, 12},
+                 "layers[0] '{conv: {out: 8, kernal: 5}}': unknown argument 'kernal' of conv; "
+                 "expected out, kernel");
+  expect_refused("[{conv: {kernel: 5}}, {linear: 10}]", {1, 12, 12},
+                 "layers[0] '{conv: {kernel: 5}}': expected the arguments out, kernel");
+  expect_refused("[{conv: {out: 8}}, {linear: 10}]", {1, 12, 12}, "expected conv OUT K");
+  expect_refused("[{linear: ten}]", {784}, "layers[0] '{linear: ten}': expected a number");
+  expect_refused("[{linear: 10, relu: 1}]", {784}, "expected a layer name or 'name: arguments'");
+  expect_refused("[softmax]", {784}, "layers[0] 'softmax': unknown layer");
+  expect_refused("[]", {784}, "layers: expected at least one layer");
 }
 
 }  // namespace

@@ -171,6 +171,27 @@ std::int64_t read_integer(const YamlFile& r, const YAML::Node& node, const std::
   r.fail(node, path, "expected an integer, got " + describe(node));
 }
 
+// A text setting may be written as a YAML list with `name: value` items,
+// such as sequential's `layers: [conv: {out: 32, kernel: 5}, relu, linear:
+// 10]`. The plugin receives that list as one flow-style YAML text and reads
+// it itself: only the plugin knows what its items mean. A list of plain
+// words stays a sweep of strings, as for every other setting.
+bool is_structured_text(const YAML::Node& node) {
+  if (!node.IsSequence()) return false;
+  for (const auto& item : node) {
+    if (item.IsMap()) return true;
+  }
+  return false;
+}
+
+std::string flow_text(const YAML::Node& node) {
+  YAML::Emitter out;
+  out.SetSeqFormat(YAML::Flow);
+  out.SetMapFormat(YAML::Flow);
+  out << node;
+  return out.c_str();
+}
+
 // One value of a given type. Errors say what was expected and what was there.
 ParamValue read_value(const YamlFile& r, const YAML::Node& node, const std::string& path,
                       ParamType type) {
@@ -188,6 +209,7 @@ ParamValue read_value(const YamlFile& r, const YAML::Node& node, const std::stri
       return x;
     }
     case ParamType::String:
+      if (is_structured_text(node)) return flow_text(node);
       if (!node.IsScalar()) expected("a string");
       return node.Scalar();
     case ParamType::RealList: {
@@ -298,7 +320,8 @@ void read_distribution(const YamlFile& r, const std::string& kind, const YAML::N
 }
 
 // A value or a sweep. A list is a sweep for scalar types; for list types a
-// list of lists is.
+// list of lists is. A list with `name: value` items for a text setting is
+// one value (is_structured_text); a list of such lists sweeps them.
 Axis read_axis(const YamlFile& r, const YAML::Node& node, const std::string& path,
                const ParamSpec& spec) {
   Axis axis{spec.name, {}, r.at(node)};
@@ -311,7 +334,8 @@ Axis read_axis(const YamlFile& r, const YAML::Node& node, const std::string& pat
     return axis;
   } else if (node.IsMap()) {
     axis.values = read_range(r, node, path, spec);
-  } else if (node.IsSequence() && (!list_type || (node.size() > 0 && node[0].IsSequence()))) {
+  } else if (node.IsSequence() && !(spec.type == ParamType::String && is_structured_text(node)) &&
+             (!list_type || (node.size() > 0 && node[0].IsSequence()))) {
     if (node.size() == 0) r.fail(node, path, "expected at least one value in the sweep");
     if (node.size() > kMaxSweepValues) {
       r.fail(node, path, "a sweep of more than " + std::to_string(kMaxSweepValues) + " values");

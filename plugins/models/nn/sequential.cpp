@@ -1,6 +1,8 @@
 // A network written in the experiment file as a list of layers, in the
 // spirit of torch's nn.Sequential:
 //   model: {name: sequential, layers: "conv 32 5, batchnorm, relu, maxpool 2, linear 10"}
+// or, the same network, layers: [conv: {out: 32, kernel: 5}, batchnorm, relu, maxpool: 2,
+// linear: 10] (layer_list.hpp).
 // The input is the dataset's sample shape; the loss follows its task, so
 // the last layer must give one value per class (cross-entropy) or per
 // target (mean squared error). Layers are numbered in their kind as the
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "layer_list.hpp"
 #include "net_model.hpp"
 
 namespace {
@@ -25,9 +28,18 @@ optbench::PluginInfo info() {
   info.schema = {{.name = "layers",
                   .type = optbench::ParamType::String,
                   .default_value = std::string(),
-                  .doc = "comma-separated layers: linear N, conv OUT K, maxpool K, avgpool K, "
-                         "relu, tanh, sigmoid, gelu, batchnorm, dropout P, flatten",
-                  .required = true}};
+                  .doc = "the layers, as text (\"conv 32 5, relu, linear 10\") or a YAML list "
+                         "([conv: {out: 32, kernel: 5}, relu, linear: 10]): linear N, "
+                         "conv OUT K, maxpool K, avgpool K, relu, tanh, sigmoid, gelu, "
+                         "batchnorm, dropout P, flatten, embedding DIM, lstm HIDDEN [LAYERS]",
+                  .required = true},
+                 {.name = "input",
+                  .type = optbench::ParamType::RealList,
+                  // Lists cannot be empty: [0] stands for "not declared".
+                  .default_value = std::vector<double>{0},
+                  .doc = "the sample shape the layers are written for, e.g. [1, 28, 28], "
+                         "refused when the dataset's differs; [0]: not checked",
+                  .min = 0.0}};
   return info;
 }
 
@@ -38,55 +50,9 @@ std::string shape_text(const nn::Dims& d) {
   return s + ")";
 }
 
-struct LayerText {
-  std::string kind;
-  std::vector<double> args;
-  std::string text;
-};
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\n") - b + 1);
-}
-
-std::vector<LayerText> parse(const std::string& list) {
-  std::vector<LayerText> out;
-  std::stringstream items(list);
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    LayerText layer;
-    layer.text = trim(item);
-    std::stringstream words(layer.text);
-    words >> layer.kind;
-    std::string word;
-    while (words >> word) {
-      std::size_t used = 0;
-      double x = 0;
-      try {
-        x = std::stod(word, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != word.size() || !std::isfinite(x)) {
-        throw std::invalid_argument("sequential: layers[" + std::to_string(out.size()) + "] '" +
-                                    layer.text + "': expected a number, got '" + word + "'");
-      }
-      layer.args.push_back(x);
-    }
-    if (layer.kind.empty()) {
-      throw std::invalid_argument("sequential: layers[" + std::to_string(out.size()) +
-                                  "] is empty");
-    }
-    out.push_back(std::move(layer));
-  }
-  if (out.empty()) throw std::invalid_argument("sequential: layers: expected at least one layer");
-  return out;
-}
-
 /// The layer's numbers: exactly `n`, each a whole number >= 1 unless
 /// `fraction` (dropout's probability).
-std::vector<nn::memory::dim> counts(const LayerText& layer, std::size_t index, std::size_t n,
+std::vector<nn::memory::dim> counts(const nn::LayerEntry& layer, std::size_t index, std::size_t n,
                                     const std::string& meaning) {
   const auto fail = [&] {
     throw std::invalid_argument("sequential: layers[" + std::to_string(index) + "] '" + layer.text +
@@ -107,18 +73,49 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
   const auto resolved = optbench::resolve_params(about.name, about.schema, given);
   const optbench::Params params(resolved);
   const auto& data = nn::require_data(about.name, context);
-  const auto layers = parse(params.string("layers"));
+  const auto layers = nn::parse_layer_list(params.string("layers"));
   nn::Dims input;
   for (auto x : data.sample_shape)
     input.push_back(static_cast<nn::memory::dim>(x));
+  if (const auto& declared = params.reals("input"); declared != std::vector<double>{0}) {
+    nn::Dims want;
+    for (double x : declared) {
+      if (x < 1 || x != std::floor(x) || x > 1e9) {
+        throw std::invalid_argument("sequential: input: expected whole numbers, got " +
+                                    optbench::format_value(x));
+      }
+      want.push_back(static_cast<nn::memory::dim>(x));
+    }
+    if (want != input) {
+      throw std::invalid_argument(
+          "sequential: input " + shape_text(want) + " was declared, but the dataset gives " +
+          shape_text(input) + " per sample" +
+          (input.size() == 1 && want.size() == 3 ? " (set the dataset's flatten: false)" : ""));
+    }
+  }
   auto net = std::make_unique<nn::Network>(input, context.threads);
-  int fc = 0, conv = 0, bn = 0;
+  int fc = 0, conv = 0, bn = 0, emb = 0, lstm = 0;
+  const bool classify = data.task == optbench::Task::Classification;
+  // `linear` without a width is as wide as the data's target: one logit
+  // per class (of each step, for sequences), or one value per target; the
+  // head, or the layer before a final activation.
+  const auto head_width = [&](const nn::Dims& in) {
+    if (!classify && in.size() == 2) return static_cast<nn::memory::dim>(data.target_size) / in[0];
+    return static_cast<nn::memory::dim>(classify ? data.classes : data.target_size);
+  };
+  const auto width = [&](const nn::LayerEntry& l, std::size_t i, const nn::Dims& in) {
+    if (l.args.empty()) return head_width(in);
+    return counts(l, i, 1, "linear N, or linear alone for the data's width")[0];
+  };
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const auto& l = layers[i];
     const nn::Dims in = net->shape();
     try {
-      if (l.kind == "linear") {
-        net->dense(counts(l, i, 1, "linear N")[0], "fc" + std::to_string(++fc));
+      if (l.kind == "linear" && in.size() == 2) {
+        // On a (T, F) sequence, nn.Linear acts on each step.
+        net->add(nn::make_token_dense(in, width(l, i, in), "fc" + std::to_string(++fc)));
+      } else if (l.kind == "linear") {
+        net->dense(width(l, i, in), "fc" + std::to_string(++fc));
       } else if (l.kind == "conv") {
         const auto a = counts(l, i, 2, "conv OUT K");
         net->conv2d(a[0], a[1], "conv" + std::to_string(++conv));
@@ -143,6 +140,19 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
         // Each dropout its own stream, apart from the weights' draws.
         net->add(nn::make_dropout(in, static_cast<float>(l.args[0]),
                                   context.seed ^ (0xd509ULL + 0x9e3779b97f4a7c15ULL * (i + 1))));
+      } else if (l.kind == "embedding") {
+        // The vocabulary is the data's: token ids and classes share it.
+        if (i != 0) {
+          throw std::invalid_argument("sequential: layers[" + std::to_string(i) + "] '" + l.text +
+                                      "': embedding must be the first layer");
+        }
+        net->add(nn::make_embedding(in, static_cast<nn::memory::dim>(data.classes),
+                                    counts(l, i, 1, "embedding DIM")[0],
+                                    "emb" + std::to_string(++emb)));
+      } else if (l.kind == "lstm") {
+        const auto a = l.args.size() == 1 ? counts(l, i, 1, "lstm HIDDEN [LAYERS]")
+                                          : counts(l, i, 2, "lstm HIDDEN [LAYERS]");
+        net->add(nn::make_lstm(in, a[0], a.size() > 1 ? a[1] : 1, "lstm" + std::to_string(++lstm)));
       } else if (l.kind == "flatten") {
         // linear flattens its input in (C, H, W) order itself, as
         // torch.flatten does; flatten only says so in the list.
@@ -152,10 +162,8 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
                                       "] 'flatten': must be followed by linear");
         }
       } else {
-        throw std::invalid_argument(
-            "sequential: layers[" + std::to_string(i) + "] '" + l.text +
-            "': unknown layer; expected one of linear, conv, maxpool, avgpool, relu, tanh, "
-            "sigmoid, gelu, batchnorm, dropout, flatten");
+        throw std::invalid_argument("sequential: layers[" + std::to_string(i) + "] '" + l.text +
+                                    "': unknown layer; expected one of " + nn::layer_kinds());
       }
     } catch (const std::invalid_argument& e) {
       const std::string what = e.what();
@@ -165,12 +173,18 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
                                   what);
     }
   }
-  const bool classify = data.task == optbench::Task::Classification;
-  const auto want = static_cast<nn::memory::dim>(classify ? data.classes : data.target_size);
-  if (net->shape() != nn::Dims{want}) {
+  // A classifier with several targets per sample (the next character at
+  // each step) needs one row of logits per target.
+  const auto steps = static_cast<nn::memory::dim>(data.target_size);
+  const nn::Dims want = !classify   ? nn::Dims{steps}
+                        : steps > 1 ? nn::Dims{steps, static_cast<nn::memory::dim>(data.classes)}
+                                    : nn::Dims{static_cast<nn::memory::dim>(data.classes)};
+  if (net->shape() != want) {
     throw std::invalid_argument("sequential: the last layer gives " + shape_text(net->shape()) +
-                                " per sample; the dataset needs " + shape_text({want}) +
-                                (classify ? " (one logit per class)" : " (one value per target)"));
+                                " per sample; the dataset needs " + shape_text(want) +
+                                (!classify   ? " (one value per target)"
+                                 : steps > 1 ? " (one row of logits per step)"
+                                             : " (one logit per class)"));
   }
   net->finish(classify ? nn::Loss::CrossEntropy : nn::Loss::MeanSquared, context.max_batch);
   optbench::Rng rng(context.seed);
