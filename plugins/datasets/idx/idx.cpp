@@ -56,6 +56,12 @@ optbench::PluginInfo plugin_info() {
                     .type = ParamType::Bool,
                     .default_value = true,
                     .doc = "sample shape {rows*cols} (true) or {1, rows, cols} (false)"},
+          ParamSpec{.name = "target",
+                    .type = ParamType::String,
+                    .default_value = std::string("label"),
+                    .doc = "label: classify the images; image: regress each image onto itself "
+                           "(an autoencoder's reconstruction, scored by mean squared error)",
+                    .choices = {"label", "image"}},
           ParamSpec{.name = "limit_train",
                     .type = ParamType::Int,
                     .default_value = std::int64_t{0},
@@ -300,13 +306,14 @@ SplitData load_split(const SplitFiles& files, std::size_t limit, std::size_t& ro
 class IdxDataset final : public optbench::Dataset {
  public:
   IdxDataset(SplitData train, SplitData test, std::size_t rows, std::size_t cols,
-             std::size_t classes, bool flatten, const std::string& normalize)
+             std::size_t classes, bool flatten, const std::string& normalize, bool reconstruct)
       : train_(std::move(train)),
         test_(std::move(test)),
         rows_(rows),
         cols_(cols),
         classes_(classes),
-        flatten_(flatten) {
+        flatten_(flatten),
+        reconstruct_(reconstruct) {
     for (int v = 0; v < 256; ++v) {
       const float x = static_cast<float>(v);
       if (normalize == "none") {
@@ -321,11 +328,11 @@ class IdxDataset final : public optbench::Dataset {
 
   optbench::DatasetInfo info() const override {
     optbench::DatasetInfo i;
-    i.task = optbench::Task::Classification;
+    i.task = reconstruct_ ? optbench::Task::Regression : optbench::Task::Classification;
     i.sample_shape = flatten_ ? std::vector<std::size_t>{rows_ * cols_}
                               : std::vector<std::size_t>{1, rows_, cols_};
-    i.classes = classes_;
-    i.target_size = 1;
+    i.classes = reconstruct_ ? 0 : classes_;
+    i.target_size = reconstruct_ ? rows_ * cols_ : 1;
     return i;
   }
 
@@ -342,7 +349,11 @@ class IdxDataset final : public optbench::Dataset {
       float* dst = inputs + k * stride;
       for (std::size_t j = 0; j < stride; ++j)
         dst[j] = lut[src[j]];
-      targets[k] = static_cast<float>(s.label_bytes()[indices[k]]);
+      if (reconstruct_) {
+        std::copy(dst, dst + stride, targets + k * stride);
+      } else {
+        targets[k] = static_cast<float>(s.label_bytes()[indices[k]]);
+      }
     }
   }
 
@@ -353,6 +364,7 @@ class IdxDataset final : public optbench::Dataset {
   SplitData train_, test_;
   std::size_t rows_, cols_, classes_;
   bool flatten_;
+  bool reconstruct_;
   std::array<float, 256> lut_{};
 };
 
@@ -416,7 +428,8 @@ std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
   // the 10 outputs the full data set needs; larger labels widen it.
   const std::size_t classes = std::max<std::size_t>(10, max_label + 1);
   return std::make_unique<IdxDataset>(std::move(train_data), std::move(test_data), rows, cols,
-                                      classes, p.boolean("flatten"), p.string("normalize"));
+                                      classes, p.boolean("flatten"), p.string("normalize"),
+                                      p.string("target") == "image");
 }
 
 }  // namespace
