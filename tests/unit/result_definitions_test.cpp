@@ -264,7 +264,12 @@ TEST(SchemaUpgrade, AVersionThreeDatabaseOpensAndUpgrades) {
 
   auto r = run_optbench("runs --db " + db.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  // Version 5 widened the status check in place to admit 'pruned'.
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM sqlite_master WHERE name = 'runs' AND "
+                   "sql LIKE '%''interrupted'', ''pruned''))%'"),
+            "1");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM runs WHERE in_grid AND provenance = '{}' AND "
                    "attempts = 1"),

@@ -17,6 +17,7 @@
 #include "experiment/loader.hpp"
 #include "process_support.hpp"
 #include "run/runner.hpp"
+#include "store/schema.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -329,7 +330,8 @@ TEST_F(StaleRuns, AVersion2FileGainsTheOwnerColumnsAndKeepsItsRows) {
        "ALTER TABLE runs DROP COLUMN attempts; "
        "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
   auto store = SqliteStore::open(db());
-  EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(store::detail::kSchemaVersion));
   EXPECT_EQ(testing::scalar(db(),
                             "SELECT count(*) FROM pragma_table_info('runs') "
                             "WHERE name IN ('pid', 'heartbeat')"),

@@ -136,12 +136,42 @@ void from_3_to_4(sqlite3* db, const std::filesystem::path& file) {
   refresh_flat_view(db, file, "[]");
 }
 
+// Version 5 allows the status 'pruned'. SQLite cannot alter a CHECK
+// constraint, but widening one changes nothing on disk, so the table's
+// stored definition is edited in place (SQLite's documented procedure for
+// such changes: writable_schema, then a new schema_version so that every
+// connection rereads it). Every existing row already satisfies the wider
+// CHECK.
+void from_4_to_5(sqlite3* db, const std::filesystem::path& file) {
+  const std::string what = "upgrading the results schema from version 4 to 5";
+  std::int64_t cookie = 0;
+  {
+    Statement version(db, file, "PRAGMA schema_version", what);
+    if (version.step()) cookie = version.column_int(0);
+  }
+  const std::string sql =
+      "PRAGMA writable_schema = ON;"
+      "UPDATE sqlite_master SET sql = replace(sql, '''failed'', ''interrupted''))', "
+      "'''failed'', ''interrupted'', ''pruned''))') WHERE type = 'table' AND name = 'runs';"
+      "PRAGMA schema_version = " +
+      std::to_string(cookie + 1) + "; PRAGMA writable_schema = OFF;";
+  exec(db, file, sql.c_str(), what);
+  Statement check(db, file,
+                  "SELECT count(*) FROM sqlite_master WHERE name = 'runs' AND sql LIKE "
+                  "'%''interrupted'', ''pruned''))%'",
+                  what);
+  if (!check.step() || check.column_int(0) != 1) {
+    fail_plain(file, what + ": the runs table's status check was not found");
+  }
+}
+
 }  // namespace
 
 void migrate(sqlite3* db, const std::filesystem::path& file, std::int64_t from) {
   if (from < 2) from_1_to_2(db, file);
   if (from < 3) from_2_to_3(db, file);
   if (from < 4) from_3_to_4(db, file);
+  if (from < 5) from_4_to_5(db, file);
   Statement version(db, file, "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                     "recording the upgraded schema version");
   version.bind_int(1, kSchemaVersion);

@@ -36,7 +36,9 @@ class RunTakenOver : public StoreError {
   using StoreError::StoreError;
 };
 
-enum class RunStatus { Pending, Running, Done, Diverged, Failed, Interrupted };
+/// Pruned: stopped by a search (successive halving) before its full budget;
+/// its history is kept, and it is finished but never a result.
+enum class RunStatus { Pending, Running, Done, Diverged, Failed, Interrupted, Pruned };
 const char* to_string(RunStatus s);
 RunStatus parse_status(const std::string& s);  // throws StoreError on unknown
 

@@ -6,7 +6,7 @@ namespace optbench::store::detail {
 
 /// Bump when the schema changes and teach SqliteStore::open to migrate older files;
 /// files with a newer version are refused so old binaries cannot damage them.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // REAL columns hold either a number or the TEXT 'NaN' (SQLite stores a bound
 // NaN as NULL, which would be indistinguishable from "missing"); the CHECKs
@@ -43,7 +43,7 @@ CREATE TABLE runs (
   seed          INTEGER NOT NULL DEFAULT 0,
   lr            REAL NOT NULL CHECK (typeof(lr) IN ('real', 'integer') OR lr = 'NaN'),
   status        TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'diverged',
-                                                'failed', 'interrupted')),
+                                                'failed', 'interrupted', 'pruned')),
   error         TEXT,
   started       TEXT,
   finished      TEXT,

@@ -38,13 +38,14 @@ using detail::Statement;
 using detail::Transaction;
 namespace fs = std::filesystem;
 
-constexpr std::array<std::pair<RunStatus, const char*>, 6> kStatusNames{{
+constexpr std::array<std::pair<RunStatus, const char*>, 7> kStatusNames{{
     {RunStatus::Pending, "pending"},
     {RunStatus::Running, "running"},
     {RunStatus::Done, "done"},
     {RunStatus::Diverged, "diverged"},
     {RunStatus::Failed, "failed"},
     {RunStatus::Interrupted, "interrupted"},
+    {RunStatus::Pruned, "pruned"},
 }};
 
 sqlite3* readable(sqlite3* db, const fs::path& file, std::string_view what) {
@@ -564,7 +565,8 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run,
     const auto owner = detail::read_owner(find, 2);
     find.reset();
     const bool finished =
-        status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed;
+        status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed ||
+        status == RunStatus::Pruned;
     const bool retried = std::find(retry.begin(), retry.end(), status) != retry.end();
     if (finished && !retried) {
       tx.commit();
@@ -734,6 +736,21 @@ void SqliteStore::finish_run(std::int64_t run_id, const RunResult& result) {
   s.run();
   if (sqlite3_changes(db) == 0) fail_plain(path_, what + ": no such run");
   tx.commit();
+}
+
+bool SqliteStore::prune_run(std::int64_t run_id, const std::string& reason) {
+  const std::string what = "pruning run " + std::to_string(run_id);
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  Statement s(db, path_,
+              "UPDATE runs SET status = 'pruned', error = ?1 WHERE id = ?2 AND status = 'done'",
+              what);
+  s.bind_text(1, reason);
+  s.bind_int(2, run_id);
+  s.run();
+  const bool changed = sqlite3_changes(db) != 0;
+  tx.commit();
+  return changed;
 }
 
 void SqliteStore::put_surface(std::int64_t experiment_id, const Surface& surface) {

@@ -52,6 +52,7 @@ class SqliteStore final : public Backend {
   void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) override;
   void finish_run(std::int64_t run_id, const RunResult& result) override;
   using Writer::finish_run;  // the overload with separate figures
+  bool prune_run(std::int64_t run_id, const std::string& reason) override;
   void put_surface(std::int64_t experiment_id, const Surface& surface) override;
 
   // --- store::Reader (documented there) --------------------------------

@@ -66,6 +66,10 @@ class Writer {
                   double wall_seconds, std::int64_t steps, double final_loss) {
     finish_run(run_id, RunResult{status, error, wall_seconds, steps, final_loss, {}, {}});
   }
+  /// Marks a finished (`done`) run `pruned` with the reason, keeping its
+  /// history: a search stopped it before its full budget. Returns false when
+  /// the run is not `done` (already pruned, diverged, failed).
+  virtual bool prune_run(std::int64_t run_id, const std::string& reason) = 0;
   /// Stores a sampled surface once per experiment and problem (first wins).
   virtual void put_surface(std::int64_t experiment_id, const Surface& surface) = 0;
 };
