@@ -156,7 +156,7 @@ TEST(RandomSearch, RefusesWhatItCannotSample) {
                    "  - {name: adam, amsgrad: {uniform: [0, 1]}}\n",
                5, 37, "optimizers[0].amsgrad", "uniform needs a real or integer hyperparameter");
   expect_error(head + "search: {kind: grid, budget: 3}\noptimizers: [adam]\n", 3, 16, "search.kind",
-               "expected random, got 'grid'");
+               "expected random or halving, got 'grid'");
   expect_error(head + "search: {kind: random}\noptimizers: [adam]\n", 3, 9, "search",
                "missing required key 'budget'");
   expect_error(head +

@@ -10,6 +10,7 @@
 #include "experiment/loader.hpp"
 #include "plot/plot.hpp"
 #include "registry/registry.hpp"
+#include "run/halving.hpp"
 #include "run/preflight.hpp"
 #include "run/runner.hpp"
 #include "run/scheduler.hpp"
@@ -135,7 +136,9 @@ int cmd_run(const std::vector<std::string>& args) {
             << (sweep.isolate ? " (worker processes)" : " (threads)") << ", "
             << sweep.threads_per_run << " thread(s) per run, results in " << db.string()
             << std::endl;  // before any worker's line, also when piped
-  const auto result = run::run_sweep(spec, runs, plugins, sweep);
+  const bool halving = spec.search && spec.search->kind == experiment::SearchSpec::Kind::Halving;
+  const auto result = halving ? run::run_halving(spec, runs, plugins, sweep)
+                              : run::run_sweep(spec, runs, plugins, sweep);
   std::cout << result.done << " done, " << result.diverged << " diverged, " << result.failed
             << " failed, " << result.skipped << " already in the database";
   if (result.interrupted) std::cout << ", " << result.interrupted << " interrupted";

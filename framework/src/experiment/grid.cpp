@@ -51,12 +51,26 @@ std::size_t optimizer_cells(const ExperimentSpec& spec) {
   return saturating_mul(spec.optimizers.size(), static_cast<std::size_t>(spec.search->budget));
 }
 
+}  // namespace
+
+std::vector<std::int64_t> rung_epochs(std::int64_t epochs, const SearchSpec& search) {
+  // From the top: the last rung trains every epoch, each rung below 1/eta
+  // of the next, down to min_epochs.
+  std::vector<std::int64_t> rungs{epochs};
+  while (rungs.front() / search.eta >= search.min_epochs)
+    rungs.insert(rungs.begin(), rungs.front() / search.eta);
+  return rungs;
+}
+
+namespace {
+
 /// One configuration of a plugin entry: given values plus which were swept.
 struct Config {
   const PluginEntry* entry = nullptr;
   ParamMap given;
   std::vector<std::string> swept;  ///< "lr=0.1" for keys with several values
   ParamMap schedule_given;         ///< the optimizer entry's schedule settings
+  std::string trial;               ///< a search's draw: "optimizers[k] #n"
 };
 
 std::vector<Config> configs(const PluginEntry& e) {
@@ -175,6 +189,7 @@ std::vector<Config> sampled_configs(const PluginEntry& e, std::size_t entry_inde
       };
       take(e.axes, c.given);
       if (e.schedule) take(e.schedule->axes, c.schedule_given);
+      c.trial = e.key_path + " #" + std::to_string(trial);
       if (seen.insert(join(c.swept, " ")).second) {
         out.push_back(std::move(c));
         break;
@@ -305,6 +320,9 @@ std::string stable_hash(const std::string& text) {
 std::size_t count_runs(const ExperimentSpec& spec) {
   std::size_t n = saturating_mul(optimizer_cells(spec), cells(spec.models));
   if (!spec.datasets.empty()) n = saturating_mul(n, cells(spec.datasets));
+  if (spec.search && spec.search->kind == SearchSpec::Kind::Halving) {
+    n = saturating_mul(n, rung_epochs(spec.train.epochs, *spec.search).size());
+  }
   return saturating_mul(n, spec.seeds.size());
 }
 
@@ -414,9 +432,12 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
       const std::string problem =
           model_labels[m] + (has_data ? " on " + dataset_labels[d] : std::string());
       for (std::size_t o = 0; o < optimizers.size(); ++o) {
-        TrainSettings train = spec.train;
-        train.apply(optimizers[o].entry->train_overrides);
-        if (!has_data) check_points(spec, *optimizers[o].entry, train);
+        TrainSettings full = spec.train;
+        full.apply(optimizers[o].entry->train_overrides);
+        if (!has_data) check_points(spec, *optimizers[o].entry, full);
+        const bool halving = spec.search && spec.search->kind == SearchSpec::Kind::Halving;
+        const auto rungs = halving ? rung_epochs(full.epochs, *spec.search)
+                                   : std::vector<std::int64_t>{full.epochs};
         const auto& schedule = optimizers[o].entry->schedule;
         // The schedule enters the settings only when there is one.
         const std::string schedule_json =
@@ -424,55 +445,69 @@ std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry
                            ",\"params\":" + json::object(schedule_params[o]) +
                            ",\"interval\":" + (schedule->per_epoch ? "\"epoch\"" : "\"step\"") + "}"
                      : std::string();
-        const std::string config =
-            "{\"optimizer\":" + plugin_json(optimizers[o].entry->plugin, optimizer_params[o]) +
-            ",\"model\":" + plugin_json(models[m].entry->plugin, model_params[m]) +
-            ",\"dataset\":" +
-            (has_data ? dataset_json(*datasets[d].entry, dataset_params[d]) : "null") +
-            ",\"train\":" + json::object(train.as_params()) + schedule_json + "}";
         const std::string identity = identity_json(o, m, d, has_data, &Identity::id);
-        const std::string group = stable_hash(config + "|identity=" + identity);
-        for (const auto seed : spec.seeds) {
-          RunSpec run;
-          run.optimizer = optimizers[o].entry->plugin;
-          run.optimizer_params = optimizer_params[o];
-          run.model = models[m].entry->plugin;
-          run.model_params = model_params[m];
-          if (has_data) {
-            run.dataset = datasets[d].entry->plugin;
-            run.dataset_params = dataset_params[d];
-            run.validation = datasets[d].entry->validation;
+        for (std::size_t k = 0; k < rungs.size(); ++k) {
+          TrainSettings train = full;
+          train.epochs = rungs[k];
+          const std::string config =
+              "{\"optimizer\":" + plugin_json(optimizers[o].entry->plugin, optimizer_params[o]) +
+              ",\"model\":" + plugin_json(models[m].entry->plugin, model_params[m]) +
+              ",\"dataset\":" +
+              (has_data ? dataset_json(*datasets[d].entry, dataset_params[d]) : "null") +
+              ",\"train\":" + json::object(train.as_params()) + schedule_json + "}";
+          const std::string group = stable_hash(config + "|identity=" + identity);
+          for (const auto seed : spec.seeds) {
+            RunSpec run;
+            run.optimizer = optimizers[o].entry->plugin;
+            run.optimizer_params = optimizer_params[o];
+            run.model = models[m].entry->plugin;
+            run.model_params = model_params[m];
+            if (has_data) {
+              run.dataset = datasets[d].entry->plugin;
+              run.dataset_params = dataset_params[d];
+              run.validation = datasets[d].entry->validation;
+            }
+            run.train = train;
+            if (schedule) {
+              run.schedule = schedule->plugin;
+              run.schedule_params = schedule_params[o];
+              run.schedule_per_epoch = schedule->per_epoch;
+            }
+            run.seed = seed;
+            run.model_where = models[m].entry->where;
+            run.model_key_path = models[m].entry->key_path;
+            if (has_data) {
+              run.dataset_where = datasets[d].entry->where;
+              run.dataset_key_path = datasets[d].entry->key_path;
+            }
+            run.label = optimizer_labels[o];
+            if (halving) {
+              run.trial = optimizers[o].trial;
+              run.rung = static_cast<int>(k);
+              run.rungs = static_cast<int>(rungs.size());
+              if (k + 1 < rungs.size()) {
+                run.label += " [" + std::to_string(rungs[k]) + " of " +
+                             std::to_string(full.epochs) + " epochs]";
+              }
+            }
+            run.problem_key = problem;
+            run.group_key = group;
+            run.hyperparams_json = config;
+            run.identity_json = identity_json(o, m, d, has_data, &Identity::provenance);
+            run.config_hash =
+                stable_hash(config + "|identity=" + identity + "|seed=" + std::to_string(seed));
+            const auto lr = optimizer_params[o].find("lr");
+            run.lr = lr != optimizer_params[o].end() && std::holds_alternative<double>(lr->second)
+                         ? std::get<double>(lr->second)
+                         : std::nan("");
+            if (!seen_hashes.insert(run.config_hash).second) {
+              throw SpecError(optimizers[o].entry->where, optimizers[o].entry->key_path,
+                              "this entry repeats a configuration already in the grid (" +
+                                  run.label + " on " + problem + ", seed " + std::to_string(seed) +
+                                  ")");
+            }
+            runs.push_back(std::move(run));
           }
-          run.train = train;
-          if (schedule) {
-            run.schedule = schedule->plugin;
-            run.schedule_params = schedule_params[o];
-            run.schedule_per_epoch = schedule->per_epoch;
-          }
-          run.seed = seed;
-          run.model_where = models[m].entry->where;
-          run.model_key_path = models[m].entry->key_path;
-          if (has_data) {
-            run.dataset_where = datasets[d].entry->where;
-            run.dataset_key_path = datasets[d].entry->key_path;
-          }
-          run.label = optimizer_labels[o];
-          run.problem_key = problem;
-          run.group_key = group;
-          run.hyperparams_json = config;
-          run.identity_json = identity_json(o, m, d, has_data, &Identity::provenance);
-          run.config_hash =
-              stable_hash(config + "|identity=" + identity + "|seed=" + std::to_string(seed));
-          const auto lr = optimizer_params[o].find("lr");
-          run.lr = lr != optimizer_params[o].end() && std::holds_alternative<double>(lr->second)
-                       ? std::get<double>(lr->second)
-                       : std::nan("");
-          if (!seen_hashes.insert(run.config_hash).second) {
-            throw SpecError(optimizers[o].entry->where, optimizers[o].entry->key_path,
-                            "this entry repeats a configuration already in the grid (" + run.label +
-                                " on " + problem + ", seed " + std::to_string(seed) + ")");
-          }
-          runs.push_back(std::move(run));
         }
       }
     }

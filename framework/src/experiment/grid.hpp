@@ -18,6 +18,12 @@ std::size_t count_runs(const ExperimentSpec& spec);
 /// Throws SpecError.
 std::vector<RunSpec> expand(const ExperimentSpec& spec, const registry::Registry& plugins);
 
+/// Successive halving's rungs for a run of `epochs` epochs: the epochs each
+/// rung trains, ascending. The last is `epochs`; each one below is 1/eta of
+/// the next (rounded down), down to search.min_epochs (10 epochs, eta 3,
+/// min 1: 1, 3, 10).
+std::vector<std::int64_t> rung_epochs(std::int64_t epochs, const SearchSpec& search);
+
 /// The lr and momentum a schedule starts from: the optimizer's `lr`, and its
 /// `momentum` or Adam's beta1 (NaN where it has none).
 Rates schedule_base(const ParamMap& optimizer_params);

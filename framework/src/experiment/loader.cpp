@@ -462,24 +462,32 @@ SearchSpec read_search(const YamlFile& r, const YAML::Node& node, const std::str
     const auto key_path = child(path, e.key);
     if (e.key == "kind") {
       const auto kind = read_string(r, e.value, key_path);
-      if (kind != "random") r.fail(e.value, key_path, "expected random, got '" + kind + "'");
+      if (kind != "random" && kind != "halving") {
+        r.fail(e.value, key_path, "expected random or halving, got '" + kind + "'");
+      }
+      s.kind = kind == "halving" ? SearchSpec::Kind::Halving : SearchSpec::Kind::Random;
       have_kind = true;
-    } else if (e.key == "budget" || e.key == "seed") {
+    } else if (e.key == "budget" || e.key == "seed" || e.key == "eta" || e.key == "min_epochs") {
+      const double min = e.key == "seed" ? 0.0 : e.key == "eta" ? 2.0 : 1.0;
       const ParamSpec spec{.name = e.key,
                            .type = ParamType::Int,
                            .doc = e.key,
-                           .min = e.key == "budget" ? 1.0 : 0.0,
-                           .max = e.key == "budget" ? 100000.0 : 9007199254740991.0};
+                           .min = min,
+                           .max = e.key == "seed" ? 9007199254740991.0 : 100000.0};
       const auto v = read_value(r, e.value, key_path, ParamType::Int);
       if (auto error = check_value(spec, v); !error.empty()) r.fail(e.value, key_path, error);
-      (e.key == "budget" ? s.budget : s.seed) = std::get<std::int64_t>(v);
-      if (e.key == "budget") have_budget = true;
+      const auto x = std::get<std::int64_t>(v);
+      if (e.key == "budget") s.budget = x, have_budget = true;
+      if (e.key == "seed") s.seed = x;
+      if (e.key == "eta") s.eta = x;
+      if (e.key == "min_epochs") s.min_epochs = x;
     } else {
       r.fail(e.key_node, key_path,
-             unknown_message("search setting", e.key, {"kind", "budget", "seed"}));
+             unknown_message("search setting", e.key,
+                             {"kind", "budget", "seed", "eta", "min_epochs"}));
     }
   }
-  if (!have_kind) r.fail(node, path, "missing required key 'kind' (random)");
+  if (!have_kind) r.fail(node, path, "missing required key 'kind' (random or halving)");
   if (!have_budget) {
     r.fail(node, path, "missing required key 'budget' (configurations per optimizer entry)");
   }
@@ -812,6 +820,20 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
                         "missing required key 'model' (or 'models'): the model to train");
   }
   throw_errors(std::move(errors));
+  // Halving counts epochs and decides on the validation split.
+  if (spec.search && spec.search->kind == SearchSpec::Kind::Halving) {
+    if (spec.datasets.empty()) {
+      throw SpecError(spec.search->where, "search",
+                      "halving counts epochs: it needs a model trained on a dataset");
+    }
+    for (const auto& d : spec.datasets) {
+      if (d.validation.fraction <= 0.0) {
+        throw SpecError(d.where, d.key_path,
+                        "halving decides on the validation split: give this dataset "
+                        "validation: FRACTION");
+      }
+    }
+  }
   // A distribution means nothing to the grid: only a search draws from it.
   if (!spec.search) {
     for (const auto& entry : spec.optimizers) {

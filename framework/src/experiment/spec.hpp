@@ -92,10 +92,16 @@ struct Holdout {
 /// `search:`: how the optimizer entries' configurations are chosen. Without
 /// it every combination of the listed values runs (the grid).
 struct SearchSpec {
-  enum class Kind { Random };
+  /// Random: every drawn configuration trains its full budget. Halving
+  /// (successive halving): all train `min_epochs`, the best 1/eta on the
+  /// validation measure go on to eta times as many epochs, and so on up to
+  /// train.epochs; the others are stored `pruned`.
+  enum class Kind { Random, Halving };
   Kind kind = Kind::Random;
   std::int64_t budget = 1;  ///< configurations per optimizer entry
   std::int64_t seed = 0;
+  std::int64_t eta = 3;         ///< halving: keep the best 1/eta at each rung
+  std::int64_t min_epochs = 1;  ///< halving: the first rung's epochs
   Location where;
 };
 
@@ -162,6 +168,12 @@ struct RunSpec {
   /// checks before the first run.
   Location model_where, dataset_where;
   std::string model_key_path, dataset_key_path;
+  /// Successive halving only: which drawn configuration this run trains
+  /// ("optimizers[k] #n", the same at every rung) and at which rung (0 is
+  /// the first; the last trains train.epochs).
+  std::string trial;
+  int rung = 0;
+  int rungs = 1;
 };
 
 }  // namespace optbench::experiment
