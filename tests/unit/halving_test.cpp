@@ -14,7 +14,7 @@
 #include "results/verdict.hpp"
 #include "run/halving.hpp"
 #include "store/schema.hpp"
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -73,7 +73,7 @@ TEST(Halving, StoresPrunedRunsAndARerunAddsNothing) {
   EXPECT_EQ(r.total, 9u + 3u + 1u);
   EXPECT_EQ(r.failed, 0u);
 
-  const auto db = store::Store::open(dir / "h.db", store::Store::Mode::ReadOnly);
+  const auto db = store::SqliteStore::open(dir / "h.db", store::SqliteStore::Mode::ReadOnly);
   const auto records = db.runs("halving");
   ASSERT_EQ(records.size(), 13u);
   std::map<std::int64_t, std::vector<const store::RunRecord*>> by_steps;
@@ -135,7 +135,9 @@ TEST(Halving, StoresPrunedRunsAndARerunAddsNothing) {
   const auto again = run::run_halving(spec, experiment::expand(spec, plugins), plugins, options);
   EXPECT_EQ(again.skipped, 13u);
   EXPECT_EQ(again.done + again.failed + again.diverged, 0u);
-  EXPECT_EQ(store::Store::open(dir / "h.db", store::Store::Mode::ReadOnly).runs("halving").size(),
+  EXPECT_EQ(store::SqliteStore::open(dir / "h.db", store::SqliteStore::Mode::ReadOnly)
+                .runs("halving")
+                .size(),
             13u);
 }
 
@@ -159,7 +161,7 @@ TEST(Halving, AVersion3FileLearnsThePrunedStatus) {
   const auto file = dir / "v3.db";
   std::int64_t id = 0;
   {
-    auto db = store::Store::open(file);
+    auto db = store::SqliteStore::open(file);
     const auto exp = db.upsert_experiment("e", "", "", "");
     store::RunRecord run;
     run.config_hash = "h";
@@ -184,7 +186,7 @@ TEST(Halving, AVersion3FileLearnsThePrunedStatus) {
                             "SELECT count(*) FROM sqlite_master WHERE name = 'runs' AND "
                             "sql LIKE '%pruned%'"),
             "0");
-  auto db = store::Store::open(file);
+  auto db = store::SqliteStore::open(file);
   EXPECT_EQ(testing::scalar(file, "SELECT value FROM meta WHERE key = 'schema_version'"),
             std::to_string(store::detail::kSchemaVersion));
   EXPECT_TRUE(db.prune_run(id, "stopped"));

@@ -7,7 +7,8 @@
 #include <ostream>
 #include <set>
 
-#include "store/store.hpp"
+#include "store/reader.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace optbench::run {
 
@@ -32,7 +33,7 @@ void add(SweepResult& total, const SweepResult& part) {
 // accuracy (negated, so lower is better) where the runs have one, else the
 // mean final validation loss. A trial with a seed that did not finish
 // cleanly scores +inf: it never goes on.
-std::vector<TrialScore> score_rung(const store::Store& db, const std::string& experiment,
+std::vector<TrialScore> score_rung(const store::Reader& db, const std::string& experiment,
                                    const std::vector<const experiment::RunSpec*>& rung) {
   std::map<std::string, const store::RunRecord*> by_hash;
   const auto records = db.runs(experiment);
@@ -127,7 +128,7 @@ SweepResult run_halving(const experiment::ExperimentSpec& spec,
     add(total, run_sweep(spec, batch, plugins, options));
     if (total.stop_signal || k + 1 == rungs) break;
 
-    auto db = store::Store::open(options.db);
+    auto db = store::SqliteStore::open(options.db);
     const auto scores = score_rung(db, spec.name, rung);
     const auto next = promote(scores, spec.search->eta);
     alive = {next.begin(), next.end()};
