@@ -155,10 +155,10 @@ TEST(Halving, NeedsAValidationSplit) {
   }
 }
 
-// A version-3 file (whose CHECK does not know 'pruned') is upgraded on open.
-TEST(Halving, AVersion3FileLearnsThePrunedStatus) {
+// A version-4 file (whose CHECK does not know 'pruned') is upgraded on open.
+TEST(Halving, AVersion4FileLearnsThePrunedStatus) {
   testing::TempDir dir;
-  const auto file = dir / "v3.db";
+  const auto file = dir / "v4.db";
   std::int64_t id = 0;
   {
     auto db = store::SqliteStore::open(file);
@@ -178,7 +178,7 @@ TEST(Halving, AVersion3FileLearnsThePrunedStatus) {
         "UPDATE sqlite_master SET sql = replace(sql, ', ''pruned''))', '))') WHERE name = 'runs';"
         "PRAGMA schema_version = 1000;"
         "PRAGMA writable_schema = OFF;"
-        "UPDATE meta SET value = 3 WHERE key = 'schema_version';";
+        "UPDATE meta SET value = 4 WHERE key = 'schema_version';";
     ASSERT_EQ(sqlite3_exec(raw, downgrade, nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(raw);
   }
