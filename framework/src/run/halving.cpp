@@ -125,7 +125,8 @@ SweepResult run_halving(const experiment::ExperimentSpec& spec,
       *options.log << "successive halving, rung " << k + 1 << " of " << rungs << ": "
                    << batch.size() << " runs\n";
     }
-    add(total, run_sweep(spec, batch, plugins, options));
+    // The whole search is the grid: no rung's runs fall out of it.
+    add(total, run_sweep(spec, batch, plugins, options, &runs));
     if (total.stop_signal || k + 1 == rungs) break;
 
     auto db = store::SqliteStore::open(options.db);

@@ -17,7 +17,8 @@ double run_timeout(const experiment::RunSpec& run, const Options& options) {
 
 SweepResult run_sweep(const experiment::ExperimentSpec& spec,
                       const std::vector<experiment::RunSpec>& runs,
-                      const registry::Registry& plugins, const Options& options) {
+                      const registry::Registry& plugins, const Options& options,
+                      const std::vector<experiment::RunSpec>* grid) {
   const auto scheduler = make_scheduler(options, runs);
   std::int64_t experiment_id;
   SweepLog log(runs, options.log);
@@ -26,7 +27,7 @@ SweepResult run_sweep(const experiment::ExperimentSpec& spec,
     experiment_id = db->upsert_experiment(spec.name, spec.title, spec.yaml_text,
                                           spec.source_path.string(), options.replace);
     std::vector<std::string> hashes, hyperparams;
-    for (const auto& run : runs) {
+    for (const auto& run : grid ? *grid : runs) {
       hashes.push_back(run.config_hash);
       hyperparams.push_back(run.hyperparams_json);
     }

@@ -58,9 +58,14 @@ struct SweepResult {
 /// it: the runs in progress are marked interrupted with their history kept
 /// and no new run starts. Throws store::StoreError when the DB cannot be
 /// used, std::invalid_argument for inconsistent options.
+///
+/// `grid` is the experiment's whole grid when `runs` is only part of it (a
+/// rung of successive halving): the stored runs in `grid` are the ones marked
+/// current. By default it is `runs`.
 SweepResult run_sweep(const experiment::ExperimentSpec& spec,
                       const std::vector<experiment::RunSpec>& runs,
-                      const registry::Registry& plugins, const Options& options);
+                      const registry::Registry& plugins, const Options& options,
+                      const std::vector<experiment::RunSpec>* grid = nullptr);
 
 /// The timeout of `run` in seconds under `options` (0: none).
 double run_timeout(const experiment::RunSpec& run, const Options& options);
