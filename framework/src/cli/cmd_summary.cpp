@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/table.hpp"
+#include "results/leaderboard.hpp"
 #include "results/summary.hpp"
 #include "results/summary_table.hpp"
 #include "results/target.hpp"
@@ -79,6 +80,32 @@ void print_summary(const std::string& experiment, const results::Summary& summar
   }
 }
 
+/// The suite's leaderboard: every optimizer on every problem, then the
+/// performance profile across the problems.
+void print_leaderboard(const results::Leaderboard& board, std::size_t problems,
+                       const std::string& format) {
+  const results::Table entries = results::leaderboard_table(board);
+  const results::Table profile = results::profile_table(board);
+  if (format == "csv") {
+    results::write_csv(entries, std::cout);
+  } else if (format == "json") {
+    std::cout << "{\"leaderboard\":";
+    results::write_json(entries, std::cout);
+    std::cout << ",\n\"profile\":";
+    results::write_json(profile, std::cout);
+    std::cout << "}\n";
+  } else {
+    std::cout << "leaderboard over " << problems
+              << " experiments: each optimizer's best configuration per problem; metric "
+                 "mean +- sd over seeds; steps to each experiment's target loss over the "
+                 "seeds that reached it\n";
+    print_text(entries, std::cout);
+    std::cout << "\nperformance profile: share of the problems on which the optimizer reached "
+                 "the target within tau times the steps of the fastest optimizer there\n";
+    print_text(profile, std::cout);
+  }
+}
+
 }  // namespace
 
 int cmd_summary(const std::vector<std::string>& args) {
@@ -87,10 +114,15 @@ int cmd_summary(const std::vector<std::string>& args) {
                         "results database")("experiment,e", po::value<std::string>(),
                                             "only this experiment (default: every one)")(
       "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
-      "all", po::bool_switch(), "also the runs an edit of the experiment set aside");
+      "all", po::bool_switch(), "also the runs an edit of the experiment set aside")(
+      "leaderboard", po::bool_switch(),
+      "one leaderboard across the experiments (a suite: one problem per experiment, each "
+      "with its target_loss) and their performance profile");
   add_target_option(options);
   po::variables_map vm;
-  if (!parse("summary", "[--db FILE] [--experiment NAME] [--target LOSS] [--format text|csv|json]",
+  if (!parse("summary",
+             "[--db FILE] [--experiment NAME] [--target LOSS] [--format text|csv|json] "
+             "[--leaderboard]",
              options, {}, args, vm)) {
     return kOk;
   }
@@ -113,6 +145,11 @@ int cmd_summary(const std::vector<std::string>& args) {
     experiments.push_back(std::move(*record));
   } else {
     experiments = db.experiments();
+  }
+  if (vm["leaderboard"].as<bool>()) {
+    print_leaderboard(results::leaderboard(db, experiments, given_target, scope),
+                      experiments.size(), format);
+    return kOk;
   }
   if (experiments.size() > 1 && format != "text") {
     throw UsageError("--format " + format + " needs --experiment NAME (the database holds " +

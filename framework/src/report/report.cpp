@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "plot/plot.hpp"
+#include "results/leaderboard.hpp"
 #include "results/summary.hpp"
 #include "results/summary_table.hpp"
 #include "results/table.hpp"
@@ -159,6 +160,48 @@ fs::path write(const store::Reader& db, const std::string& experiment, const Opt
        << html_escape(record->source_path) << "</code>:</p>\n<pre>" << html_escape(record->yaml)
        << "</pre>\n</body>\n</html>\n";
 
+  const fs::path index = options.out_dir / "index.html";
+  std::ofstream out(index, std::ios::binary);
+  out << page.str();
+  out.close();
+  if (!out) throw std::runtime_error("report: cannot write " + index.string());
+  return index;
+}
+
+fs::path write_leaderboard(const store::Reader& db,
+                           const std::vector<store::ExperimentRecord>& suite,
+                           const Options& options) {
+  const auto board = results::leaderboard(db, suite, options.target_loss, options.scope);
+  std::ostringstream page;
+  page << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+       << "<title>Leaderboard - optbench report</title>\n<style>\n"
+       << kStyle << "</style>\n</head>\n<body>\n<h1>Leaderboard</h1>\n";
+  page << "<p>" << suite.size() << " experiments in <code>" << html_escape(db.path().string())
+       << "</code>, one problem each. Per problem, each optimizer's best configuration: the "
+          "final test metric (mean &plusmn; sd over seeds) and the steps to the experiment's "
+          "target loss (mean over the seeds that reached it).</p>\n";
+  page << "<ul>\n";
+  const fs::path beside_db = db.path().parent_path();
+  for (const auto& e : suite) {
+    const std::string title = e.title.empty() ? e.name : e.title;
+    const fs::path own = beside_db / e.name / "report" / "index.html";
+    page << "<li>";
+    if (fs::exists(own)) {
+      page << "<a href=\"" << html_escape(fs::relative(own, options.out_dir).string()) << "\">"
+           << html_escape(title) << "</a>";
+    } else {
+      page << html_escape(title);
+    }
+    page << " (<code>" << html_escape(e.name) << "</code>)</li>\n";
+  }
+  page << "</ul>\n<h2 id=\"leaderboard\">Per problem</h2>\n";
+  html_table(results::leaderboard_table(board), page);
+  page << "<h2 id=\"profile\">Performance profile</h2>\n<p>Share of the problems on which "
+          "the optimizer reached the target within tau times the steps of the fastest "
+          "optimizer there; a problem no optimizer solved counts against all.</p>\n";
+  html_table(results::profile_table(board), page);
+  page << "</body>\n</html>\n";
+  fs::create_directories(options.out_dir);
   const fs::path index = options.out_dir / "index.html";
   std::ofstream out(index, std::ios::binary);
   out << page.str();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/reader.hpp"
 
@@ -24,6 +25,14 @@ struct Options {
 /// exist, gnuplot fails or the page cannot be written.
 std::filesystem::path write(const store::Reader& db, const std::string& experiment,
                             const Options& options);
+
+/// Writes `out_dir/index.html`: the leaderboard of `suite` (one problem per
+/// experiment) and its performance profile, each experiment linked to its
+/// own report at `experiment/report/index.html` beside the database when it
+/// exists. Returns the page's path.
+std::filesystem::path write_leaderboard(const store::Reader& db,
+                                        const std::vector<store::ExperimentRecord>& suite,
+                                        const Options& options);
 
 /// Text for HTML element content and quoted attribute values: & < > " '
 /// become entities.

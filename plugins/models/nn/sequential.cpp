@@ -24,7 +24,7 @@ optbench::PluginInfo info() {
   info.kind = optbench::PluginKind::Model;
   info.name = "sequential";
   info.version = "1.0.0";
-  info.description = "a network given as a comma-separated list of layers (docs/models.md)";
+  info.description = "a network given as a list of layers (docs/models.md)";
   info.schema = {{.name = "layers",
                   .type = optbench::ParamType::String,
                   .default_value = std::string(),
