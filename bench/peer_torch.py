@@ -7,8 +7,14 @@ Prints one JSON object per line on stdout:
   {"kind": "skipped", "reason": ...}         when torch is missing
 Warnings go to stderr so that they stand out beside the table.
 
-Run with Debian's interpreter (/usr/bin/python3) and python3-torch 1.13.
+Run with Debian's interpreter (/usr/bin/python3) and python3-torch 1.13, with
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (bench/run.sh does so): a core
+type forced by the environment makes OpenBLAS run another CPU's kernels.
 Usage: peer_torch.py [--min-time SECONDS] (time per repeat; 3 repeats)
+
+Times are the process's CPU time, like the C++ side's: on a machine shared
+with other work, time spent preempted is not the step's. The wall-clock time
+is reported beside it ("wall_seconds").
 """
 
 import argparse
@@ -61,6 +67,22 @@ def blas_in_use():
     return sorted(mapped)
 
 
+def openblas_core(paths):
+    """OpenBLAS's own name for the kernels it chose (Haswell, SkylakeX,
+    Cooperlake, ...), asked of the library torch actually mapped."""
+    import ctypes
+
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+            corename = lib.openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        corename.restype = ctypes.c_char_p
+        return corename().decode()
+    return ""
+
+
 def is_reference_blas(paths):
     # Debian's netlib reference BLAS lives in .../blas/libblas.so.3; OpenBLAS,
     # BLIS and MKL live in folders or files named after themselves.
@@ -72,7 +94,8 @@ def is_reference_blas(paths):
 
 
 def time_steps(step, min_time):
-    """Median over REPEATS of the mean seconds per call of `step`.
+    """Median over REPEATS of the mean CPU seconds per call of `step`, and
+    the wall-clock mean of the same repeat.
 
     Each repeat runs as many calls as fit in min_time (counted from a
     calibration call), the same statistic the C++ side's 3 repetitions give.
@@ -90,14 +113,31 @@ def time_steps(step, min_time):
     calls = max(1, int(min_time / once))
     means = []
     for _ in range(REPEATS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(calls):
             step()
-        means.append((time.perf_counter() - t0) / calls)
-    return statistics.median(means), calls
+        means.append(((time.process_time() - c0) / calls, (time.perf_counter() - t0) / calls))
+    means.sort()
+    cpu, wall = means[len(means) // 2]
+    return cpu, calls, wall
 
 
-def network_step(torch, net, shape, min_time):
+def network_step(torch, make_net, shape, min_time):
+    """The faster of torch's two CPU paths for this network: with oneDNN
+    (mkldnn) on, convolutions run on oneDNN; with it off, on torch's own
+    im2col + BLAS kernels. Linear layers call BLAS either way (torch 1.13
+    sends only bf16 matrix products to oneDNN). Returns the
+    best (seconds, calls, wall, path) and every path's seconds."""
+    paths = {}
+    for path, enabled in (("mkldnn on", True), ("mkldnn off", False)):
+        with torch.backends.mkldnn.flags(enabled=enabled):
+            torch.manual_seed(0)
+            paths[path] = network_step_once(torch, make_net(), shape, min_time)
+    best = min(paths, key=lambda p: paths[p][0])
+    return paths[best] + (best,), {p: r[0] for p, r in paths.items()}
+
+
+def network_step_once(torch, net, shape, min_time):
     gen = torch.Generator().manual_seed(1)
     inputs = torch.rand((BATCH_POOL * BATCH,) + shape, generator=gen) * 2 - 1
     labels = torch.randint(0, 10, (BATCH_POOL * BATCH,), generator=gen)
@@ -126,10 +166,10 @@ def main():
     parser.add_argument("--min-time", type=float, default=0.5)
     parser.add_argument("--only", default="",
                         help="comma-separated workloads to run (mlp_step, cnn_step, fn2d_step, "
-                             "optimizer_step); default all")
+                             "optimizer_step, mlp_loop); default all")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
-    unknown = only - {"mlp_step", "cnn_step", "fn2d_step", "optimizer_step"}
+    unknown = only - {"mlp_step", "cnn_step", "fn2d_step", "optimizer_step", "mlp_loop"}
     if unknown:
         parser.error("--only: unknown workload(s) " + ", ".join(sorted(unknown)))
 
@@ -148,12 +188,18 @@ def main():
     torch.manual_seed(0)
     blas = blas_in_use()
     reference = is_reference_blas(blas)
+    config = torch.__config__.show()
     alternative = "/etc/alternatives/libblas.so.3-x86_64-linux-gnu"
     emit(kind="info", torch=torch.__version__, threads=torch.get_num_threads(),
          openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS", ""),
          blas=blas, blas_alternative=os.path.realpath(alternative)
          if os.path.exists(alternative) else "",
-         reference_blas=reference, mkldnn=torch.backends.mkldnn.is_available())
+         reference_blas=reference, mkldnn=torch.backends.mkldnn.is_available(),
+         openblas_core=openblas_core(blas),
+         openblas_coretype_env=os.environ.get("OPENBLAS_CORETYPE", ""),
+         openblas_l2_env=os.environ.get("OPENBLAS_L2_SIZE", ""),
+         blas_info=next((part.strip() for line in config.splitlines()
+                         for part in line.split(",") if "BLAS_INFO" in part), ""))
     if reference:
         print("!" * 78 + "\n!!! WARNING: torch is using the REFERENCE BLAS (" +
               (", ".join(blas) or "none found") + ").\n"
@@ -169,18 +215,46 @@ def main():
 
     # 1. MLP 784-200-10, ReLU, cross-entropy, Adadelta (defaults: lr 1, rho 0.9).
     if wanted("mlp_step"):
-        mlp = nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10))
-        seconds, calls = network_step(torch, mlp, (784,), min_time)
-        emit(kind="result", workload="mlp_step", seconds=seconds, calls=calls)
+        (seconds, calls, wall, path), paths = network_step(
+            torch, lambda: nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10)),
+            (784,), min_time)
+        emit(kind="result", workload="mlp_step", seconds=seconds, calls=calls,
+             wall_seconds=wall, path=path, paths=paths)
+
+    # 1b. The same MLP in the training loop users write, on the real
+    # Fashion-MNIST training set (pre-loaded), and on uniform random inputs
+    # of the same shape: the first against the isolated step shows the cost
+    # of the loop, the second how much of it comes from the data.
+    if wanted("mlp_loop"):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        try:
+            import fashion_mnist
+
+            inputs, labels = fashion_mnist.tensors("train")
+        except (ImportError, OSError) as e:
+            print(f"peer: mlp_loop skipped: {e}", file=sys.stderr)
+        else:
+            steps = max(200, int(400 * min_time))
+            from torch_loop import training_loop
+
+            real = training_loop(torch, inputs, labels, steps, time.process_time)
+            gen = torch.Generator().manual_seed(1)
+            noise = training_loop(torch, torch.rand(inputs.shape, generator=gen) * 2 - 1,
+                                  torch.randint(0, 10, (len(inputs),), generator=gen), steps,
+                                  time.process_time)
+            emit(kind="result", workload="mlp_loop", seconds=sum(real.values()), parts=real,
+                 random_data_seconds=sum(noise.values()), random_data_parts=noise, steps=steps)
 
     # 2. The seed CNN, Adadelta.
     if wanted("cnn_step"):
-        cnn = nn.Sequential(
-            nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
-            nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
-            nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10))
-        seconds, calls = network_step(torch, cnn, (1, 28, 28), min_time)
-        emit(kind="result", workload="cnn_step", seconds=seconds, calls=calls)
+        (seconds, calls, wall, path), paths = network_step(
+            torch, lambda: nn.Sequential(
+                nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
+                nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
+                nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10)),
+            (1, 28, 28), min_time)
+        emit(kind="result", workload="cnn_step", seconds=seconds, calls=calls,
+             wall_seconds=wall, path=path, paths=paths)
 
     # 3. Rosenbrock + Adam (lr 1e-3, optbench's default) on a 2-element
     # tensor, keeping the point and the loss in Python lists as the C++ side
@@ -198,8 +272,9 @@ def main():
             loss.backward()
             adam.step()
 
-        seconds, calls = time_steps(fn2d_step, min_time)
-        emit(kind="result", workload="fn2d_step", seconds=seconds, calls=calls)
+        seconds, calls, wall = time_steps(fn2d_step, min_time)
+        emit(kind="result", workload="fn2d_step", seconds=seconds, calls=calls,
+             wall_seconds=wall)
 
     # 4. One optimizer step on a 10M-element tensor (gradient fixed, as in
     # C++): torch.optim.Adam, SGD with momentum 0.9, lr 0.01 (optbench's
@@ -214,9 +289,9 @@ def main():
             p = torch.nn.Parameter(torch.rand(n) * 2 - 1)
             p.grad = (torch.rand(n) * 2 - 1) * 1e-2
             optimizer = make(p)
-            seconds, calls = time_steps(optimizer.step, min_time)
+            seconds, calls, wall = time_steps(optimizer.step, min_time)
             emit(kind="result", workload=name, seconds=seconds, calls=calls,
-                 bytes_per_second=n * floats_moved * 4 / seconds)
+                 wall_seconds=wall, bytes_per_second=n * floats_moved * 4 / seconds)
             del optimizer, p
     return 0
 

@@ -1,0 +1,212 @@
+// This machine's limits, measured in the same run as the workloads they
+// bound, so that every workload can be reported as a fraction of what the
+// hardware and oneDNN deliver today rather than of a figure from another
+// machine or another day. All on one thread, like the workloads:
+//   - oneDNN's f32 GEMM peak: a large square product (2048^3), which reaches
+//     the best rate oneDNN's kernels give on this CPU;
+//   - oneDNN's GEMM rate at exactly the products an MLP step needs;
+//   - the same for the CNN's dense layers, and oneDNN's convolution
+//     primitives (forward, backward data, backward weights) at the CNN's
+//     shapes, each in the layouts it prefers;
+//   - the triad bandwidth a[i] = b[i] + s * c[i] over arrays far larger than
+//     the last-level cache, the bound of every optimizer loop.
+// bench/run.sh keeps the best repetition of each (a limit is what the
+// machine can do, and a slower repetition only saw a busier machine), by the
+// thread's CPU time, as for the workloads.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstdint>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace {
+
+/// One GEMM in row-major terms: C[m x n] = op(A) * op(B), with the
+/// transpositions the layer's primitive uses.
+struct Gemm {
+  char transa, transb;
+  dnnl_dim_t m, n, k;
+  double flop() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * k; }
+};
+
+struct GemmBuffers {
+  std::vector<float> a, b, c;
+  explicit GemmBuffers(const Gemm& g)
+      : a(static_cast<std::size_t>(g.m * g.k), 0.5f),
+        b(static_cast<std::size_t>(g.k * g.n), 0.25f),
+        c(static_cast<std::size_t>(g.m * g.n), 0.0f) {}
+};
+
+void run_gemm(const Gemm& g, GemmBuffers& buf) {
+  const dnnl_dim_t lda = g.transa == 'N' ? g.k : g.m;
+  const dnnl_dim_t ldb = g.transb == 'N' ? g.n : g.k;
+  if (dnnl_sgemm(g.transa, g.transb, g.m, g.n, g.k, 1.0f, buf.a.data(), lda, buf.b.data(), ldb,
+                 0.0f, buf.c.data(), g.n) != dnnl_success) {
+    throw std::runtime_error("dnnl_sgemm failed");
+  }
+}
+
+/// Times a list of products run back to back, as one step runs them; the
+/// "gflops" counter is their FLOP count over the time.
+void gemm_set(benchmark::State& state, const std::vector<Gemm>& gemms) {
+  omp_set_num_threads(1);
+  std::vector<std::unique_ptr<GemmBuffers>> buffers;
+  double flop = 0;
+  for (const auto& g : gemms) {
+    buffers.push_back(std::make_unique<GemmBuffers>(g));
+    flop += g.flop();
+  }
+  for (std::size_t i = 0; i < gemms.size(); ++i)
+    run_gemm(gemms[i], *buffers[i]);  // oneDNN builds its kernels on first use
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < gemms.size(); ++i)
+      run_gemm(gemms[i], *buffers[i]);
+    benchmark::ClobberMemory();
+  }
+  state.counters["flop"] = flop;
+  state.counters["gflops"] =
+      benchmark::Counter(flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_limit_gemm_peak(benchmark::State& state) {
+  gemm_set(state, {{'N', 'N', 2048, 2048, 2048}});
+}
+BENCHMARK(BM_limit_gemm_peak)->Unit(benchmark::kMillisecond);
+
+// The MLP 784-200-10 at batch 64, as its inner-product primitives compute
+// it: forward X W1^T and H W2^T, weight gradients dH^T X and dY^T H, and the
+// hidden layer's input gradient dY W2. The first layer's input gradient is
+// not needed and not computed. 40.9 MFLOP.
+void BM_limit_gemm_mlp(benchmark::State& state) {
+  gemm_set(state, {{'N', 'T', 64, 200, 784},
+                   {'N', 'T', 64, 10, 200},
+                   {'T', 'N', 200, 784, 64},
+                   {'T', 'N', 10, 200, 64},
+                   {'N', 'N', 64, 200, 10}});
+}
+BENCHMARK(BM_limit_gemm_mlp)->Unit(benchmark::kMicrosecond);
+
+// The CNN's dense layers 1024-512-10 at batch 64: both forward products,
+// both weight gradients, and both input gradients (the convolutions below
+// need the first one's).
+void BM_limit_gemm_cnn_dense(benchmark::State& state) {
+  gemm_set(state, {{'N', 'T', 64, 512, 1024},
+                   {'N', 'T', 64, 10, 512},
+                   {'T', 'N', 512, 1024, 64},
+                   {'T', 'N', 10, 512, 64},
+                   {'N', 'N', 64, 512, 10},
+                   {'N', 'N', 64, 1024, 512}});
+}
+BENCHMARK(BM_limit_gemm_cnn_dense)->Unit(benchmark::kMicrosecond);
+
+// The CNN's two convolutions at batch 64 (5x5, stride 1, no padding):
+// 1 -> 32 channels on 28x28 and 32 -> 64 on 12x12. Each pass is oneDNN's own
+// primitive in the layouts it picks (format_tag::any), on memory already in
+// those layouts, so the figure is the kernels alone: conv1 forward and weight
+// gradient (an input layer needs no input gradient), conv2 all three.
+struct ConvPasses {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::vector<std::pair<dnnl::primitive, std::unordered_map<int, dnnl::memory>>> ops;
+  double flop = 0;
+
+  void add(dnnl::memory::dim in_c, dnnl::memory::dim out_c, dnnl::memory::dim size,
+           bool input_gradient) {
+    using tag = dnnl::memory::format_tag;
+    constexpr dnnl::memory::dim kBatch = 64, kKernel = 5;
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::dim out = size - kKernel + 1;
+    const dnnl::memory::desc src({kBatch, in_c, size, size}, f32, tag::any);
+    const dnnl::memory::desc w({out_c, in_c, kKernel, kKernel}, f32, tag::any);
+    const dnnl::memory::desc b({out_c}, f32, tag::a);
+    const dnnl::memory::desc dst({kBatch, out_c, out, out}, f32, tag::any);
+    const dnnl::memory::dims strides{1, 1}, pad{0, 0};
+    const dnnl::convolution_forward::primitive_desc fwd(
+        {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, w, b, dst,
+         strides, pad, pad},
+        engine);
+    const dnnl::convolution_backward_weights::primitive_desc bww(
+        {dnnl::algorithm::convolution_direct, src, w, b, dst, strides, pad, pad}, engine, fwd);
+    const auto filled = [this](const dnnl::memory::desc& md) {
+      dnnl::memory m(md, engine);
+      auto* p = static_cast<float*>(m.get_data_handle());
+      for (std::size_t i = 0; i < md.get_size() / sizeof(float); ++i)
+        p[i] = 0.01f * static_cast<float>(i % 97);
+      return m;
+    };
+    ops.push_back({dnnl::convolution_forward(fwd),
+                   {{DNNL_ARG_SRC, filled(fwd.src_desc())},
+                    {DNNL_ARG_WEIGHTS, filled(fwd.weights_desc())},
+                    {DNNL_ARG_BIAS, filled(fwd.bias_desc())},
+                    {DNNL_ARG_DST, filled(fwd.dst_desc())}}});
+    ops.push_back({dnnl::convolution_backward_weights(bww),
+                   {{DNNL_ARG_SRC, filled(bww.src_desc())},
+                    {DNNL_ARG_DIFF_DST, filled(bww.diff_dst_desc())},
+                    {DNNL_ARG_DIFF_WEIGHTS, filled(bww.diff_weights_desc())},
+                    {DNNL_ARG_DIFF_BIAS, filled(bww.diff_bias_desc())}}});
+    const double pass = 2.0 * kBatch * out_c * out * out * in_c * kKernel * kKernel;
+    flop += 2 * pass;
+    if (input_gradient) {
+      const dnnl::convolution_backward_data::primitive_desc bwd(
+          {dnnl::algorithm::convolution_direct, src, w, dst, strides, pad, pad}, engine, fwd);
+      ops.push_back({dnnl::convolution_backward_data(bwd),
+                     {{DNNL_ARG_DIFF_SRC, filled(bwd.diff_src_desc())},
+                      {DNNL_ARG_WEIGHTS, filled(bwd.weights_desc())},
+                      {DNNL_ARG_DIFF_DST, filled(bwd.diff_dst_desc())}}});
+      flop += pass;
+    }
+  }
+  void run() {
+    for (auto& [op, args] : ops)
+      op.execute(stream, args);
+    stream.wait();
+  }
+};
+
+void BM_limit_conv_cnn(benchmark::State& state) {
+  omp_set_num_threads(1);
+  ConvPasses passes;
+  passes.add(1, 32, 28, false);
+  passes.add(32, 64, 12, true);
+  passes.run();
+  for (auto _ : state)
+    passes.run();
+  state.counters["flop"] = passes.flop;
+  state.counters["gflops"] =
+      benchmark::Counter(passes.flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_limit_conv_cnn)->Unit(benchmark::kMillisecond);
+
+// The loop in the optimizer plugins' instruction set (AVX2 + FMA), so that
+// the two are compared on equal terms; bandwidth, not arithmetic, bounds it.
+__attribute__((target("avx2,fma"), noinline)) void triad(float* __restrict a,
+                                                         const float* __restrict b,
+                                                         const float* __restrict c, float s,
+                                                         std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    a[i] = b[i] + s * c[i];
+}
+
+// Triad over 3 x 64 MB (16M floats each; far above the last-level caches of
+// current CPUs), counted as STREAM counts it: 3 x 4 bytes per element (two
+// reads, one write).
+void BM_limit_triad(benchmark::State& state) {
+  constexpr std::size_t kN = std::size_t{16} << 20;
+  std::vector<float> a(kN, 0.0f), b(kN, 1.0f), c(kN, 2.0f);
+  for (auto _ : state) {
+    triad(a.data(), b.data(), c.data(), 0.5f, kN);
+    benchmark::ClobberMemory();
+  }
+  benchmark::DoNotOptimize(a.data());
+  state.counters["bytes"] = static_cast<double>(kN * 3 * sizeof(float));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kN * 3 * sizeof(float)));
+}
+BENCHMARK(BM_limit_triad)->Unit(benchmark::kMillisecond);
+
+}  // namespace

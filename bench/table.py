@@ -1,0 +1,435 @@
+#!/usr/bin/env python3
+"""The table of bench/run.sh: every workload beside this machine's limit
+measured in the same run, its PyTorch peer and its target, with PASS or
+MISS, and below it the lines that explain each MISS from those limits.
+
+Standard-library Python only. Usage: table.py WORK_DIR, where WORK_DIR holds
+what run.sh wrote: cpp.json (Google Benchmark), peer.jsonl, user_loop.jsonl,
+round_cpp_*.json + round_peer_*.jsonl, e2e.jsonl and machine.txt; any of them
+may be missing, and their rows then say n/a.
+"""
+
+import glob
+import json
+import os
+import statistics
+import sys
+
+UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+# The FLOPs of one step, as the limits in limits.cpp count them.
+MLP_FLOP = 2 * 64 * (784 * 200 * 2 + 200 * 10 * 3)
+# Targets, as ratios measured in one run.
+TARGETS = {
+    "mlp_vs_torch": 2.5,
+    "mlp_vs_gemm": 0.70,
+    "cnn_vs_torch": 3.0,
+    "seed_vs_preloaded": 3.0,
+    "seed_vs_as_written": 10.0,
+    "short_run_s": 0.2,
+    "optimizer_vs_triad": 0.80,
+    "sweep_vs_old": 20.0,
+    "cnn_2_threads": 1.7,
+}
+
+
+def read_jsonl(path):
+    records = []
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if line.startswith("{"):
+                records.append(json.loads(line))
+    return records
+
+
+def benchmarks(cpp):
+    """Per benchmark: the list of its repetitions' records."""
+    out = {}
+    for b in cpp.get("benchmarks", []):
+        if b.get("run_type") == "aggregate":
+            continue
+        out.setdefault(b["run_name"].split("/")[0], []).append(b)
+    return out
+
+
+def cpu_seconds(b):
+    return b["cpu_time"] * UNIT[b["time_unit"]]
+
+
+def wall_seconds(b):
+    return b["real_time"] * UNIT[b["time_unit"]]
+
+
+def median_cpu(reps):
+    return statistics.median(cpu_seconds(b) for b in reps) if reps else None
+
+
+def best_cpu(reps):
+    """A limit is what the machine can do: the fastest repetition."""
+    return min(cpu_seconds(b) for b in reps) if reps else None
+
+
+def fmt_time(s):
+    if s is None:
+        return "n/a"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3f} ms"
+    return f"{s * 1e6:.2f} us"
+
+
+def verdict(value, target, higher_is_better=True):
+    if value is None:
+        return "n/a"
+    ok = value >= target if higher_is_better else value <= target
+    return "PASS" if ok else "MISS"
+
+
+class Report:
+    def __init__(self, work):
+        self.work = work
+        cpp_path = os.path.join(work, "cpp.json")
+        self.cpp = benchmarks(json.load(open(cpp_path))) if os.path.exists(cpp_path) else {}
+        self.peer, self.info = {}, {}
+        for rec in read_jsonl(os.path.join(work, "peer.jsonl")):
+            if rec["kind"] == "result":
+                self.peer[rec["workload"]] = rec
+            elif rec["kind"] == "info":
+                self.info = rec
+        self.user_loop = next(iter(read_jsonl(os.path.join(work, "user_loop.jsonl"))), None)
+        # The isolated step again, in the environment as it is.
+        self.peer_env, self.peer_env_info = {}, {}
+        for rec in read_jsonl(os.path.join(work, "peer_env.jsonl")):
+            if rec["kind"] == "result":
+                self.peer_env[rec["workload"]] = rec
+            elif rec["kind"] == "info":
+                self.peer_env_info = rec
+        self.e2e = {r["workload"]: r for r in read_jsonl(os.path.join(work, "e2e.jsonl"))}
+        self.machine = {}
+        if os.path.exists(os.path.join(work, "machine.txt")):
+            for line in open(os.path.join(work, "machine.txt")):
+                if "=" in line:
+                    key, value = line.rstrip("\n").split("=", 1)
+                    self.machine[key] = value
+        self.rows = []  # workload, optbench, limit, vs limit, PyTorch, vs PyTorch, target, verdict
+        self.notes = []
+
+    # -- inputs ---------------------------------------------------------------
+    def ours(self, name):
+        return median_cpu(self.cpp.get(name, []))
+
+    def limit(self, name):
+        return best_cpu(self.cpp.get(name, []))
+
+    def counter(self, name, key):
+        reps = self.cpp.get(name, [])
+        return reps[0].get(key) if reps else None
+
+    def paired(self, workload):
+        """(optbench, PyTorch) CPU seconds of the long runs and of each
+        paired round; the ratio reported is the median of the rounds'."""
+        pairs = []
+        ours, theirs = self.ours(f"BM_{workload}"), self.peer.get(workload, {}).get("seconds")
+        if ours and theirs:
+            pairs.append((ours, theirs))
+        for path in sorted(glob.glob(os.path.join(self.work, "round_cpp_*.json"))):
+            r = path.rsplit("_", 1)[1].split(".")[0]
+            cpp = benchmarks(json.load(open(path)))
+            peer = {rec["workload"]: rec for rec in
+                    read_jsonl(os.path.join(self.work, f"round_peer_{r}.jsonl"))
+                    if rec.get("kind") == "result"}
+            if f"BM_{workload}" in cpp and workload in peer:
+                pairs.append((median_cpu(cpp[f"BM_{workload}"]), peer[workload]["seconds"]))
+        return pairs
+
+    # -- rows -------------------------------------------------------------------
+    def row(self, workload, ours="", limit="", vs_limit="", torch="", vs_torch="", target="",
+            result="info"):
+        self.rows.append((workload, ours, limit, vs_limit, torch, vs_torch, target, result))
+
+    def limits(self):
+        peak = self.limit("BM_limit_gemm_peak")
+        flop = self.counter("BM_limit_gemm_peak", "flop")
+        self.gemm_peak = flop / peak if peak else None
+        mlp = self.limit("BM_limit_gemm_mlp")
+        self.gemm_mlp = MLP_FLOP / mlp if mlp else None
+        conv = self.limit("BM_limit_conv_cnn")
+        conv_flop = self.counter("BM_limit_conv_cnn", "flop")
+        self.conv_rate = conv_flop / conv if conv else None
+        dense = self.limit("BM_limit_gemm_cnn_dense")
+        # The CNN's floor: its convolutions and its dense layers at the
+        # kernels' own speed (pooling, ReLU, the loss and Adadelta extra).
+        self.cnn_floor = conv + dense if conv and dense else None
+        triad = self.limit("BM_limit_triad")
+        self.triad = self.counter("BM_limit_triad", "bytes") / triad if triad else None
+        for label, value in (
+                ("limit: oneDNN f32 GEMM peak, 2048^3, 1 thread",
+                 f"{self.gemm_peak / 1e9:.1f} GFLOP/s" if self.gemm_peak else "n/a"),
+                ("limit: oneDNN GEMM at the MLP step's 5 products",
+                 f"{self.gemm_mlp / 1e9:.1f} GFLOP/s ({fmt_time(mlp)})" if mlp else "n/a"),
+                ("limit: oneDNN conv fwd+bwd at the CNN's shapes",
+                 f"{self.conv_rate / 1e9:.1f} GFLOP/s ({fmt_time(conv)})" if conv else "n/a"),
+                ("limit: oneDNN GEMM, the CNN's dense layers",
+                 f"{fmt_time(dense)}" if dense else "n/a"),
+                ("limit: triad bandwidth, 1 thread, 3 x 64 MB",
+                 f"{self.triad / 1e9:.1f} GB/s" if self.triad else "n/a")):
+            self.row(label, value, result="limit")
+
+    def networks(self):
+        info_paths = lambda w: self.peer.get(w, {}).get("path", "")  # noqa: E731
+        for workload, label, target in (("mlp_step", "MLP 784-200-10 step, b64, Adadelta",
+                                         TARGETS["mlp_vs_torch"]),
+                                        ("cnn_step", "CNN step (seed CNN), b64, Adadelta",
+                                         TARGETS["cnn_vs_torch"])):
+            pairs = self.paired(workload)
+            if not pairs:
+                self.row(label, fmt_time(self.ours(f"BM_{workload}")), torch="n/a",
+                         target=f">= {target:g}x PyTorch", result="n/a")
+                continue
+            ours = statistics.median(o for o, _ in pairs)
+            theirs = statistics.median(t for _, t in pairs)
+            ratios = [t / o for o, t in pairs]
+            speedup = statistics.median(ratios)
+            if workload == "mlp_step":
+                rate = MLP_FLOP / ours
+                limit = f"{self.gemm_mlp / 1e9:.1f} GFLOP/s" if self.gemm_mlp else "n/a"
+                vs_limit = (f"{100 * rate / self.gemm_mlp:.1f} % ({rate / 1e9:.1f} GFLOP/s)"
+                            if self.gemm_mlp else "n/a")
+                self.mlp = (ours, theirs, speedup, rate)
+            else:
+                limit = f"{fmt_time(self.cnn_floor)} floor" if self.cnn_floor else "n/a"
+                vs_limit = f"{100 * self.cnn_floor / ours:.0f} %" if self.cnn_floor else "n/a"
+                self.cnn = (ours, theirs, speedup)
+            self.row(label, fmt_time(ours), limit, vs_limit,
+                     f"{fmt_time(theirs)} ({info_paths(workload)})",
+                     f"{speedup:.2f}x (" + ", ".join(f"{r:.2f}" for r in ratios) + ")",
+                     f">= {target:g}x PyTorch", verdict(speedup, target))
+            if workload == "mlp_step" and self.gemm_mlp:
+                fraction = MLP_FLOP / ours / self.gemm_mlp
+                self.row("MLP step as a fraction of the GEMM rate", f"{fraction * 100:.1f} %",
+                         target=f">= {TARGETS['mlp_vs_gemm'] * 100:.0f} % of GEMM rate",
+                         result=verdict(fraction, TARGETS["mlp_vs_gemm"]))
+        one = self.ours("BM_cnn_step")
+        two_reps = self.cpp.get("BM_cnn_step_2_threads", [])
+        one_wall = statistics.median(wall_seconds(b) for b in self.cpp.get("BM_cnn_step", [])) \
+            if self.cpp.get("BM_cnn_step") else None
+        two = statistics.median(wall_seconds(b) for b in two_reps) if two_reps else None
+        if one_wall and two:
+            self.row("one CNN run on 2 threads vs 1 (wall clock)",
+                     f"{fmt_time(two)} vs {fmt_time(one_wall)}", vs_limit="",
+                     target=f">= {TARGETS['cnn_2_threads']:g}x",
+                     result=verdict(one_wall / two, TARGETS["cnn_2_threads"]),
+                     vs_torch=f"{one_wall / two:.2f}x")
+
+    def optimizers(self):
+        for key, label in (("adam", "Adam step, 10M floats"),
+                           ("momentum", "momentum step, 10M floats"),
+                           ("adadelta", "Adadelta step, 10M floats")):
+            reps = self.cpp.get(f"BM_optimizer_step_{key}", [])
+            if not reps:
+                continue
+            rate = statistics.median(b["bytes_per_second"] for b in reps)
+            peer = self.peer.get(f"optimizer_step_{key}")
+            vs = rate / self.triad if self.triad else None
+            self.row(label, f"{rate / 1e9:.1f} GB/s",
+                     f"{self.triad / 1e9:.1f} GB/s triad" if self.triad else "n/a",
+                     f"{100 * vs:.0f} %" if vs else "n/a",
+                     f"{peer['bytes_per_second'] / 1e9:.1f} GB/s" if peer else "n/a",
+                     f"{rate / peer['bytes_per_second']:.1f}x" if peer else "n/a",
+                     f">= {TARGETS['optimizer_vs_triad'] * 100:.0f} % of triad",
+                     verdict(vs, TARGETS["optimizer_vs_triad"]))
+
+    def fn2d(self):
+        reps = self.cpp.get("BM_fn2d_step", [])
+        peer = self.peer.get("fn2d_step")
+        if reps:
+            per_step = statistics.median(b["per_step"] for b in reps)
+            self.row("2-D step with its loss and point stored", fmt_time(per_step),
+                     torch=fmt_time(peer["seconds"]) if peer else "n/a",
+                     vs_torch=f"{peer['seconds'] / per_step:.0f}x" if peer else "n/a")
+
+    def loops(self):
+        """The isolated PyTorch step against the loop users write."""
+        isolated = self.peer.get("mlp_step", {}).get("seconds")
+        loop = self.peer.get("mlp_loop")
+        if loop:
+            self.row("PyTorch MLP: the loop users write (1 thread, CPU time)",
+                     torch=fmt_time(loop["seconds"]),
+                     vs_torch=f"{loop['seconds'] / isolated:.2f}x the isolated step"
+                     if isolated else "")
+        if self.user_loop:
+            u = self.user_loop
+            self.row("PyTorch MLP: the same loop in the environment as is (wall)",
+                     torch=fmt_time(u["seconds"]),
+                     vs_torch=f"{u['seconds'] / isolated:.2f}x the isolated step"
+                     if isolated else "")
+
+    def end_to_end(self):
+        e = self.e2e
+        for key, label in (("mlp_seed", "seed MLP experiment (2 x 5 epochs, test each epoch)"),
+                           ("cnn_epoch", "CNN, one epoch + test")):
+            ours = e.get(f"{key}_optbench", {}).get("seconds")
+            pre = e.get(f"{key}_preloaded", {}).get("seconds")
+            seed = e.get(f"{key}_as_written", {}).get("seconds")
+            if ours is None and pre is None and seed is None:
+                continue
+            for other, name, target in ((pre, "pre-loaded PyTorch", TARGETS["seed_vs_preloaded"]),
+                                        (seed, "the code as written",
+                                         TARGETS["seed_vs_as_written"])):
+                ratio = other / ours if other and ours else None
+                has_target = key == "mlp_seed"
+                self.row(f"{label} vs {name}", fmt_time(ours), torch=fmt_time(other),
+                         vs_torch=f"{ratio:.2f}x" if ratio else "n/a",
+                         target=f">= {target:g}x" if has_target else "",
+                         result=verdict(ratio, target) if has_target else "info")
+        short = e.get("short_run")
+        if short:
+            self.row("64-sample Fashion-MNIST run, after the sweep's first",
+                     fmt_time(short["per_run_seconds"]),
+                     target=f"<= {TARGETS['short_run_s']:g} s",
+                     result=verdict(short["per_run_seconds"], TARGETS["short_run_s"], False))
+        sweep = e.get("sweep_2d")
+        if sweep:
+            old = sweep.get("old_seconds")
+            ratio = old / sweep["seconds"] if old else None
+            self.row(f"{sweep['runs']} 2-D runs x {sweep['steps']} steps, whole sweep",
+                     fmt_time(sweep["seconds"]), torch=f"{fmt_time(old)} at {sweep['old']}"
+                     if old else "n/a", vs_torch=f"{ratio:.1f}x" if ratio else "n/a",
+                     target=f">= {TARGETS['sweep_vs_old']:g}x", result=verdict(ratio, TARGETS[
+                         "sweep_vs_old"]))
+
+    def overheads(self):
+        log = self.cpp.get("BM_logging_overhead", [])
+        if log:
+            pct = log[0]["overhead_pct"]
+            self.row("loss recorded every step vs not", f"{pct:+.2f} %", target="<= 3 %",
+                     result="PASS" if pct <= 3 else "MISS")
+        jobs = self.cpp.get("BM_jobs_scaling", [])
+        if jobs:
+            j = jobs[0]
+            result = "PASS" if j["speedup"] >= 1.8 else "MISS"
+            if result == "MISS" and j["control_speedup"] < 1.8:
+                result = "MISS (no free core)"
+            self.row("4 MLP runs, --jobs 2 vs 1", f"{j['speedup']:.2f}x",
+                     vs_limit=f"bare threads {j['control_speedup']:.2f}x", target=">= 1.8x",
+                     result=result)
+
+    # -- the explanations -------------------------------------------------------
+    def explain(self):
+        n = self.notes
+        if getattr(self, "mlp", None) and self.gemm_mlp:
+            ours, theirs, speedup, rate = self.mlp
+            gemm_time = MLP_FLOP / self.gemm_mlp
+            n.append(f"MLP: the step's five products take {fmt_time(gemm_time)} at oneDNN's own "
+                     f"rate for these shapes ({self.gemm_mlp / 1e9:.1f} GFLOP/s, "
+                     f"{100 * self.gemm_mlp / self.gemm_peak:.0f} % of its "
+                     f"{self.gemm_peak / 1e9:.1f} GFLOP/s peak on 2048^3); the step takes "
+                     f"{fmt_time(ours)}, {100 * rate / self.gemm_mlp:.0f} % of that rate; the rest "
+                     f"is bias, ReLU, the loss and Adadelta.")
+            f, fb = self.ours("BM_mlp_forward"), self.ours("BM_mlp_forward_backward")
+            if f and fb:
+                n.append(f"  parts: forward {fmt_time(f)}, backward {fmt_time(fb - f)}, Adadelta "
+                         f"{fmt_time(ours - fb)} (differences of medians)")
+            n.append(f"  {TARGETS['mlp_vs_torch']:g}x PyTorch allows "
+                     f"{fmt_time(theirs / TARGETS['mlp_vs_torch'])} per step here = "
+                     f"{theirs / TARGETS['mlp_vs_torch'] / gemm_time:.2f}x the products' time alone")
+        if getattr(self, "cnn", None) and self.cnn_floor:
+            ours, theirs, speedup = self.cnn
+            budget = theirs / TARGETS["cnn_vs_torch"]
+            n.append(f"CNN: oneDNN's convolutions ({self.conv_rate / 1e9:.1f} GFLOP/s here) and "
+                     f"dense products alone take {fmt_time(self.cnn_floor)}; the step takes "
+                     f"{fmt_time(ours)}. {TARGETS['cnn_vs_torch']:g}x PyTorch "
+                     f"({fmt_time(theirs)}) allows {fmt_time(budget)}, "
+                     f"{budget / self.cnn_floor:.2f}x that floor"
+                     + (": below what oneDNN's kernels take, so no implementation on them "
+                        "meets it" if budget < self.cnn_floor else "."))
+            paths = self.peer.get("cnn_step", {}).get("paths")
+            if paths:
+                n.append("  PyTorch's CNN step by path: " + ", ".join(
+                    f"{p} {fmt_time(s)}" for p, s in paths.items()) + " (the faster is used)")
+        loop, isolated = self.peer.get("mlp_loop"), self.peer.get("mlp_step", {}).get("seconds")
+        if loop and isolated:
+            parts = ", ".join(f"{k} {fmt_time(v)}" for k, v in loop["parts"].items())
+            n.append(f"PyTorch, isolated step vs the loop users write: {fmt_time(isolated)} vs "
+                     f"{fmt_time(loop['seconds'])} per step on one thread (CPU time; parts: "
+                     f"{parts}); on random inputs the same loop takes "
+                     f"{fmt_time(loop['random_data_seconds'])}.")
+        forced = self.peer_env.get("mlp_step")
+        if forced and isolated:
+            n.append(f"  the isolated step with this environment's OpenBLAS settings (kernels "
+                     f"{self.peer_env_info.get('openblas_core') or '?'}): "
+                     f"{fmt_time(forced['seconds'])}, {forced['seconds'] / isolated:.2f}x the "
+                     f"step without them")
+        if self.user_loop and isolated:
+            u = self.user_loop
+            parts = ", ".join(f"{k} {fmt_time(v)}" for k, v in u["parts"].items())
+            n.append(f"  in the environment as it is (OPENBLAS_CORETYPE="
+                     f"{u['openblas_coretype_env'] or 'unset'}, OPENBLAS_NUM_THREADS="
+                     f"{u['openblas_threads_env'] or 'unset'}, {u['threads']} torch thread(s)), "
+                     f"by the wall clock: {fmt_time(u['seconds'])} per step ({parts}); "
+                     f"{fmt_time(u['cpu_per_step'])} of CPU time per step, with "
+                     f"{u['cores_busy']:.2f} cores busy on average: the rest of the wall time "
+                     f"is waiting for a core (other work on the machine, and OpenBLAS's and "
+                     f"OpenMP's threads spinning for each other)")
+        for key in ("mlp_seed", "cnn_epoch"):
+            for side in ("optbench", "preloaded", "as_written"):
+                rec = self.e2e.get(f"{key}_{side}")
+                if rec and rec.get("detail"):
+                    n.append(f"{key} {side}: {rec['detail']}")
+        for key in ("short_run", "sweep_2d"):
+            rec = self.e2e.get(key)
+            if rec and rec.get("detail"):
+                n.append(f"{key}: {rec['detail']}")
+        m = self.machine
+        if m:
+            n.append(f"Machine: {m.get('model', '?')}, {m.get('cpus', '?')} CPUs, "
+                     f"{m.get('avx512', '?')}; load average {m.get('load_before', '?')} before, "
+                     f"{m.get('load_after', '?')} after; {m.get('date', '')}")
+            n.append(f"Source: commit {m.get('commit', '?')}"
+                     + (f", uncommitted changes in: {m['dirty']}" if m.get("dirty") else
+                        ", clean tree"))
+        if self.info:
+            i = self.info
+            n.append(f"PyTorch {i['torch']}, {i['threads']} thread, BLAS: "
+                     f"{', '.join(i['blas']) or 'none found'}, OpenBLAS kernels: "
+                     f"{i.get('openblas_core') or 'n/a'} (OPENBLAS_CORETYPE "
+                     f"{i.get('openblas_coretype_env') or 'unset'}), oneDNN (mkldnn) "
+                     f"{'available' if i['mkldnn'] else 'absent'}")
+            if i.get("reference_blas"):
+                n.append("!!! WARNING: PyTorch ran on the REFERENCE BLAS: its times are ~8x too "
+                         "slow and every ratio flatters optbench. apt-get install "
+                         "libopenblas0-pthread and rerun.")
+        n.append("Times are CPU time of the one thread (median of repetitions; limits: the "
+                 "best), on both sides; wall-clock rows say so.")
+
+    def render(self):
+        self.limits()
+        self.networks()
+        self.optimizers()
+        self.fn2d()
+        self.loops()
+        self.end_to_end()
+        self.overheads()
+        self.explain()
+        head = ("workload", "optbench", "limit", "of limit", "PyTorch", "optbench faster",
+                "target", "result")
+        rows = [tuple(str(c) for c in r) for r in self.rows]
+        widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+        out = [" | ".join(h.ljust(w) for h, w in zip(head, widths)),
+               "+".join("-" * (w + 2) for w in widths)]
+        out += [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+        return "\n".join(out) + "\n\n" + "\n".join(self.notes) + "\n"
+
+
+def main(argv):
+    if len(argv) != 2:
+        print("usage: table.py WORK_DIR", file=sys.stderr)
+        return 2
+    sys.stdout.write(Report(argv[1]).render())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
