@@ -36,11 +36,17 @@ TARGETS = {
 def read_jsonl(path):
     records = []
     if os.path.exists(path):
-        for line in open(path):
-            line = line.strip()
-            if line.startswith("{"):
-                records.append(json.loads(line))
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    records.append(json.loads(line))
     return records
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
 
 
 def benchmarks(cpp):
@@ -91,7 +97,7 @@ class Report:
     def __init__(self, work):
         self.work = work
         cpp_path = os.path.join(work, "cpp.json")
-        self.cpp = benchmarks(json.load(open(cpp_path))) if os.path.exists(cpp_path) else {}
+        self.cpp = benchmarks(read_json(cpp_path)) if os.path.exists(cpp_path) else {}
         self.peer, self.info = {}, {}
         for rec in read_jsonl(os.path.join(work, "peer.jsonl")):
             if rec["kind"] == "result":
@@ -109,10 +115,11 @@ class Report:
         self.e2e = {r["workload"]: r for r in read_jsonl(os.path.join(work, "e2e.jsonl"))}
         self.machine = {}
         if os.path.exists(os.path.join(work, "machine.txt")):
-            for line in open(os.path.join(work, "machine.txt")):
-                if "=" in line:
-                    key, value = line.rstrip("\n").split("=", 1)
-                    self.machine[key] = value
+            with open(os.path.join(work, "machine.txt")) as f:
+                for line in f:
+                    if "=" in line:
+                        key, value = line.rstrip("\n").split("=", 1)
+                        self.machine[key] = value
         self.rows = []  # workload, optbench, limit, vs limit, PyTorch, vs PyTorch, target, verdict
         self.notes = []
 
@@ -136,7 +143,7 @@ class Report:
             pairs.append((ours, theirs))
         for path in sorted(glob.glob(os.path.join(self.work, "round_cpp_*.json"))):
             r = path.rsplit("_", 1)[1].split(".")[0]
-            cpp = benchmarks(json.load(open(path)))
+            cpp = benchmarks(read_json(path))
             peer = {rec["workload"]: rec for rec in
                     read_jsonl(os.path.join(self.work, f"round_peer_{r}.jsonl"))
                     if rec.get("kind") == "result"}

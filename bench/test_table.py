@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Tests of bench/table.py on hand-made inputs with known answers:
+python3 bench/test_table.py (standard library only; not part of ctest, like
+the rest of bench/)."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import table  # noqa: E402
+
+
+def bench(name, cpu_us, reps=(1.0,), **counters):
+    """Google Benchmark records of `name`: one per repetition, CPU time
+    cpu_us times each factor in `reps`, wall time twice that."""
+    return [dict(run_name=name, run_type="iteration", cpu_time=cpu_us * f,
+                 real_time=2 * cpu_us * f, time_unit="us", **counters) for f in reps]
+
+
+class TableTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.work = self.dir.name
+        mlp_gemm_us = table.MLP_FLOP / 200e9 * 1e6  # 200 GFLOP/s at the MLP's shapes
+        records = (
+            bench("BM_limit_gemm_peak", 100_000, (1.2, 1.0, 1.1), flop=25e9)  # best: 250 GFLOP/s
+            + bench("BM_limit_gemm_mlp", mlp_gemm_us, (1.0, 1.5))
+            + bench("BM_limit_conv_cnn", 8_000, flop=1.2e9)
+            + bench("BM_limit_gemm_cnn_dense", 2_000)
+            + bench("BM_limit_triad", 10_000, (1.0, 2.0), bytes=300e6)  # best: 30 GB/s
+            # The MLP step takes twice the products' time: 50 % of the rate.
+            + bench("BM_mlp_step", 2 * mlp_gemm_us, (0.9, 1.0, 1.3))
+            + bench("BM_cnn_step", 20_000)
+            + [dict(r, bytes_per_second=27e9) for r in bench("BM_optimizer_step_adam", 1000)]
+            + [dict(r, bytes_per_second=20e9)
+               for r in bench("BM_optimizer_step_adadelta", 1000)])
+        with open(os.path.join(self.work, "cpp.json"), "w") as f:
+            json.dump({"benchmarks": records}, f)
+        with open(os.path.join(self.work, "peer.jsonl"), "w") as f:
+            for rec in ({"kind": "result", "workload": "mlp_step", "path": "mkldnn on",
+                         "seconds": 3 * 2 * mlp_gemm_us * 1e-6},
+                        {"kind": "result", "workload": "cnn_step", "path": "mkldnn on",
+                         "seconds": 0.050},
+                        {"kind": "result", "workload": "optimizer_step_adam",
+                         "seconds": 1.0, "bytes_per_second": 9e9}):
+                f.write(json.dumps(rec) + "\n")
+        with open(os.path.join(self.work, "e2e.jsonl"), "w") as f:
+            for rec in ({"workload": "mlp_seed_optbench", "seconds": 4.0},
+                        {"workload": "mlp_seed_preloaded", "seconds": 16.0},
+                        {"workload": "mlp_seed_as_written", "seconds": 36.0},
+                        {"workload": "short_run", "per_run_seconds": 0.15},
+                        {"workload": "sweep_2d", "runs": 2000, "steps": 200, "seconds": 5.0,
+                         "old_seconds": 140.0, "old": "a8e5ad0"}):
+                f.write(json.dumps(rec) + "\n")
+        self.report = table.Report(self.work)
+        self.text = self.report.render()
+        self.rows = {r[0]: r for r in self.report.rows}
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_limits_are_the_best_repetition(self):
+        self.assertAlmostEqual(self.report.gemm_peak, 250e9, delta=1e6)
+        self.assertAlmostEqual(self.report.gemm_mlp, 200e9, delta=1e6)
+        self.assertAlmostEqual(self.report.triad, 30e9, delta=1e6)
+        self.assertAlmostEqual(self.report.cnn_floor, 10e-3, delta=1e-9)
+
+    def test_mlp_against_its_gemm_rate_and_peer(self):
+        row = self.rows["MLP 784-200-10 step, b64, Adadelta"]
+        self.assertEqual(row[3], "50.0 % (100.0 GFLOP/s)")  # the median repetition
+        self.assertEqual(row[5], "3.00x (3.00)")
+        self.assertEqual(row[7], "PASS")
+        self.assertEqual(self.rows["MLP step as a fraction of the GEMM rate"][7], "MISS")
+
+    def test_cnn_floor_explains_the_miss(self):
+        row = self.rows["CNN step (seed CNN), b64, Adadelta"]
+        self.assertEqual(row[3], "50 %")
+        self.assertEqual(row[5], "2.50x (2.50)")
+        self.assertEqual(row[7], "MISS")
+        # 3x of 50 ms allows 16.7 ms, 1.67x the 10 ms floor: possible.
+        self.assertIn("allows 16.667 ms, 1.67x that floor.", self.text)
+
+    def test_optimizers_against_triad(self):
+        self.assertEqual(self.rows["Adam step, 10M floats"][3], "90 %")
+        self.assertEqual(self.rows["Adam step, 10M floats"][7], "PASS")
+        self.assertEqual(self.rows["Adadelta step, 10M floats"][7], "MISS")
+        self.assertEqual(self.rows["Adadelta step, 10M floats"][4], "n/a")
+
+    def test_end_to_end_ratios_and_missing_parts(self):
+        preloaded = "seed MLP experiment (2 x 5 epochs, test each epoch) vs pre-loaded PyTorch"
+        self.assertEqual(self.rows[preloaded][5], "4.00x")
+        self.assertEqual(self.rows[preloaded][7], "PASS")
+        written = "seed MLP experiment (2 x 5 epochs, test each epoch) vs the code as written"
+        self.assertEqual(self.rows[written][5], "9.00x")
+        self.assertEqual(self.rows[written][7], "MISS")
+        self.assertEqual(self.rows["64-sample Fashion-MNIST run, after the sweep's first"][7],
+                         "PASS")
+        self.assertEqual(self.rows["2000 2-D runs x 200 steps, whole sweep"][5], "28.0x")
+        self.assertFalse(any(r.startswith("CNN, one epoch") for r in self.rows))
+
+
+if __name__ == "__main__":
+    unittest.main()
