@@ -6,7 +6,8 @@
 #
 #   bash bench/end_to_end.sh BUILD_DIR WORK_DIR
 #
-# Every side runs on one thread (optbench: --jobs 1 --threads-per-run 1;
+# Every side of the experiments runs on one thread (optbench: --jobs 1
+# --threads-per-run 1;
 # PyTorch: torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1, no forced
 # OpenBLAS core type), so the ratios compare implementations, not how many
 # cores each side took. "seconds" is CPU time (user + system, child
@@ -99,9 +100,10 @@ emit_optbench cnn_epoch_optbench "$e2e/cnn_one_epoch.yaml"
 emit_torch cnn_epoch_preloaded --experiment cnn --data preloaded
 emit_torch cnn_epoch_as_written --experiment cnn --data as-written
 
-# 3. Short runs: 64 Fashion-MNIST samples, one epoch. The first sweep
-# decodes the data; the second, of 10 runs, shows what each run costs after
-# that (its wall time over 10, sweep start-up included).
+# 3. Short runs: 64 Fashion-MNIST samples, one epoch, with the default
+# --jobs (one per core: worker processes). The first sweep decodes the data;
+# the second, of 10 runs, shows what each run costs after that (its wall time
+# over 10, sweep start-up included).
 echo "== end to end: 64-sample runs" >&2
 short() {  # name, seeds
   cat > "$e2e/$1.yaml" <<EOF
@@ -113,8 +115,7 @@ optimizers:
 train: {epochs: 1, batch_size: 64}
 seeds: $2
 EOF
-  timed "$optbench" run "$e2e/$1.yaml" --db "$e2e/short.db" --no-plots -q --jobs 1 \
-    --threads-per-run 1
+  timed "$optbench" run "$e2e/$1.yaml" --db "$e2e/short.db" --no-plots -q
 }
 rm -rf "$OPTBENCH_DATA_CACHE" "$e2e/short.db"
 if first="$(short short-first '[0]')" && ten="$(short short-ten '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]')"; then
