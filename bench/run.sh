@@ -109,3 +109,10 @@ fi
 # The table: standard-library Python only (any python3 will do here).
 python3 "$root/bench/table.py" "$work"
 echo "bench: $(( $(date +%s) - started )) s in all" >&2
+
+# ---------------------------------------------------------------------------
+# The newer layers and the character LSTM language model against PyTorch:
+# a separate binary and table (bench/layers_bench.py, bench/README.md).
+echo "== layers and the LSTM language model step (bench/layers_bench.py)" >&2
+cmake --build "$build" --target layers_bench -j2 >&2
+"$python" "$root/bench/layers_bench.py" --build "$build" --min-time "$min_time"
