@@ -38,8 +38,25 @@ class BatchNorm final : public Layer {
     return {weight_.get(), bias_.get(), running_mean_.get(), running_var_.get()};
   }
 
-  Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
-    const auto md = src.get_desc();
+  Step bind(const BindContext& ctx, const memory& given_src,
+            const memory* given_diff_src) override {
+    // oneDNN 2.6 normalizes plain layouts (NCHW, NC) with its generic ncsp
+    // kernel, 3-6x slower than its JIT kernel on channel-blocked data
+    // (bench/layers_bench.py). A plain input, (N, C) taken as (N, C, 1, 1),
+    // is therefore reordered to nChw8c and back; a convolution's blocked
+    // output is used as it comes.
+    const auto given_md = given_src.get_desc();
+    const bool plain = given_md == plain_desc(given_md.dims());
+    Dims dims4 = given_md.dims();
+    if (dims4.size() == 2) dims4.insert(dims4.end(), {1, 1});
+    const auto md = plain ? memory::desc(dims4, f32, tag::nChw8c) : given_md;
+    Step step;
+    memory src = given_src;
+    if (plain) {
+      src = memory(md, ctx.engine);
+      step.forward.push_back(make_reorder(
+          ctx, memory(plain_desc(dims4), ctx.engine, given_src.get_data_handle()), src));
+    }
     const bool batch_stats = ctx.train_mode;
     auto f = flags::use_scale | flags::use_shift;
     if (!batch_stats) f |= flags::use_global_stats;
@@ -53,12 +70,10 @@ class BatchNorm final : public Layer {
                                     : memory(c_md, ctx.engine, running_mean_->value.data());
     const memory var = batch_stats ? memory(c_md, ctx.engine)
                                    : memory(c_md, ctx.engine, running_var_->value.data());
-    Step step;
-    step.dst = memory(md, ctx.engine);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
-                                         {DNNL_ARG_DST, step.dst},
-                                         {DNNL_ARG_SCALE, scale},
-                                         {DNNL_ARG_SHIFT, shift}};
+    const memory dst(md, ctx.engine);
+    step.dst = plain ? memory(given_md, ctx.engine) : dst;
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCALE, scale}, {DNNL_ARG_SHIFT, shift}};
     // An inference forward on batch statistics computes them but does not
     // output them.
     if (!batch_stats || ctx.training) {
@@ -71,6 +86,10 @@ class BatchNorm final : public Layer {
       args[DNNL_ARG_WORKSPACE] = workspace;
     }
     step.forward.push_back(make_op<dnnl::batch_normalization_forward>(fwd, ctx.engine, args));
+    if (plain) {
+      step.forward.push_back(make_reorder(
+          ctx, dst, memory(plain_desc(dims4), ctx.engine, step.dst.get_data_handle())));
+    }
     if (!ctx.training) return step;
 
     if (batch_stats) {
@@ -93,7 +112,23 @@ class BatchNorm final : public Layer {
       step.forward.push_back(std::move(update));
     }
 
-    step.diff_dst = memory(md, ctx.engine);
+    step.diff_dst = memory(plain ? given_md : md, ctx.engine);
+    memory diff_dst = step.diff_dst;
+    if (plain) {
+      diff_dst = memory(md, ctx.engine);
+      step.backward.push_back(make_reorder(
+          ctx, memory(plain_desc(dims4), ctx.engine, step.diff_dst.get_data_handle()), diff_dst));
+    }
+    // Where the input gradient goes in this layer's layout: the caller's
+    // buffer, viewed as 4-D, is reordered into after the backward.
+    memory diff_src_view;
+    const memory* diff_src = given_diff_src;
+    if (plain && given_diff_src) {
+      diff_src_view = given_diff_src->get_desc() == given_md
+                          ? memory(plain_desc(dims4), ctx.engine, given_diff_src->get_data_handle())
+                          : *given_diff_src;
+      diff_src = &diff_src_view;
+    }
     const dnnl::batch_normalization_backward::primitive_desc bwd(
         {prop_kind::backward, md, md, eps_, f}, ctx.attr, ctx.engine, fwd);
     // The scale and shift gradients need the backward even for the first
@@ -103,7 +138,7 @@ class BatchNorm final : public Layer {
         {DNNL_ARG_SRC, src},
         {DNNL_ARG_MEAN, mean},
         {DNNL_ARG_VARIANCE, var},
-        {DNNL_ARG_DIFF_DST, step.diff_dst},
+        {DNNL_ARG_DIFF_DST, diff_dst},
         {DNNL_ARG_SCALE, scale},
         {DNNL_ARG_SHIFT, shift},
         {DNNL_ARG_DIFF_SRC, out},
