@@ -85,6 +85,34 @@ TEST(TextDataset, WindowsPredictTheNextCharacterAndEntriesSplitByAFixedSeed) {
             window_text(*data, Split::Test, 0, chars, false));
 }
 
+// format: plain takes paragraphs (blank-line separated) as the entries:
+// with no test share, the training text is every paragraph, each with its
+// line breaks, and nothing of the blank lines between them.
+TEST(TextDataset, PlainFilesSplitIntoParagraphs) {
+  TempDir dir;
+  write_file(dir.path() / "book", "abc\ndef\n\n\nghi\n   \njkl\n");
+  const auto data = make_data("text",
+                              {{"dir", std::string(".")},
+                               {"files", std::string("book")},
+                               {"format", std::string("plain")},
+                               {"seq_len", std::int64_t{3}},
+                               {"test_fraction", 0.0}},
+                              dir.path());
+  // "abc\ndef\n" + "ghi\n" + "jkl\n" in some order: 16 bytes, 5 windows.
+  EXPECT_EQ(data->size(Split::Train), 5u);
+  EXPECT_EQ(data->size(Split::Test), 0u);
+  const std::set<char> bytes{'\n', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'};
+  EXPECT_EQ(data->info().classes, bytes.size());
+  const std::vector<char> chars(bytes.begin(), bytes.end());
+  std::string text;
+  for (std::size_t i = 0; i < 5; ++i)
+    text += window_text(*data, Split::Train, i, chars, false);
+  EXPECT_EQ(text.size(), 15u);
+  EXPECT_EQ(std::count(text.begin(), text.end(), ' '), 0);
+  for (const char* paragraph : {"abc\ndef\n", "ghi\n"})
+    EXPECT_NE((text + "\n").find(paragraph), std::string::npos) << text;
+}
+
 TEST(TextDataset, MissingFilesAndTooShortTextAreRefused) {
   TempDir dir;
   write_file(dir.path() / "short", "abc\n");

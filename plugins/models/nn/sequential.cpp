@@ -29,7 +29,8 @@ optbench::PluginInfo info() {
                   .type = optbench::ParamType::String,
                   .default_value = std::string(),
                   .doc = "the layers, as text (\"conv 32 5, relu, linear 10\") or a YAML list "
-                         "([conv: {out: 32, kernel: 5}, relu, linear: 10]): linear N, "
+                         "([conv: {out: 32, kernel: 5}, relu, linear: 10]): linear [N] (alone: the "
+                         "data's width), "
                          "conv OUT K, maxpool K, avgpool K, relu, tanh, sigmoid, gelu, "
                          "batchnorm, dropout P, flatten, embedding DIM, lstm HIDDEN [LAYERS]",
                   .required = true},
