@@ -494,33 +494,70 @@ SearchSpec read_search(const YamlFile& r, const YAML::Node& node, const std::str
   return s;
 }
 
+// What every plugin entry starts with: `NAME`, or a mapping with `name:` and
+// the plugin's settings. The named plugin must exist.
+struct EntryHead {
+  std::string plugin;
+  Location where;
+  std::vector<Entry> items;  ///< the mapping's keys, `name` included
+  const registry::LoadedPlugin* loaded = nullptr;
+};
+
+EntryHead read_head(const YamlFile& r, const YAML::Node& node, const std::string& path,
+                    PluginKind kind, const registry::Registry& plugins) {
+  EntryHead head;
+  head.where = r.at(node);
+  YAML::Node name_node = node;
+  if (node.IsScalar()) {
+    head.plugin = node.Scalar();
+  } else {
+    head.items = entries(r, node, path);
+    // yaml-cpp marks a block mapping at its first value; its first key is
+    // where a reader looks for the entry.
+    if (!head.items.empty()) head.where = r.at(head.items.front().key_node);
+    auto it = std::find_if(head.items.begin(), head.items.end(),
+                           [](const Entry& e) { return e.key == "name"; });
+    if (it == head.items.end()) {
+      r.fail(node, path,
+             "missing required key 'name' (the " + std::string(to_string(kind)) + " to use)");
+    }
+    // reset() rebinds; operator= would overwrite the mapping itself.
+    name_node.reset(it->value);
+    head.plugin = read_string(r, it->value, child(path, "name"));
+  }
+  head.loaded = plugins.find(kind, head.plugin);
+  if (!head.loaded) {
+    r.fail(name_node, node.IsScalar() ? path : child(path, "name"),
+           unknown_message(std::string(to_string(kind)) + " plugin", head.plugin,
+                           plugins.names(kind)));
+  }
+  return head;
+}
+
+// Every required setting of the plugin's schema must be given (a given
+// value that was refused counts as given: that error is reported).
+void check_required(const EntryHead& head, const std::string& path, const std::string& of) {
+  for (const auto& s : head.loaded->info.schema) {
+    const bool given = std::any_of(head.items.begin(), head.items.end(),
+                                   [&](const Entry& e) { return e.key == s.name; });
+    if (s.required && !given) {
+      throw SpecError(head.where, path,
+                      "missing required key '" + s.name + "' of " + of + " (" + s.doc + ")");
+    }
+  }
+}
+
 // `schedule: NAME` or `schedule: {name: NAME, interval: step|epoch, ...}`;
 // the other keys are the schedule plugin's settings, each a value or a sweep.
 ScheduleEntry read_schedule(const YamlFile& r, const YAML::Node& node, const std::string& path,
                             const registry::Registry& plugins) {
+  auto head = read_head(r, node, path, PluginKind::Schedule, plugins);
   ScheduleEntry entry;
-  entry.where = r.at(node);
+  entry.plugin = head.plugin;
+  entry.where = head.where;
   entry.key_path = path;
-  YAML::Node name_node = node;
-  std::vector<Entry> items;
-  if (node.IsScalar()) {
-    entry.plugin = node.Scalar();
-  } else {
-    items = entries(r, node, path);
-    if (!items.empty()) entry.where = r.at(items.front().key_node);
-    auto it =
-        std::find_if(items.begin(), items.end(), [](const Entry& e) { return e.key == "name"; });
-    if (it == items.end()) r.fail(node, path, "missing required key 'name' (the schedule to use)");
-    name_node.reset(it->value);
-    entry.plugin = read_string(r, it->value, child(path, "name"));
-  }
-  const auto* plugin = plugins.find(PluginKind::Schedule, entry.plugin);
-  if (!plugin) {
-    r.fail(name_node, node.IsScalar() ? path : child(path, "name"),
-           unknown_message("schedule plugin", entry.plugin, plugins.names(PluginKind::Schedule)));
-  }
-  const auto& schema = plugin->info.schema;
-  for (const auto& e : items) {
+  const auto& schema = head.loaded->info.schema;
+  for (const auto& e : head.items) {
     const auto key_path = child(path, e.key);
     if (e.key == "name") continue;
     if (e.key == "interval") {
@@ -540,47 +577,19 @@ ScheduleEntry read_schedule(const YamlFile& r, const YAML::Node& node, const std
     }
     entry.axes.push_back(read_axis(r, e.value, key_path, *spec));
   }
-  for (const auto& s : schema) {
-    const bool given = std::any_of(entry.axes.begin(), entry.axes.end(),
-                                   [&](const Axis& a) { return a.key == s.name; });
-    if (s.required && !given) {
-      throw SpecError(
-          entry.where, path,
-          "missing required key '" + s.name + "' of schedule " + entry.plugin + " (" + s.doc + ")");
-    }
-  }
+  check_required(head, path, "schedule " + entry.plugin);
   return entry;
 }
 
 PluginEntry read_entry(const YamlFile& r, const YAML::Node& node, const std::string& path,
                        PluginKind kind, const registry::Registry& plugins) {
+  auto head = read_head(r, node, path, kind, plugins);
   PluginEntry entry;
-  entry.where = r.at(node);
+  entry.plugin = head.plugin;
+  entry.where = head.where;
   entry.key_path = path;
-  YAML::Node name_node = node;
-  std::vector<Entry> items;
-  if (node.IsScalar()) {
-    entry.plugin = node.Scalar();
-  } else {
-    items = entries(r, node, path);
-    // yaml-cpp marks a block mapping at its first value; its first key is
-    // where a reader looks for the entry.
-    if (!items.empty()) entry.where = r.at(items.front().key_node);
-    auto it =
-        std::find_if(items.begin(), items.end(), [](const Entry& e) { return e.key == "name"; });
-    if (it == items.end()) r.fail(node, path, "missing required key 'name' (the plugin to use)");
-    // reset() rebinds; operator= would overwrite the mapping itself.
-    name_node.reset(it->value);
-    entry.plugin = read_string(r, it->value, child(path, "name"));
-  }
-  const auto* plugin = plugins.find(kind, entry.plugin);
-  if (!plugin) {
-    r.fail(name_node, node.IsScalar() ? path : child(path, "name"),
-           unknown_message(std::string(to_string(kind)) + " plugin", entry.plugin,
-                           plugins.names(kind)));
-  }
-  const auto& schema = plugin->info.schema;
-  for (const auto& e : items) {
+  const auto& schema = head.loaded->info.schema;
+  for (const auto& e : head.items) {
     r.collect([&] {
       const auto key_path = child(path, e.key);
       if (e.key == "name") return;
@@ -615,16 +624,7 @@ PluginEntry read_entry(const YamlFile& r, const YAML::Node& node, const std::str
       entry.axes.push_back(read_axis(r, e.value, key_path, *spec));
     });
   }
-  for (const auto& s : schema) {
-    // Given counts even when its value was refused (that error is reported).
-    const bool given =
-        std::any_of(items.begin(), items.end(), [&](const Entry& e) { return e.key == s.name; });
-    if (s.required && !given) {
-      throw SpecError(
-          entry.where, path,
-          "missing required key '" + s.name + "' of " + entry.plugin + " (" + s.doc + ")");
-    }
-  }
+  check_required(head, path, entry.plugin);
   return entry;
 }
 
