@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/dll/alias.hpp>
@@ -56,6 +57,19 @@ struct PluginInfo {
   std::string description;        ///< one line
   std::vector<ParamSpec> schema;  ///< every hyperparameter it accepts
 };
+
+/// A plugin's metadata in one call, for `info()` functions:
+///   return optbench::plugin_info(PluginKind::Model, "mlp", "1.0.0", "...", schema());
+inline PluginInfo plugin_info(PluginKind kind, std::string name, std::string version,
+                              std::string description, std::vector<ParamSpec> schema = {}) {
+  PluginInfo info;
+  info.kind = kind;
+  info.name = std::move(name);
+  info.version = std::move(version);
+  info.description = std::move(description);
+  info.schema = std::move(schema);
+  return info;
+}
 
 }  // namespace optbench
 

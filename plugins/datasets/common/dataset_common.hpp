@@ -118,13 +118,8 @@ class DenseRegression : public optbench::Dataset {
 
 inline optbench::PluginInfo make_info(std::string name, std::string description,
                                       std::vector<optbench::ParamSpec> schema) {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Dataset;
-  info.name = std::move(name);
-  info.version = "1.0.0";
-  info.description = std::move(description);
-  info.schema = std::move(schema);
-  return info;
+  return optbench::plugin_info(optbench::PluginKind::Dataset, std::move(name), "1.0.0",
+                               std::move(description), std::move(schema));
 }
 
 }  // namespace datasets

@@ -97,15 +97,10 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& params,
 inline optbench::PluginInfo make_info(std::string name, std::string description,
                                       std::vector<optbench::ParamSpec> own, Point start,
                                       std::array<double, 4> window) {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Model;
-  info.name = std::move(name);
-  info.version = "1.0.0";
-  info.description = std::move(description);
-  info.schema = std::move(own);
   for (auto& s : common_schema(start, window))
-    info.schema.push_back(std::move(s));
-  return info;
+    own.push_back(std::move(s));
+  return optbench::plugin_info(optbench::PluginKind::Model, std::move(name), "1.0.0",
+                               std::move(description), std::move(own));
 }
 
 }  // namespace functions2d

@@ -26,7 +26,7 @@ class Adadelta final : public optbench::optimizers::OptimizerBase {
       : OptimizerBase("adadelta", p.real("lr")),
         rho_(p.real("rho")),
         eps_(p.real("eps")),
-        grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
+        grad_(optbench::optimizers::GradOptions::from(p)) {}
 
   void step() override {
     begin_step();

@@ -29,7 +29,7 @@ class Adagrad final : public optbench::optimizers::OptimizerBase {
         lr_decay_(p.real("lr_decay")),
         initial_(static_cast<float>(p.real("initial_accumulator_value"))),
         eps_(static_cast<float>(p.real("eps"))),
-        grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
+        grad_(optbench::optimizers::GradOptions::from(p)) {}
 
   void step() override {
     const auto t = static_cast<double>(begin_step());

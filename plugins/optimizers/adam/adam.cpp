@@ -5,17 +5,11 @@
 
 namespace {
 
-optbench::PluginInfo info() {
-  return optbench::optimizers::make_info(
-      "adam", "Adam, as torch.optim.Adam (coupled L2 weight decay, optional AMSGrad)",
-      optbench::optimizers::adam_schema(/*decoupled=*/false));
-}
-
-std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  return optbench::optimizers::create_adam("adam", optbench::optimizers::adam_schema(false), params,
-                                           /*decoupled=*/false);
-}
+constexpr optbench::optimizers::AdamPreset kPreset{
+    .name = "adam",
+    .description = "Adam, as torch.optim.Adam (coupled L2 weight decay, optional AMSGrad)",
+    .decoupled = false};
 
 }  // namespace
 
-OPTBENCH_OPTIMIZER_PLUGIN(info, create)
+OPTBENCH_OPTIMIZER_PRESET(kPreset)

@@ -95,4 +95,17 @@ inline std::unique_ptr<Optimizer> create_adam(const std::string& plugin,
   return std::make_unique<AdamOptimizer>(plugin, Params(resolved), decoupled);
 }
 
+/// Adam's rule under a name of its own: coupled (Adam) or decoupled (AdamW)
+/// weight decay.
+struct AdamPreset {
+  const char* name;
+  const char* description;
+  bool decoupled;
+
+  PluginInfo info() const { return make_info(name, description, adam_schema(decoupled)); }
+  std::unique_ptr<Optimizer> create(const ParamMap& params) const {
+    return create_adam(name, adam_schema(decoupled), params, decoupled);
+  }
+};
+
 }  // namespace optbench::optimizers

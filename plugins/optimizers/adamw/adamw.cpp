@@ -4,17 +4,11 @@
 
 namespace {
 
-optbench::PluginInfo info() {
-  return optbench::optimizers::make_info(
-      "adamw", "AdamW, as torch.optim.AdamW (decoupled weight decay, optional AMSGrad)",
-      optbench::optimizers::adam_schema(/*decoupled=*/true));
-}
-
-std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  return optbench::optimizers::create_adam("adamw", optbench::optimizers::adam_schema(true), params,
-                                           /*decoupled=*/true);
-}
+constexpr optbench::optimizers::AdamPreset kPreset{
+    .name = "adamw",
+    .description = "AdamW, as torch.optim.AdamW (decoupled weight decay, optional AMSGrad)",
+    .decoupled = true};
 
 }  // namespace
 
-OPTBENCH_OPTIMIZER_PLUGIN(info, create)
+OPTBENCH_OPTIMIZER_PRESET(kPreset)

@@ -107,14 +107,8 @@ inline ParamSpec betas_spec() {
 
 inline PluginInfo make_info(std::string name, std::string description,
                             std::vector<ParamSpec> schema) {
-  PluginInfo info;
-  info.kind = PluginKind::Optimizer;
-  info.name = std::move(name);
-  info.version = "1.0.0";
-  info.api_version = kApiVersion;
-  info.description = std::move(description);
-  info.schema = std::move(schema);
-  return info;
+  return plugin_info(PluginKind::Optimizer, std::move(name), "1.0.0", std::move(description),
+                     std::move(schema));
 }
 
 // ---------------------------------------------------------------------------
@@ -144,6 +138,11 @@ struct GradOptions {
   bool maximize = false;
   float weight_decay = 0.0f;  ///< coupled L2 term; 0 for none
 
+  /// From the schema keys `maximize` and `weight_decay` (maximize_spec,
+  /// weight_decay_spec).
+  static GradOptions from(const Params& p) {
+    return {p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))};
+  }
   bool decays() const { return weight_decay != 0.0f; }
 };
 
@@ -262,4 +261,25 @@ class OptimizerBase : public Optimizer {
   std::int64_t step_ = 0;
 };
 
+// A preset is one family's rule under its own name, description and
+// defaults (momentum and nesterov are torch.optim.SGD's, adamw is Adam's). Its
+// type has `info()` and `create(params)`; these two templates turn a constant
+// of that type into the plugin's exported functions.
+template <const auto& Preset>
+PluginInfo preset_info() {
+  return Preset.info();
+}
+
+template <const auto& Preset>
+std::unique_ptr<Optimizer> preset_create(const ParamMap& params) {
+  return Preset.create(params);
+}
+
 }  // namespace optbench::optimizers
+
+/// Exports a preset constant as the whole optimizer plugin:
+///   namespace { constexpr SgdPreset kMomentum{...}; }
+///   OPTBENCH_OPTIMIZER_PRESET(kMomentum)
+#define OPTBENCH_OPTIMIZER_PRESET(preset)                                \
+  OPTBENCH_OPTIMIZER_PLUGIN(::optbench::optimizers::preset_info<preset>, \
+                            ::optbench::optimizers::preset_create<preset>)

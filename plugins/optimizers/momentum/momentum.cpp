@@ -4,20 +4,11 @@
 
 namespace {
 
-const optbench::optimizers::SgdDefaults kDefaults{
-    .lr_required = false, .lr = 0.01, .momentum = 0.9, .nesterov = false};
-
-optbench::PluginInfo info() {
-  return optbench::optimizers::make_info(
-      "momentum", "SGD with heavy-ball momentum (torch.optim.SGD, momentum 0.9, lr 0.01)",
-      optbench::optimizers::sgd_schema(kDefaults));
-}
-
-std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  return optbench::optimizers::create_sgd("momentum", optbench::optimizers::sgd_schema(kDefaults),
-                                          params);
-}
+constexpr optbench::optimizers::SgdPreset kPreset{
+    .name = "momentum",
+    .description = "SGD with heavy-ball momentum (torch.optim.SGD, momentum 0.9, lr 0.01)",
+    .defaults = {.lr_required = false, .lr = 0.01, .momentum = 0.9, .nesterov = false}};
 
 }  // namespace
 
-OPTBENCH_OPTIMIZER_PLUGIN(info, create)
+OPTBENCH_OPTIMIZER_PRESET(kPreset)

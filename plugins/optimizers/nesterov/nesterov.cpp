@@ -5,20 +5,11 @@
 
 namespace {
 
-const optbench::optimizers::SgdDefaults kDefaults{
-    .lr_required = false, .lr = 0.01, .momentum = 0.9, .nesterov = true};
-
-optbench::PluginInfo info() {
-  return optbench::optimizers::make_info(
-      "nesterov", "SGD with Nesterov momentum (torch.optim.SGD, nesterov, momentum 0.9, lr 0.01)",
-      optbench::optimizers::sgd_schema(kDefaults));
-}
-
-std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  return optbench::optimizers::create_sgd("nesterov", optbench::optimizers::sgd_schema(kDefaults),
-                                          params);
-}
+constexpr optbench::optimizers::SgdPreset kPreset{
+    .name = "nesterov",
+    .description = "SGD with Nesterov momentum (torch.optim.SGD, nesterov, momentum 0.9, lr 0.01)",
+    .defaults = {.lr_required = false, .lr = 0.01, .momentum = 0.9, .nesterov = true}};
 
 }  // namespace
 
-OPTBENCH_OPTIMIZER_PLUGIN(info, create)
+OPTBENCH_OPTIMIZER_PRESET(kPreset)

@@ -33,7 +33,7 @@ class RmsProp final : public optbench::optimizers::OptimizerBase {
         eps_(p.real("eps")),
         momentum_(p.real("momentum")),
         centered_(p.boolean("centered")),
-        grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
+        grad_(optbench::optimizers::GradOptions::from(p)) {}
 
   bool set_momentum(double momentum) override {
     momentum_ = momentum;

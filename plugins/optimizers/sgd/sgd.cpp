@@ -5,19 +5,11 @@
 
 namespace {
 
-const optbench::optimizers::SgdDefaults kDefaults{.lr_required = true};
-
-optbench::PluginInfo info() {
-  return optbench::optimizers::make_info(
-      "sgd", "Stochastic gradient descent, as torch.optim.SGD (lr required)",
-      optbench::optimizers::sgd_schema(kDefaults));
-}
-
-std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  return optbench::optimizers::create_sgd("sgd", optbench::optimizers::sgd_schema(kDefaults),
-                                          params);
-}
+constexpr optbench::optimizers::SgdPreset kPreset{
+    .name = "sgd",
+    .description = "Stochastic gradient descent, as torch.optim.SGD (lr required)",
+    .defaults = {.lr_required = true}};
 
 }  // namespace
 
-OPTBENCH_OPTIMIZER_PLUGIN(info, create)
+OPTBENCH_OPTIMIZER_PRESET(kPreset)

@@ -43,7 +43,7 @@ class SgdOptimizer final : public OptimizerBase {
         momentum_(p.real("momentum")),
         dampening_(p.real("dampening")),
         nesterov_(p.boolean("nesterov")),
-        grad_{p.boolean("maximize"), static_cast<float>(p.real("weight_decay"))} {}
+        grad_(GradOptions::from(p)) {}
 
   bool set_momentum(double momentum) override {
     momentum_ = momentum;
@@ -102,5 +102,17 @@ inline std::unique_ptr<Optimizer> create_sgd(const std::string& plugin,
   }
   return std::make_unique<SgdOptimizer>(plugin, p);
 }
+
+/// torch.optim.SGD under a name of its own, with its own defaults.
+struct SgdPreset {
+  const char* name;
+  const char* description;
+  SgdDefaults defaults;
+
+  PluginInfo info() const { return make_info(name, description, sgd_schema(defaults)); }
+  std::unique_ptr<Optimizer> create(const ParamMap& params) const {
+    return create_sgd(name, sgd_schema(defaults), params);
+  }
+};
 
 }  // namespace optbench::optimizers

@@ -14,33 +14,30 @@
 namespace {
 
 optbench::PluginInfo info() {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Optimizer;
-  info.name = "lion";
-  info.version = "1.0.0";
-  info.description = "Lion: the sign of an interpolated momentum, decoupled weight decay";
-  info.schema = {
-      {.name = "lr",
-       .type = optbench::ParamType::Real,
-       .default_value = 1e-4,
-       .doc = "step size of every coordinate, > 0",
-       .min = 0.0,
-       .min_exclusive = true},
-      {.name = "betas",
-       .type = optbench::ParamType::RealList,
-       .default_value = std::vector<double>{0.9, 0.99},
-       .doc = "[beta1, beta2]: interpolation for the update, decay of the momentum; in [0, 1)",
-       .min = 0.0,
-       .max = 1.0,
-       .max_exclusive = true,
-       .list_size = 2},
-      {.name = "weight_decay",
-       .type = optbench::ParamType::Real,
-       .default_value = 0.0,
-       .doc = "decoupled decay: param *= 1 - lr * weight_decay each step, >= 0",
-       .min = 0.0},
-  };
-  return info;
+  return optbench::plugin_info(
+      optbench::PluginKind::Optimizer, "lion", "1.0.0",
+      "Lion: the sign of an interpolated momentum, decoupled weight decay",
+      {
+          {.name = "lr",
+           .type = optbench::ParamType::Real,
+           .default_value = 1e-4,
+           .doc = "step size of every coordinate, > 0",
+           .min = 0.0,
+           .min_exclusive = true},
+          {.name = "betas",
+           .type = optbench::ParamType::RealList,
+           .default_value = std::vector<double>{0.9, 0.99},
+           .doc = "[beta1, beta2]: interpolation for the update, decay of the momentum; in [0, 1)",
+           .min = 0.0,
+           .max = 1.0,
+           .max_exclusive = true,
+           .list_size = 2},
+          {.name = "weight_decay",
+           .type = optbench::ParamType::Real,
+           .default_value = 0.0,
+           .doc = "decoupled decay: param *= 1 - lr * weight_decay each step, >= 0",
+           .min = 0.0},
+      });
 }
 
 class Lion final : public optbench::Optimizer {

@@ -43,14 +43,8 @@ inline ParamSpec required_int_spec(std::string name, std::string doc, double min
 
 inline PluginInfo make_info(std::string name, std::string description,
                             std::vector<ParamSpec> schema) {
-  PluginInfo info;
-  info.kind = PluginKind::Schedule;
-  info.name = std::move(name);
-  info.version = "1.0.0";
-  info.api_version = kApiVersion;
-  info.description = std::move(description);
-  info.schema = std::move(schema);
-  return info;
+  return plugin_info(PluginKind::Schedule, std::move(name), "1.0.0", std::move(description),
+                     std::move(schema));
 }
 
 /// torch's `_annealing_cos`: from `start` at pct 0 to `end` at pct 1.
