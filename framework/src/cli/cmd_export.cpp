@@ -31,14 +31,9 @@ int cmd_export(const std::vector<std::string>& args) {
   if (format != "csv" && format != "json") {
     throw UsageError("--format: unknown format '" + format + "' (expected csv or json)");
   }
-  require_database(vm["db"].as<std::string>());
-  const auto reader = store::open_reader(vm["db"].as<std::string>());
-  const store::Reader& db = *reader;
   const auto experiment = vm["experiment"].as<std::string>();
-  if (!experiment.empty() && !db.experiment(experiment)) {
-    throw std::invalid_argument("no experiment '" + experiment + "' in " +
-                                vm["db"].as<std::string>());
-  }
+  const auto reader = open_results(vm["db"].as<std::string>(), experiment);
+  const store::Reader& db = *reader;
   const auto runs =
       db.runs(experiment, vm["all"].as<bool>() ? store::Scope::All : store::Scope::Current);
   const results::Table out =

@@ -31,13 +31,8 @@ int cmd_plot(const std::vector<std::string>& args) {
                                    : beside(vm["db"].as<std::string>()) / experiment;
   std::vector<std::string> selected;
   if (vm.count("kind")) selected = vm["kind"].as<std::vector<std::string>>();
-  require_database(vm["db"].as<std::string>());
-  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const auto reader = open_results(vm["db"].as<std::string>(), experiment);
   const store::Reader& db = *reader;
-  if (!db.experiment(experiment)) {
-    throw std::invalid_argument("no experiment '" + experiment + "' in " +
-                                vm["db"].as<std::string>());
-  }
   auto charts = plot_options(vm, out);
   if (vm["all"].as<bool>()) charts.scope = store::Scope::All;
   for (const auto& chart : plot::draw(db, experiment, selected, charts)) {

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
-#include "cli/table.hpp"
+#include "cli/text_table.hpp"
 #include "registry/registry.hpp"
 
 namespace optbench::cli {
@@ -19,7 +19,7 @@ void describe(const registry::LoadedPlugin& p) {
     std::cout << "  no hyperparameters\n";
     return;
   }
-  Table t({"hyperparameter", "type", "default", "range", "description"});
+  TextTable t({"hyperparameter", "type", "default", "range", "description"});
   for (const auto& s : p.info.schema) {
     std::string range = format_range(s);
     if (!s.choices.empty()) {
@@ -64,7 +64,7 @@ int cmd_plugins(const std::vector<std::string>& args) {
 
   for (auto kind :
        {PluginKind::Optimizer, PluginKind::Model, PluginKind::Dataset, PluginKind::Schedule}) {
-    Table t({std::string(to_string(kind)) + "s", "version", "API", "description", "path"});
+    TextTable t({std::string(to_string(kind)) + "s", "version", "API", "description", "path"});
     for (const auto& name : plugins.names(kind)) {
       const auto* p = plugins.find(kind, name);
       t.add({name, p->info.version, std::to_string(p->info.api_version), p->info.description,

@@ -47,13 +47,8 @@ int cmd_report(const std::vector<std::string>& args) {
   if (vm["all"].as<bool>()) o.scope = store::Scope::All;
   o.target_loss = target_option(vm);
   o.log_y = !vm["linear-y"].as<bool>();
-  require_database(vm["db"].as<std::string>());
-  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const auto reader = open_results(vm["db"].as<std::string>(), experiment);
   const store::Reader& db = *reader;
-  if (!db.experiment(experiment)) {
-    throw std::invalid_argument("no experiment '" + experiment + "' in " +
-                                vm["db"].as<std::string>());
-  }
   std::cout << "report: " << report::write(db, experiment, o).string() << "\n";
   return kOk;
 }

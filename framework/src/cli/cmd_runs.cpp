@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
-#include "cli/table.hpp"
+#include "cli/text_table.hpp"
 #include "store/backend.hpp"
 
 namespace optbench::cli {
@@ -24,11 +24,10 @@ int cmd_runs(const std::vector<std::string>& args) {
       "all", po::bool_switch(), "also the runs an edit of an experiment set aside");
   po::variables_map vm;
   if (!parse("runs", "[--db FILE] [--experiment NAME]", options, {}, args, vm)) return kOk;
-  require_database(vm["db"].as<std::string>());
-  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const auto reader = open_results(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
-  Table t({"id", "experiment", "optimizer", "problem", "seed", "status", "steps", "final loss",
-           "seconds"});
+  TextTable t({"id", "experiment", "optimizer", "problem", "seed", "status", "steps", "final loss",
+               "seconds"});
   const auto scope = vm["all"].as<bool>() ? store::Scope::All : store::Scope::Current;
   for (const auto& r : db.runs(vm["experiment"].as<std::string>(), scope)) {
     t.add({std::to_string(r.id), r.experiment, r.label, r.problem_key, std::to_string(r.seed),

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
-#include "cli/table.hpp"
+#include "cli/text_table.hpp"
 #include "results/leaderboard.hpp"
 #include "results/summary.hpp"
 #include "results/summary_table.hpp"
@@ -19,7 +19,7 @@ namespace {
 
 void print_text(const results::Table& table, std::ostream& out) {
   const auto rows = results::human_rows(table);
-  Table text(rows.front());
+  TextTable text(rows.front());
   for (std::size_t r = 1; r < rows.size(); ++r)
     text.add(rows[r]);
   text.print(out);
@@ -131,8 +131,7 @@ int cmd_summary(const std::vector<std::string>& args) {
     throw UsageError("--format: unknown format '" + format + "' (expected text, csv or json)");
   }
   const auto given_target = target_option(vm);
-  require_database(vm["db"].as<std::string>());
-  const auto reader = store::open_reader(vm["db"].as<std::string>());
+  const auto reader = open_results(vm["db"].as<std::string>());
   const store::Reader& db = *reader;
   const auto scope = vm["all"].as<bool>() ? store::Scope::All : store::Scope::Current;
   std::vector<store::ExperimentRecord> experiments;

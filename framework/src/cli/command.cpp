@@ -4,6 +4,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "store/backend.hpp"
+
 namespace optbench::cli {
 
 bool parse(const std::string& command, const std::string& synopsis,
@@ -78,6 +80,15 @@ void require_database(const std::string& db) {
   if (!std::filesystem::is_regular_file(db, ec))
     throw UsageError("--db " + db + ": no such results database" +
                      (std::filesystem::exists(db, ec) ? " (it is not a file)" : ""));
+}
+
+std::unique_ptr<store::Reader> open_results(const std::string& db, const std::string& experiment) {
+  require_database(db);
+  auto reader = store::open_reader(db);
+  if (!experiment.empty() && !reader->experiment(experiment)) {
+    throw std::invalid_argument("no experiment '" + experiment + "' in " + db);
+  }
+  return reader;
 }
 
 std::filesystem::path beside(const std::string& db) {

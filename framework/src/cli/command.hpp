@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,7 @@
 #include <boost/program_options.hpp>
 
 #include "registry/registry.hpp"
+#include "store/reader.hpp"
 #include "store/records.hpp"
 
 namespace optbench::cli {
@@ -69,6 +71,10 @@ void warn_rejected(const registry::Registry& plugins);
 /// exit 2) before a reading command opens it; opening refuses a damaged
 /// one (DamagedDatabase, exit 3).
 void require_database(const std::string& db);
+/// Opens the results database `db` for reading, after require_database; a
+/// non-empty `experiment` must be in it (std::invalid_argument otherwise).
+std::unique_ptr<store::Reader> open_results(const std::string& db,
+                                            const std::string& experiment = "");
 /// The folder beside the database, where charts and reports go by default.
 std::filesystem::path beside(const std::string& db);
 

@@ -1,4 +1,5 @@
-// Left-aligned text tables for the terminal.
+// Left-aligned text columns for the terminal (the typed table that summary,
+// export and report share is results::Table).
 #pragma once
 
 #include <algorithm>
@@ -8,9 +9,9 @@
 
 namespace optbench::cli {
 
-class Table {
+class TextTable {
  public:
-  explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
+  explicit TextTable(std::vector<std::string> header) : rows_{std::move(header)} {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   void print(std::ostream& out) const {
     std::vector<std::size_t> width;
