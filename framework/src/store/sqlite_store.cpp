@@ -117,36 +117,29 @@ void check_tables(sqlite3* db, const fs::path& file, std::int64_t version) {
   } else {
     tables.insert(tables.end(), {"metric_chunks", "trajectory_chunks"});
   }
-  Statement has_table(db, file,
-                      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                      "checking the results schema");
-  for (const auto& table : tables) {
-    has_table.bind_text(1, table);
-    has_table.step();
-    const bool present = has_table.column_int(0) == 1;
-    has_table.reset();
-    if (!present)
-      fail_plain(file, "claims results schema version " + std::to_string(version) +
-                           " but has no table '" + table +
-                           "'; it is not an optbench results database, the file was left "
-                           "unchanged");
-  }
+  // Each name must be found by `sql` (?1 = the name); `where` says where.
+  const auto require = [&](const char* sql, const std::vector<std::string>& names,
+                           const std::string& where) {
+    Statement has(db, file, sql, "checking the results schema");
+    for (const auto& name : names) {
+      has.bind_text(1, name);
+      has.step();
+      const bool present = has.column_int(0) == 1;
+      has.reset();
+      if (!present)
+        fail_plain(file, "claims results schema version " + std::to_string(version) + " but " +
+                             where + " '" + name +
+                             "'; it is not an optbench results database, the file was left "
+                             "unchanged");
+    }
+  };
+  require("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", tables,
+          "has no table");
   std::vector<std::string> columns = {"id",    "experiment_id", "config_hash", "optimizer",
                                       "label", "status",        "final_loss"};
   if (version >= 3) columns.insert(columns.end(), {"pid", "heartbeat"});
-  Statement has_column(db, file, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = ?1",
-                       "checking the results schema");
-  for (const auto& column : columns) {
-    has_column.bind_text(1, column);
-    has_column.step();
-    const bool present = has_column.column_int(0) == 1;
-    has_column.reset();
-    if (!present)
-      fail_plain(file, "claims results schema version " + std::to_string(version) +
-                           " but its runs table has no column '" + column +
-                           "'; it is not an optbench results database, the file was left "
-                           "unchanged");
-  }
+  require("SELECT count(*) FROM pragma_table_info('runs') WHERE name = ?1", columns,
+          "its runs table has no column");
 }
 
 void create_or_check_schema(sqlite3* db, const fs::path& file) {
