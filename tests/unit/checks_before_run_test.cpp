@@ -16,10 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_optbench;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 class ChecksBeforeRun : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,13 +49,15 @@ optimizers:
   - {name: sgd, lr: 0.1}
 )");
   // All three, not only the first.
-  EXPECT_TRUE(
-      contains(out, "x.yaml:3:6: models[0]: mlp: hidden: expected whole numbers, got 200.5"))
+  EXPECT_TRUE(testing::contains(
+      out, "x.yaml:3:6: models[0]: mlp: hidden: expected whole numbers, got 200.5"))
       << out;
-  EXPECT_TRUE(contains(out, "x.yaml:4:6: models[1]: cnn: needs image samples shaped")) << out;
-  EXPECT_TRUE(contains(out, "set the dataset's flatten: false")) << out;
-  EXPECT_TRUE(contains(out, "x.yaml:5:6: models[2]: linear: needs a regression dataset")) << out;
-  EXPECT_TRUE(contains(out, "3 errors; nothing was run")) << out;
+  EXPECT_TRUE(testing::contains(out, "x.yaml:4:6: models[1]: cnn: needs image samples shaped"))
+      << out;
+  EXPECT_TRUE(testing::contains(out, "set the dataset's flatten: false")) << out;
+  EXPECT_TRUE(testing::contains(out, "x.yaml:5:6: models[2]: linear: needs a regression dataset"))
+      << out;
+  EXPECT_TRUE(testing::contains(out, "3 errors; nothing was run")) << out;
 }
 
 TEST_F(ChecksBeforeRun, AMissingDataFolderIsRefusedAtTheDatasetEntry) {
@@ -69,9 +67,9 @@ dataset: {name: idx, dir: no-such-folder}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(contains(out, "x.yaml:3:11: dataset: ")) << out;
-  EXPECT_TRUE(contains(out, "no-such-folder/train-images-idx3-ubyte")) << out;
-  EXPECT_TRUE(contains(out, "not found")) << out;
+  EXPECT_TRUE(testing::contains(out, "x.yaml:3:11: dataset: ")) << out;
+  EXPECT_TRUE(testing::contains(out, "no-such-folder/train-images-idx3-ubyte")) << out;
+  EXPECT_TRUE(testing::contains(out, "not found")) << out;
 }
 
 TEST_F(ChecksBeforeRun, AMalformedHeaderIsRefusedBeforeAnyRun) {
@@ -85,8 +83,9 @@ dataset: {name: idx, dir: bad}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(contains(out, "x.yaml:3:11: dataset: ")) << out;
-  EXPECT_TRUE(contains(out, "expected IDX magic 0x00000803 (images), found 0x00000999")) << out;
+  EXPECT_TRUE(testing::contains(out, "x.yaml:3:11: dataset: ")) << out;
+  EXPECT_TRUE(testing::contains(out, "expected IDX magic 0x00000803 (images), found 0x00000999"))
+      << out;
 }
 
 TEST_F(ChecksBeforeRun, ModelsWithoutTheirDataOrWithDataTheyCannotUse) {
@@ -95,7 +94,7 @@ model: {name: mlp}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(contains(out, "x.yaml:2:9: model: mlp: this model needs a dataset")) << out;
+  EXPECT_TRUE(testing::contains(out, "x.yaml:2:9: model: mlp: this model needs a dataset")) << out;
 
   // A 2-D function used to "train" 4 steps on the images and exit 0.
   out = refused(R"(name: function-on-images
@@ -104,9 +103,10 @@ dataset: {name: idx, dir: data}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(contains(out,
-                       "x.yaml:3:11: dataset: model 'quadratic' is a 2-D test function and "
-                       "takes no data"))
+  EXPECT_TRUE(
+      testing::contains(out,
+                        "x.yaml:3:11: dataset: model 'quadratic' is a 2-D test function and "
+                        "takes no data"))
       << out;
 }
 
@@ -181,31 +181,32 @@ optimizers:
   - {name: adam, lrr: 1}
 seeds: {range: [0, 3]}
 )");
-  EXPECT_TRUE(contains(out,
-                       "x.yaml:2:28: model.hidden: expected a non-empty list of real "
-                       "numbers, got an empty list"))
+  EXPECT_TRUE(testing::contains(out,
+                                "x.yaml:2:28: model.hidden: expected a non-empty list of real "
+                                "numbers, got an empty list"))
       << out;
-  EXPECT_TRUE(contains(out,
-                       "x.yaml:5:21: optimizers[0].lr: lr: expected a real number >= 0, "
-                       "got -1"))
+  EXPECT_TRUE(testing::contains(out,
+                                "x.yaml:5:21: optimizers[0].lr: lr: expected a real number >= 0, "
+                                "got -1"))
       << out;
-  EXPECT_FALSE(contains(out, "missing required key 'lr'")) << "given, though refused\n" << out;
-  EXPECT_TRUE(contains(out,
-                       "x.yaml:6:18: optimizers[1].lrr: unknown hyperparameter of adam "
-                       "'lrr' (did you mean 'lr'?)"))
+  EXPECT_FALSE(testing::contains(out, "missing required key 'lr'")) << "given, though refused\n"
+                                                                    << out;
+  EXPECT_TRUE(testing::contains(out,
+                                "x.yaml:6:18: optimizers[1].lrr: unknown hyperparameter of adam "
+                                "'lrr' (did you mean 'lr'?)"))
       << out;
-  EXPECT_TRUE(
-      contains(out, "x.yaml:7:8: seeds: expected a value or a list of values, got a mapping"))
+  EXPECT_TRUE(testing::contains(
+      out, "x.yaml:7:8: seeds: expected a value or a list of values, got a mapping"))
       << out;
-  EXPECT_FALSE(contains(out, "logspace")) << out;
-  EXPECT_TRUE(contains(out, "4 errors; nothing was run")) << out;
+  EXPECT_FALSE(testing::contains(out, "logspace")) << out;
+  EXPECT_TRUE(testing::contains(out, "4 errors; nothing was run")) << out;
 }
 
 TEST_F(ChecksBeforeRun, RunWithoutAFileAndOneRunSayWhatTheyMean) {
   auto r = run_optbench("run");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.out, "give its YAML file: optbench run FILE.yaml")) << r.out;
-  EXPECT_FALSE(contains(r.out, "--file")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "give its YAML file: optbench run FILE.yaml")) << r.out;
+  EXPECT_FALSE(testing::contains(r.out, "--file")) << r.out;
 
   testing::write_file(dir_ / "one.yaml", R"(name: one
 model: {name: quadratic}
@@ -214,7 +215,7 @@ optimizers:
 )");
   r = run_optbench("run " + (dir_ / "one.yaml").string() + " --dry-run");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "experiment one: 1 run\n")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "experiment one: 1 run\n")) << r.out;
 }
 
 }  // namespace

@@ -11,10 +11,6 @@ namespace {
 
 using testing::run_optbench;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Every plugin the build made (as the registry finds them) is listed on a
 // line of its own with its version and its file.
 TEST(Cli, PluginsListsEveryBuiltInWithVersionAndFile) {
@@ -33,7 +29,7 @@ TEST(Cli, PluginsListsEveryBuiltInWithVersionAndFile) {
       const auto begin = r.out.rfind('\n', at) + 1;
       const auto line = r.out.substr(begin, r.out.find('\n', at) - begin);
       EXPECT_EQ(line.rfind(name + " ", 0), 0u) << line;
-      EXPECT_TRUE(contains(line, plugin->info.version)) << line;
+      EXPECT_TRUE(testing::contains(line, plugin->info.version)) << line;
       ++listed;
     }
   }
@@ -43,10 +39,11 @@ TEST(Cli, PluginsListsEveryBuiltInWithVersionAndFile) {
 TEST(Cli, DescribeAdamPrintsItsHyperparameterTable) {
   const auto r = run_optbench("plugins --describe adam");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "hyperparameter"));
-  EXPECT_TRUE(contains(r.out, "lr              real       0.001"));
-  EXPECT_TRUE(contains(r.out, "betas           real list  [0.9, 0.999]  2 values in [0, 1)"));
-  EXPECT_TRUE(contains(r.out, "amsgrad"));
+  EXPECT_TRUE(testing::contains(r.out, "hyperparameter"));
+  EXPECT_TRUE(testing::contains(r.out, "lr              real       0.001"));
+  EXPECT_TRUE(
+      testing::contains(r.out, "betas           real list  [0.9, 0.999]  2 values in [0, 1)"));
+  EXPECT_TRUE(testing::contains(r.out, "amsgrad"));
   EXPECT_EQ(run_optbench("plugins --describe nosuch").exit_code, 2);
 }
 
@@ -63,7 +60,7 @@ train: {steps: 30}
   const auto out = (dir / "out").string();
   auto r = run_optbench("run " + (dir / "e.yaml").string() + " --out " + out + " --jobs 2");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "2 done, 0 diverged, 0 failed"));
+  EXPECT_TRUE(testing::contains(r.out, "2 done, 0 diverged, 0 failed"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out/optbench.db"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out/cli-e2e/cli-e2e-contours-ellipse.png")) << r.out;
   EXPECT_TRUE(std::filesystem::exists(dir / "out/cli-e2e/cli-e2e-loss-ellipse.svg")) << r.out;
@@ -75,7 +72,7 @@ train: {steps: 30}
   EXPECT_EQ(r.out, "label,steps,status\nAdam,30,done\nSGD,30,done\n");
 
   r = run_optbench("runs --db " + db);
-  EXPECT_TRUE(contains(r.out, "cli-e2e")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "cli-e2e")) << r.out;
 
   r = run_optbench("query --db " + db + " --sql \"DELETE FROM runs\"");
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -90,7 +87,8 @@ train: {steps: 30}
 
   // Same command again: everything is already there.
   r = run_optbench("run " + (dir / "e.yaml").string() + " --out " + out + " --no-plots");
-  EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database"))
+      << r.out;
 }
 
 // Without plots: the defaults for 2-D functions (contours, loss), lr for the
@@ -130,8 +128,8 @@ TEST(Cli, BadExperimentExitsTwoWithLocationAndStoresNothing) {
   const auto r =
       run_optbench("run " + (dir / "bad.yaml").string() + " --out " + (dir / "out").string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(
-      contains(r.out, "bad.yaml:4:22: optimizers[0].lr: lr: expected a real number >= 0, got -1"))
+  EXPECT_TRUE(testing::contains(
+      r.out, "bad.yaml:4:22: optimizers[0].lr: lr: expected a real number >= 0, got -1"))
       << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "out/optbench.db"));
 }
@@ -143,7 +141,7 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_optbench("plot --db /nonexistent.db").exit_code, 2);
   const auto help = run_optbench("run --help");
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_TRUE(contains(help.out, "--jobs"));
+  EXPECT_TRUE(testing::contains(help.out, "--jobs"));
 }
 
 // A reading command given a database that is not there: bad input, as the
@@ -151,7 +149,7 @@ TEST(Cli, UsageErrorsExitTwo) {
 TEST(Cli, MissingDatabaseIsBadInputNamingTheFile) {
   const auto r = run_optbench("runs --db /nonexistent/dir/x.db");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.out, "/nonexistent/dir/x.db")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "/nonexistent/dir/x.db")) << r.out;
 }
 
 }  // namespace

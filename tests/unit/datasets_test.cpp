@@ -1,5 +1,5 @@
 // The dataset plugins: idx (MNIST-family files, raw and gzip, every kind of
-// damaged file), synthetic_linear (the seed lab's data) and table (CSV and
+// damaged file), synthetic_linear (the classic optimizer lab's data) and table (CSV and
 // whitespace tables, d2l's standardization). Fixtures are written by the
 // tests themselves into a TempDir.
 #include <gtest/gtest.h>

@@ -6,31 +6,11 @@
 
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
+#include "spec_support.hpp"
 #include "test_support.hpp"
 
 namespace optbench::experiment {
 namespace {
-
-ExperimentSpec load(const std::string& yaml) {
-  return load_text(yaml, "exp.yaml", testing::built_plugins());
-}
-
-// Asserts that loading fails with exactly this location and key path, and a
-// message containing `expected`.
-void expect_error(const std::string& yaml, int line, int column, const std::string& key_path,
-                  const std::string& expected) {
-  try {
-    auto spec = load(yaml);
-    expand(spec, testing::built_plugins());
-    FAIL() << "accepted:\n" << yaml;
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.where().file, "exp.yaml");
-    EXPECT_EQ(e.where().line, line) << e.what();
-    EXPECT_EQ(e.where().column, column) << e.what();
-    EXPECT_EQ(e.key_path(), key_path) << e.what();
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
 
 const char* kValid = R"(name: grid
 model: {name: quadratic}
@@ -47,7 +27,7 @@ seeds: [0, 1]
 )";
 
 TEST(Grid, ExpandsCartesianProductTimesSeeds) {
-  const auto spec = load(kValid);
+  const auto spec = testing::load_yaml(kValid);
   // sgd 3x2 + adam 3x2 + adagrad 1 = 13 configurations, x 2 seeds.
   EXPECT_EQ(count_runs(spec), 26u);
   const auto runs = expand(spec, testing::built_plugins());
@@ -63,7 +43,7 @@ TEST(Grid, ExpandsCartesianProductTimesSeeds) {
 }
 
 TEST(Grid, LabelsNameSweptValuesAndLogspaceHitsDecades) {
-  const auto runs = expand(load(kValid), testing::built_plugins());
+  const auto runs = expand(testing::load_yaml(kValid), testing::built_plugins());
   std::set<std::string> labels;
   for (const auto& r : runs)
     labels.insert(r.label);
@@ -78,8 +58,8 @@ TEST(Grid, LabelsNameSweptValuesAndLogspaceHitsDecades) {
 }
 
 TEST(Grid, DefaultsAreResolvedAndHashesAreStableAcrossLoads) {
-  const auto a = expand(load(kValid), testing::built_plugins());
-  const auto b = expand(load(kValid), testing::built_plugins());
+  const auto a = expand(testing::load_yaml(kValid), testing::built_plugins());
+  const auto b = expand(testing::load_yaml(kValid), testing::built_plugins());
   for (std::size_t k = 0; k < a.size(); ++k)
     EXPECT_EQ(a[k].config_hash, b[k].config_hash);
   const auto& adagrad = a.back();
@@ -90,7 +70,7 @@ TEST(Grid, DefaultsAreResolvedAndHashesAreStableAcrossLoads) {
 }
 
 TEST(Grid, PerOptimizerTrainOverride) {
-  const auto runs = expand(load(R"(name: t
+  const auto runs = expand(testing::load_yaml(R"(name: t
 model: quadratic
 optimizers:
   - {name: sgd, lr: 0.1, train: {steps: 20}}
@@ -104,112 +84,123 @@ train: {steps: 50}
 }
 
 TEST(SpecErrors, UnknownHyperparameterSuggestsTheNearest) {
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - name: adam\n    lrr: 0.1\n", 5, 5,
-               "optimizers[0].lrr", "unknown hyperparameter of adam 'lrr' (did you mean 'lr'?)");
+  testing::expect_spec_error(
+      "name: x\nmodel: quadratic\noptimizers:\n  - name: adam\n    lrr: 0.1\n", 5, 5,
+      "optimizers[0].lrr", "unknown hyperparameter of adam 'lrr' (did you mean 'lr'?)");
 }
 
 TEST(SpecErrors, WrongType) {
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, lr: fast}\n", 4, 22,
-               "optimizers[0].lr", "expected a real number, got 'fast'");
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntrain: {steps: 2.5}\n", 4, 16,
-               "train.steps", "expected an integer, got '2.5'");
-  expect_error("name: x\nmodel: quadratic\noptimizers: [{name: adam, amsgrad: 3}]\n", 3, 36,
-               "optimizers[0].amsgrad", "expected true or false");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, lr: fast}\n",
+                             4, 22, "optimizers[0].lr", "expected a real number, got 'fast'");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntrain: {steps: 2.5}\n",
+                             4, 16, "train.steps", "expected an integer, got '2.5'");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [{name: adam, amsgrad: 3}]\n",
+                             3, 36, "optimizers[0].amsgrad", "expected true or false");
 }
 
 TEST(SpecErrors, DuplicateKey) {
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - name: sgd\n    lr: 0.1\n    lr: 0.2\n",
-               6, 5, "optimizers[0].lr", "duplicate key 'lr'");
-  expect_error("name: x\nname: y\n", 2, 1, "name", "duplicate key 'name'");
+  testing::expect_spec_error(
+      "name: x\nmodel: quadratic\noptimizers:\n  - name: sgd\n    lr: 0.1\n    lr: 0.2\n", 6, 5,
+      "optimizers[0].lr", "duplicate key 'lr'");
+  testing::expect_spec_error("name: x\nname: y\n", 2, 1, "name", "duplicate key 'name'");
 }
 
 TEST(SpecErrors, MissingRequiredKeys) {
-  expect_error("model: quadratic\noptimizers: [adam]\n", 1, 1, "name",
-               "missing required key 'name'");
-  expect_error("name: x\noptimizers: [adam]\n", 1, 1, "model", "missing required key 'model'");
-  expect_error("name: x\nmodel: quadratic\n", 1, 1, "optimizers",
-               "missing required key 'optimizers'");
+  testing::expect_spec_error("model: quadratic\noptimizers: [adam]\n", 1, 1, "name",
+                             "missing required key 'name'");
+  testing::expect_spec_error("name: x\noptimizers: [adam]\n", 1, 1, "model",
+                             "missing required key 'model'");
+  testing::expect_spec_error("name: x\nmodel: quadratic\n", 1, 1, "optimizers",
+                             "missing required key 'optimizers'");
   // torch.optim.SGD has no default lr, and neither has ours.
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - name: sgd\n", 4, 5, "optimizers[0]",
-               "missing required key 'lr' of sgd");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers:\n  - name: sgd\n", 4, 5,
+                             "optimizers[0]", "missing required key 'lr' of sgd");
 }
 
 TEST(SpecErrors, UnknownPlugin) {
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - name: adma\n", 4, 11,
-               "optimizers[0].name", "unknown optimizer plugin 'adma' (did you mean 'adam'?)");
-  expect_error("name: x\nmodel: rosenbrok\noptimizers: [adam]\n", 2, 8, "model",
-               "unknown model plugin 'rosenbrok' (did you mean 'rosenbrock'?)");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers:\n  - name: adma\n", 4, 11,
+                             "optimizers[0].name",
+                             "unknown optimizer plugin 'adma' (did you mean 'adam'?)");
+  testing::expect_spec_error("name: x\nmodel: rosenbrok\noptimizers: [adam]\n", 2, 8, "model",
+                             "unknown model plugin 'rosenbrok' (did you mean 'rosenbrock'?)");
 }
 
 TEST(SpecErrors, OutOfRange) {
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, lr: -0.1}\n", 4, 22,
-               "optimizers[0].lr", "lr: expected a real number >= 0, got -0.1");
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, betas: [0.9, 1.0]}\n", 4,
-               25, "optimizers[0].betas", "betas: expected real numbers in [0, 1), got [0.9, 1]");
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: sgd, lr: [0.1, -1]}\n", 4, 27,
-               "optimizers[0].lr[1]", "expected a real number >= 0, got -1");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, lr: -0.1}\n",
+                             4, 22, "optimizers[0].lr",
+                             "lr: expected a real number >= 0, got -0.1");
+  testing::expect_spec_error(
+      "name: x\nmodel: quadratic\noptimizers:\n  - {name: adam, betas: [0.9, 1.0]}\n", 4, 25,
+      "optimizers[0].betas", "betas: expected real numbers in [0, 1), got [0.9, 1]");
+  testing::expect_spec_error(
+      "name: x\nmodel: quadratic\noptimizers:\n  - {name: sgd, lr: [0.1, -1]}\n", 4, 27,
+      "optimizers[0].lr[1]", "expected a real number >= 0, got -1");
 }
 
 TEST(SpecErrors, PluginOwnRuleIsCheckedBeforeAnyRun) {
-  expect_error("name: x\nmodel: quadratic\noptimizers:\n  - {name: nesterov, momentum: 0.0}\n", 4,
-               6, "optimizers[0]", "momentum");
+  testing::expect_spec_error(
+      "name: x\nmodel: quadratic\noptimizers:\n  - {name: nesterov, momentum: 0.0}\n", 4, 6,
+      "optimizers[0]", "momentum");
 }
 
 TEST(SpecErrors, UnknownTopLevelKeyAndBadName) {
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\nseed: [1]\n", 4, 1, "seed",
-               "unknown key 'seed' (did you mean 'seeds'?)");
-  expect_error("name: \"a b\"\nmodel: quadratic\noptimizers: [adam]\n", 1, 7, "name",
-               "expected a name of letters");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\nseed: [1]\n", 4, 1,
+                             "seed", "unknown key 'seed' (did you mean 'seeds'?)");
+  testing::expect_spec_error("name: \"a b\"\nmodel: quadratic\noptimizers: [adam]\n", 1, 7, "name",
+                             "expected a name of letters");
 }
 
 TEST(SpecErrors, InvalidYamlAndEmptyFile) {
-  expect_error("name: x\noptimizers: [adam\n", 2, 13, "", "this bracket is never closed");
-  expect_error("", 1, 1, "", "the file is empty");
-  expect_error("- a\n- b\n", 1, 1, "", "expected a mapping");
+  testing::expect_spec_error("name: x\noptimizers: [adam\n", 2, 13, "",
+                             "this bracket is never closed");
+  testing::expect_spec_error("", 1, 1, "", "the file is empty");
+  testing::expect_spec_error("- a\n- b\n", 1, 1, "", "expected a mapping");
 }
 
 TEST(SpecErrors, GridLargerThanMaxRuns) {
-  expect_error(R"(name: x
+  testing::expect_spec_error(R"(name: x
 model: quadratic
 optimizers:
   - {name: adam, lr: {logspace: [1.0e-5, 1.0, 100]}, eps: {linspace: [1.0e-8, 1.0e-6, 100]}}
 seeds: {linspace: [0, 1, 2]}
 )",
-               5, 8, "seeds", "linspace sweeps need a real-valued hyperparameter");
-  expect_error(R"(name: x
+                             5, 8, "seeds", "linspace sweeps need a real-valued hyperparameter");
+  testing::expect_spec_error(R"(name: x
 model: quadratic
 optimizers:
   - {name: adam, lr: {logspace: [1.0e-5, 1.0, 100]}, eps: {linspace: [1.0e-8, 1.0e-6, 200]}}
 )",
-               1, 1, "max_runs", "the grid expands to 20000 runs, more than max_runs (10000)");
+                             1, 1, "max_runs",
+                             "the grid expands to 20000 runs, more than max_runs (10000)");
 }
 
 TEST(SpecErrors, SameConfigurationTwice) {
-  expect_error(
+  testing::expect_spec_error(
       "name: x\nmodel: quadratic\noptimizers:\n  - {name: adam}\n  - {name: adam, lr: 0.001}\n", 5,
       6, "optimizers[1]", "repeats a configuration");
 }
 
 TEST(SpecErrors, PlotsAndSeedsAreChecked) {
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\nplots: [contour]\n", 4, 9,
-               "plots[0]", "unknown chart kind 'contour' (did you mean 'contours'?)");
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\nseeds: [1, 1]\n", 4, 8, "seeds",
-               "seed 1 is listed twice");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\nplots: [contour]\n", 4,
+                             9, "plots[0]",
+                             "unknown chart kind 'contour' (did you mean 'contours'?)");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\nseeds: [1, 1]\n", 4, 8,
+                             "seeds", "seed 1 is listed twice");
 }
 
 TEST(Spec, TargetLossIsOptional) {
-  EXPECT_FALSE(load(kValid).target_loss);
-  EXPECT_EQ(load(std::string(kValid) + "target_loss: 1.0e-3\n").target_loss, 1e-3);
-  EXPECT_EQ(load(std::string(kValid) + "target_loss: 2\n").target_loss, 2.0);
+  EXPECT_FALSE(testing::load_yaml(kValid).target_loss);
+  EXPECT_EQ(testing::load_yaml(std::string(kValid) + "target_loss: 1.0e-3\n").target_loss, 1e-3);
+  EXPECT_EQ(testing::load_yaml(std::string(kValid) + "target_loss: 2\n").target_loss, 2.0);
 }
 
 TEST(SpecErrors, TargetLossMustBeAFiniteNumber) {
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: low\n", 4, 14,
-               "target_loss", "expected a real number, got 'low'");
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: .inf\n", 4, 14,
-               "target_loss", "expected a finite real number, got '.inf'");
-  expect_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_los: 1\n", 4, 1, "target_los",
-               "did you mean 'target_loss'?");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: low\n", 4,
+                             14, "target_loss", "expected a real number, got 'low'");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_loss: .inf\n",
+                             4, 14, "target_loss", "expected a finite real number, got '.inf'");
+  testing::expect_spec_error("name: x\nmodel: quadratic\noptimizers: [adam]\ntarget_los: 1\n", 4, 1,
+                             "target_los", "did you mean 'target_loss'?");
 }
 
 TEST(SpecErrors, FileThatDoesNotExist) {

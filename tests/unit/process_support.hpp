@@ -1,14 +1,18 @@
 // Helpers for tests that drive optbench as a real child process: start it
 // with its pid in hand (to signal or kill it, or to run several at once),
-// and read single figures from the database it writes.
+// read single figures from the database it writes, and change that file
+// behind its back.
 #pragma once
 
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +52,29 @@ inline std::string scalar(const std::filesystem::path& db, const std::string& sq
     sqlite3_finalize(s);
   }
   sqlite3_close(conn);
+  return out;
+}
+
+/// Runs `sql` on the file directly, behind optbench's back (to set up states
+/// its API never produces); fails the test on an SQL error.
+inline void exec_sql(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* conn = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
+  sqlite3_busy_timeout(conn, 5000);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(conn, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(conn);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+/// The pids of `pid`'s children (a sweep's worker processes).
+inline std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  for (pid_t child; in >> child;)
+    out.push_back(child);
   return out;
 }
 

@@ -18,10 +18,6 @@ namespace fs = std::filesystem;
 using testing::run_optbench;
 using testing::scalar;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 const char* kTwoLrs = R"(name: reruns
 model: {name: quadratic}
 optimizers:
@@ -53,11 +49,12 @@ TEST_F(Reruns, RetryFailedTrainsTheFailedRunsAgainInTheirRows) {
 
   r = run("");  // without --retry a failed run is a result and stays
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database"))
+      << r.out;
 
   r = run("--retry failed");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "2 done, 0 diverged, 0 failed, 0 already")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "2 done, 0 diverged, 0 failed, 0 already")) << r.out;
   EXPECT_EQ(sql("SELECT count(*) FROM runs WHERE status = 'done' AND attempts = 2"), "2");
   EXPECT_EQ(sql("SELECT group_concat(id) FROM runs ORDER BY id"), ids) << "same rows";
   EXPECT_EQ(sql("SELECT count(*) FROM runs WHERE error IS NOT NULL"), "0");
@@ -80,8 +77,8 @@ TEST_F(Reruns, RmDeletesRunsAfterConfirmationAndTheExperimentWithItsLastRun) {
   auto r =
       run_optbench("rm --db " + db_.string() + " --experiment reruns --run " + id + " < /dev/null");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "delete 1 run of 'reruns'")) << r.out;
-  EXPECT_TRUE(contains(r.out, "nothing deleted")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "delete 1 run of 'reruns'")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "nothing deleted")) << r.out;
   EXPECT_EQ(sql("SELECT count(*) FROM runs"), "2");
 
   r = run_optbench("rm --db " + db_.string() + " --experiment reruns --run " + id + " < " +
@@ -91,11 +88,11 @@ TEST_F(Reruns, RmDeletesRunsAfterConfirmationAndTheExperimentWithItsLastRun) {
   EXPECT_EQ(sql("SELECT count(*) FROM metric_chunks WHERE run_id = " + id), "0");
 
   r = run_optbench("rm --db " + db_.string() + " --experiment reruns --status failed --yes");
-  EXPECT_TRUE(contains(r.out, "no run of 'reruns' matches")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "no run of 'reruns' matches")) << r.out;
 
   r = run_optbench("rm --db " + db_.string() + " --experiment reruns --yes");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "deleted experiment 'reruns' and its 1 run")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "deleted experiment 'reruns' and its 1 run")) << r.out;
   EXPECT_EQ(sql("SELECT count(*) FROM experiments"), "0");
   EXPECT_EQ(sql("SELECT count(*) FROM metric_chunks"), "0");
 
@@ -116,7 +113,8 @@ train: {steps: 2000}
 )");
   auto r = run("");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "1 done, 0 diverged, 0 failed, 1 already in the database")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "1 done, 0 diverged, 0 failed, 1 already in the database"))
+      << r.out;
   EXPECT_EQ(sql("SELECT count(*) FROM runs"), "3");
   EXPECT_EQ(sql("SELECT group_concat(lr) FROM (SELECT lr FROM runs WHERE in_grid ORDER BY lr)"),
             "0.1,0.3");
@@ -124,22 +122,23 @@ train: {steps: 2000}
   for (const char* command : {"summary", "export", "runs"}) {
     r = run_optbench(std::string(command) + " --db " + db_.string() + " -e reruns");
     ASSERT_EQ(r.exit_code, 0) << command << r.out;
-    EXPECT_FALSE(contains(r.out, "lr=0.2")) << command << "\n" << r.out;
-    EXPECT_TRUE(contains(r.out, "lr=0.3")) << command << "\n" << r.out;
+    EXPECT_FALSE(testing::contains(r.out, "lr=0.2")) << command << "\n" << r.out;
+    EXPECT_TRUE(testing::contains(r.out, "lr=0.3")) << command << "\n" << r.out;
     r = run_optbench(std::string(command) + " --db " + db_.string() + " -e reruns --all");
-    EXPECT_TRUE(contains(r.out, "lr=0.2")) << command << " --all\n" << r.out;
+    EXPECT_TRUE(testing::contains(r.out, "lr=0.2")) << command << " --all\n" << r.out;
   }
   r = run_optbench("plot --db " + db_.string() + " -e reruns --kind loss --format svg --out " +
                    (dir_ / "charts").string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::string svg = testing::read_file(dir_ / "charts/reruns-loss-quadratic.svg");
-  EXPECT_TRUE(contains(svg, "sgd lr=0.3")) << svg.substr(0, 3000);
-  EXPECT_FALSE(contains(svg, "sgd lr=0.2")) << "the set-aside configuration is not drawn";
+  EXPECT_TRUE(testing::contains(svg, "sgd lr=0.3")) << svg.substr(0, 3000);
+  EXPECT_FALSE(testing::contains(svg, "sgd lr=0.2")) << "the set-aside configuration is not drawn";
 
   // Going back to the first version brings its run back without training.
   testing::write_file(dir_ / "e.yaml", kTwoLrs);
   r = run("");
-  EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "0 done, 0 diverged, 0 failed, 2 already in the database"))
+      << r.out;
 }
 
 TEST_F(Reruns, ASecondFileWithTheSameNameIsRefusedUnlessReplace) {
@@ -154,9 +153,10 @@ train: {steps: 2000}
   const std::string yaml_before = sql("SELECT yaml FROM experiments");
   auto r = run("", dir_ / "other/e.yaml");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_TRUE(contains(r.out, fs::weakly_canonical(dir_ / "e.yaml").string())) << r.out;
-  EXPECT_TRUE(contains(r.out, fs::weakly_canonical(dir_ / "other/e.yaml").string())) << r.out;
-  EXPECT_TRUE(contains(r.out, "--replace")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, fs::weakly_canonical(dir_ / "e.yaml").string())) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, fs::weakly_canonical(dir_ / "other/e.yaml").string()))
+      << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "--replace")) << r.out;
   EXPECT_EQ(sql("SELECT yaml FROM experiments"), yaml_before);
   EXPECT_EQ(sql("SELECT count(*) FROM runs"), "2");
 
@@ -188,7 +188,7 @@ TEST_F(Reruns, ARebuiltPluginIsADifferentRunAndProvenanceNamesIt) {
 
   // The same bytes: the same runs.
   r = run(with_dir);
-  EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 2 already")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "0 done, 0 diverged, 0 failed, 2 already")) << r.out;
 
   // A "rebuild": other bytes in the library (a trailing section).
   {
@@ -197,7 +197,7 @@ TEST_F(Reruns, ARebuiltPluginIsADifferentRunAndProvenanceNamesIt) {
   }
   r = run(with_dir);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "2 done, 0 diverged, 0 failed, 0 already")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "2 done, 0 diverged, 0 failed, 0 already")) << r.out;
   EXPECT_EQ(sql("SELECT count(*) FROM runs WHERE in_grid"), "2");
   EXPECT_EQ(sql("SELECT count(*) FROM runs WHERE NOT in_grid AND provenance ->> "
                 "'$.optimizer.digest' = '" +
@@ -221,10 +221,10 @@ train: {epochs: 2, batch_size: 2}
   EXPECT_EQ(sql("SELECT provenance ->> '$.data[0].param' FROM runs"), "path");
   EXPECT_EQ(sql("SELECT provenance ->> '$.data[0].size' FROM runs"), "39");
   r = run("", dir_ / "d.yaml");
-  EXPECT_TRUE(contains(r.out, "0 done, 0 diverged, 0 failed, 1 already")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "0 done, 0 diverged, 0 failed, 1 already")) << r.out;
   testing::write_file(dir_ / "t.csv", "x,y\n1,2\n2,4.1\n3,5.9\n4,8.2\n5,9.9\n6,12.2\n");
   r = run("", dir_ / "d.yaml");
-  EXPECT_TRUE(contains(r.out, "1 done, 0 diverged, 0 failed, 0 already")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "1 done, 0 diverged, 0 failed, 0 already")) << r.out;
   EXPECT_EQ(sql("SELECT count(*) FROM runs WHERE in_grid"), "1");
 }
 

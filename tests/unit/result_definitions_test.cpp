@@ -25,10 +25,6 @@ namespace fs = std::filesystem;
 using testing::run_optbench;
 using testing::scalar;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 class Results : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,9 +87,9 @@ TEST_F(Results, FinalLossIsTheLastEpochsMeanWithFinalTestLossAndAccuracy) {
   }
   char want[64];
   std::snprintf(want, sizeof want, "test accuracy %.4f", accuracy.back().value);
-  EXPECT_TRUE(contains(r.out, want)) << r.out;
-  EXPECT_TRUE(contains(r.out, "epoch 1/2 ")) << r.out;
-  EXPECT_FALSE(contains(r.out, "%")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, want)) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "epoch 1/2 ")) << r.out;
+  EXPECT_FALSE(testing::contains(r.out, "%")) << r.out;
 
   const auto runs_csv =
       testing::parse_csv(run_optbench("export --db " + db_.string() + " --table runs").out);
@@ -162,7 +158,7 @@ train: {steps: 5}
   auto r = run_optbench("run " + (dir_ / "f.yaml").string() + " --db " +
                         (dir_ / "nowhere/sub/x.db").string());
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_TRUE(contains(r.out, "does not exist")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "does not exist")) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "nowhere"));
 
   fs::create_directories(dir_ / "store");
@@ -179,8 +175,8 @@ train: {steps: 5}
 // Every exit code as the help states it, one command each.
 TEST_F(Results, EveryExitCodeAsTheHelpSays) {
   const std::string help = run_optbench("--help").out;
-  EXPECT_TRUE(contains(help, "2 bad input")) << help;
-  EXPECT_TRUE(contains(help, "3 the database file is damaged")) << help;
+  EXPECT_TRUE(testing::contains(help, "2 bad input")) << help;
+  EXPECT_TRUE(testing::contains(help, "3 the database file is damaged")) << help;
   testing::write_file(dir_ / "ok.yaml", R"(name: codes
 model: {name: quadratic}
 optimizers:
@@ -203,7 +199,7 @@ train: {steps: 5}
                                     "plot -e codes", "report -e codes"}) {
     const auto r = run_optbench(command + " --db " + missing);
     EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.out;
-    EXPECT_TRUE(contains(r.out, "no such results database")) << command << "\n" << r.out;
+    EXPECT_TRUE(testing::contains(r.out, "no such results database")) << command << "\n" << r.out;
   }
   EXPECT_FALSE(fs::exists(missing));
   // 3: a damaged file.
@@ -235,13 +231,13 @@ train: {epochs: 2, batch_size: 64}
 TEST_F(Results, MissingPluginFoldersAreNamed) {
   const auto r = run_optbench("plugins --plugin-dir " + (dir_ / "no-plugins").string());
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(
+  EXPECT_TRUE(testing::contains(
       r.out, "warning: --plugin-dir " + (dir_ / "no-plugins").string() + ": no such folder"))
       << r.out;
   const auto searched = r.out.substr(r.out.find("searched:"));
   const auto line_end = searched.find('\n');
-  EXPECT_FALSE(contains(searched.substr(0, line_end), "no-plugins")) << r.out;
-  EXPECT_TRUE(contains(searched.substr(line_end), "not found, so not searched:")) << r.out;
+  EXPECT_FALSE(testing::contains(searched.substr(0, line_end), "no-plugins")) << r.out;
+  EXPECT_TRUE(testing::contains(searched.substr(line_end), "not found, so not searched:")) << r.out;
 }
 
 // The previous release's database (schema 3, made by its binary) opens,
@@ -288,7 +284,7 @@ TEST(SchemaUpgrade, AVersionThreeDatabaseOpensAndUpgrades) {
   testing::write_file(dir / "v3fix.yaml", yaml);
   r = run_optbench("run " + (dir / "v3fix.yaml").string() + " --no-plots --db " + db.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "4 done, 0 diverged, 0 failed, 0 already")) << r.out;
+  EXPECT_TRUE(testing::contains(r.out, "4 done, 0 diverged, 0 failed, 0 already")) << r.out;
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE NOT in_grid"), "4");
 }
 

@@ -22,14 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<pid_t> children_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<pid_t> out;
-  for (pid_t child; in >> child;)
-    out.push_back(child);
-  return out;
-}
-
 std::string statuses(const fs::path& db) {
   return testing::scalar(db,
                          "SELECT group_concat(status, ',') FROM (SELECT status FROM runs "
@@ -80,7 +72,7 @@ TEST_F(RetryableFailures, AWorkerKilledFromOutsideIsRetried) {
       {"run", yaml.string(), "--db", db().string(), "--no-plots", "--isolate", "--jobs", "1"},
       dir_.path() / "first.txt");
   ASSERT_TRUE(testing::wait_until(db(), "SELECT count(*) FROM surfaces", "1", 30));
-  const auto workers = children_of(host);
+  const auto workers = testing::children_of(host);
   ASSERT_EQ(workers.size(), 1u);
   // As the OOM killer or a user would.
   ASSERT_EQ(kill(workers[0], SIGKILL), 0);

@@ -3,13 +3,12 @@
 // divergence_test.cpp).
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
-
 #include <cmath>
 #include <map>
 
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
+#include "process_support.hpp"
 #include "run/runner.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
@@ -64,15 +63,8 @@ TEST(Runner, RecordsEveryRunWithLossAndTrajectory) {
 TEST(Runner, RerunSkipsDoneRunsAndRedoesInterruptedOnes) {
   testing::TempDir dir;
   sweep(kLab, dir / "r.db");
-  {
-    // A run left 'interrupted' by a process that died mid-run.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir / "r.db").c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, "UPDATE runs SET status='interrupted' WHERE id=2", nullptr, nullptr,
-                           nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  // A run left 'interrupted' by a process that died mid-run.
+  testing::exec_sql(dir / "r.db", "UPDATE runs SET status='interrupted' WHERE id=2");
   const auto r = sweep(kLab, dir / "r.db");
   EXPECT_EQ(r.skipped, 5u);
   EXPECT_EQ(r.done, 1u);

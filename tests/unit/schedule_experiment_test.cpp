@@ -10,6 +10,7 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
+#include "spec_support.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -18,28 +19,8 @@ namespace {
 
 using experiment::SpecError;
 
-std::vector<experiment::RunSpec> expand_text(
-    const std::string& yaml, const registry::Registry& plugins = testing::built_plugins()) {
-  const auto spec = experiment::load_text(yaml, "exp.yaml", plugins);
-  return experiment::expand(spec, plugins);
-}
-
-void expect_error(const std::string& yaml, int line, int column, const std::string& key_path,
-                  const std::string& expected,
-                  const registry::Registry& plugins = testing::built_plugins()) {
-  try {
-    expand_text(yaml, plugins);
-    FAIL() << "accepted:\n" << yaml;
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.where().line, line) << e.what();
-    EXPECT_EQ(e.where().column, column) << e.what();
-    EXPECT_EQ(e.key_path(), key_path) << e.what();
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
-
 TEST(ScheduleExperiment, SettingsSweepLikeHyperparametersAndChangeTheHash) {
-  const auto runs = expand_text(R"(name: s
+  const auto runs = testing::expand_yaml(R"(name: s
 model: {name: quadratic}
 optimizers:
   - {name: sgd, lr: 0.1}
@@ -66,44 +47,47 @@ train: {steps: 5}
 
 TEST(ScheduleExperiment, RefusesBadSchedulesWithTheirLocation) {
   const std::string head = "name: s\nmodel: {name: quadratic}\noptimizers:\n";
-  expect_error(
+  testing::expect_spec_error(
       head + "  - {name: adadelta, schedule: {name: onecycle, max_lr: 1, total_steps: 9}}\n", 4, 33,
       "optimizers[0].schedule",
       "schedule onecycle cycles the momentum, but optimizer adadelta has none (give "
       "cycle_momentum: false)");
-  expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosin, T_max: 3}}\n", 4, 43,
-               "optimizers[0].schedule.name",
-               "unknown schedule plugin 'cosin' (did you mean 'cosine'?)");
-  expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosine, T_mx: 3}}\n", 4, 51,
-               "optimizers[0].schedule.T_mx",
-               "unknown setting of schedule cosine 'T_mx' (did you mean 'T_max'?)");
-  expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosine}}\n", 4, 37,
-               "optimizers[0].schedule", "missing required key 'T_max' of schedule cosine");
-  expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 0}}\n", 4, 60,
-               "optimizers[0].schedule.step_size", "step_size: expected an integer >= 1, got 0");
-  expect_error(head +
-                   "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 2, interval: "
-                   "batch}}\n",
-               4, 73, "optimizers[0].schedule.interval", "expected step or epoch, got 'batch'");
-  expect_error(head +
-                   "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 2, interval: "
-                   "epoch}}\n",
-               4, 37, "optimizers[0].schedule",
-               "interval: epoch needs a model trained on a dataset");
-  expect_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: multistep, milestones: [2.5]}}\n",
-               4, 37, "optimizers[0].schedule",
-               "multistep: milestones: expected whole numbers of steps, got 2.5");
-  expect_error(head +
-                   "  - {name: sgd, lr: 0.1, schedule: {name: onecycle, max_lr: 1, "
-                   "total_steps: 3, pct_start: 0.1}}\n",
-               4, 37, "optimizers[0].schedule", "leaves a phase without steps");
+  testing::expect_spec_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosin, T_max: 3}}\n",
+                             4, 43, "optimizers[0].schedule.name",
+                             "unknown schedule plugin 'cosin' (did you mean 'cosine'?)");
+  testing::expect_spec_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosine, T_mx: 3}}\n",
+                             4, 51, "optimizers[0].schedule.T_mx",
+                             "unknown setting of schedule cosine 'T_mx' (did you mean 'T_max'?)");
+  testing::expect_spec_error(head + "  - {name: sgd, lr: 0.1, schedule: {name: cosine}}\n", 4, 37,
+                             "optimizers[0].schedule",
+                             "missing required key 'T_max' of schedule cosine");
+  testing::expect_spec_error(
+      head + "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 0}}\n", 4, 60,
+      "optimizers[0].schedule.step_size", "step_size: expected an integer >= 1, got 0");
+  testing::expect_spec_error(
+      head +
+          "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 2, interval: "
+          "batch}}\n",
+      4, 73, "optimizers[0].schedule.interval", "expected step or epoch, got 'batch'");
+  testing::expect_spec_error(
+      head +
+          "  - {name: sgd, lr: 0.1, schedule: {name: step, step_size: 2, interval: "
+          "epoch}}\n",
+      4, 37, "optimizers[0].schedule", "interval: epoch needs a model trained on a dataset");
+  testing::expect_spec_error(
+      head + "  - {name: sgd, lr: 0.1, schedule: {name: multistep, milestones: [2.5]}}\n", 4, 37,
+      "optimizers[0].schedule", "multistep: milestones: expected whole numbers of steps, got 2.5");
+  testing::expect_spec_error(head +
+                                 "  - {name: sgd, lr: 0.1, schedule: {name: onecycle, max_lr: 1, "
+                                 "total_steps: 3, pct_start: 0.1}}\n",
+                             4, 37, "optimizers[0].schedule", "leaves a phase without steps");
 }
 
 TEST(ScheduleExperiment, RefusesAnOptimizerThatCannotChangeItsLr) {
   // The fixture optimizer keeps the SDK's default set_lr, which says no.
   const auto plugins =
       registry::Registry::load({OPTBENCH_TEST_PLUGIN_DIR, OPTBENCH_TEST_FIXTURE_PLUGIN_DIR});
-  expect_error(
+  testing::expect_spec_error(
       "name: s\nmodel: {name: quadratic}\noptimizers:\n"
       "  - {name: faulty, schedule: {name: exponential, gamma: 0.5}}\n",
       4, 31, "optimizers[0].schedule",

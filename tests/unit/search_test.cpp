@@ -10,6 +10,7 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
+#include "spec_support.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -17,14 +18,6 @@ namespace optbench {
 namespace {
 
 using experiment::SpecError;
-
-experiment::ExperimentSpec load(const std::string& yaml) {
-  return experiment::load_text(yaml, "exp.yaml", testing::built_plugins());
-}
-
-std::vector<experiment::RunSpec> expand(const std::string& yaml) {
-  return experiment::expand(load(yaml), testing::built_plugins());
-}
 
 std::string search_yaml(int budget) {
   return R"(name: search
@@ -47,7 +40,7 @@ double real(const ParamMap& m, const std::string& key) {
 }
 
 TEST(RandomSearch, GivesExactlyItsBudgetPerEntryWithinItsRanges) {
-  const auto spec = load(search_yaml(12));
+  const auto spec = testing::load_yaml(search_yaml(12));
   EXPECT_EQ(experiment::count_runs(spec), 2u * 12u * 2u);
   const auto runs = experiment::expand(spec, testing::built_plugins());
   ASSERT_EQ(runs.size(), 48u);
@@ -89,7 +82,8 @@ TEST(RandomSearch, GivesExactlyItsBudgetPerEntryWithinItsRanges) {
 }
 
 TEST(RandomSearch, SameFileSameConfigurationsAndALargerBudgetKeepsThem) {
-  const auto a = expand(search_yaml(5)), b = expand(search_yaml(5)), c = expand(search_yaml(8));
+  const auto a = testing::expand_yaml(search_yaml(5)), b = testing::expand_yaml(search_yaml(5)),
+             c = testing::expand_yaml(search_yaml(8));
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t k = 0; k < a.size(); ++k)
     EXPECT_EQ(a[k].config_hash, b[k].config_hash);
@@ -101,19 +95,19 @@ TEST(RandomSearch, SameFileSameConfigurationsAndALargerBudgetKeepsThem) {
   // Another seed, other configurations.
   auto other = search_yaml(5);
   other.replace(other.find("seed: 7"), 7, "seed: 8");
-  const auto d = expand(other);
+  const auto d = testing::expand_yaml(other);
   EXPECT_NE(d[0].config_hash, a[0].config_hash);
 }
 
 TEST(RandomSearch, ARerunAddsNothing) {
   testing::TempDir dir;
   const auto& plugins = testing::built_plugins();
-  const auto spec = load(search_yaml(4));
+  const auto spec = testing::load_yaml(search_yaml(4));
   const auto first =
       run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {.db = dir / "s.db"});
   EXPECT_EQ(first.total, 16u);
   EXPECT_EQ(first.done + first.diverged, 16u);
-  const auto again = load(search_yaml(4));
+  const auto again = testing::load_yaml(search_yaml(4));
   const auto second =
       run::run_sweep(again, experiment::expand(again, plugins), plugins, {.db = dir / "s.db"});
   EXPECT_EQ(second.skipped, 16u);
@@ -122,48 +116,39 @@ TEST(RandomSearch, ARerunAddsNothing) {
   EXPECT_EQ(db.runs("search").size(), 16u);
 }
 
-void expect_error(const std::string& yaml, int line, int column, const std::string& key_path,
-                  const std::string& expected) {
-  try {
-    expand(yaml);
-    FAIL() << "accepted:\n" << yaml;
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.where().line, line) << e.what();
-    EXPECT_EQ(e.where().column, column) << e.what();
-    EXPECT_EQ(e.key_path(), key_path) << e.what();
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
-
 TEST(RandomSearch, RefusesWhatItCannotSample) {
   const std::string head = "name: s\nmodel: {name: quadratic}\n";
-  expect_error(head + "optimizers:\n  - {name: adam, lr: {loguniform: [1.0e-4, 0.1]}}\n", 4, 22,
-               "optimizers[0].lr", "a distribution needs a random search");
-  expect_error(head +
-                   "search: {kind: random, budget: 3}\noptimizers:\n"
-                   "  - {name: adam, lr: {loguniform: [0, 0.1]}}\n",
-               5, 35, "optimizers[0].lr.loguniform", "loguniform needs lo > 0");
-  expect_error(head +
-                   "search: {kind: random, budget: 3}\noptimizers:\n"
-                   "  - {name: adam, lr: {uniform: [0.1, 0.01]}}\n",
-               5, 32, "optimizers[0].lr.uniform", "expected lo <= hi");
-  expect_error(head +
-                   "search: {kind: random, budget: 3}\noptimizers:\n"
-                   "  - {name: adam, lr: {uniform: [-1, 0.01]}}\n",
-               5, 33, "optimizers[0].lr.uniform[0]", "lr: expected a real number >= 0");
-  expect_error(head +
-                   "search: {kind: random, budget: 3}\noptimizers:\n"
-                   "  - {name: adam, amsgrad: {uniform: [0, 1]}}\n",
-               5, 37, "optimizers[0].amsgrad", "uniform needs a real or integer hyperparameter");
-  expect_error(head + "search: {kind: grid, budget: 3}\noptimizers: [adam]\n", 3, 16, "search.kind",
-               "expected random or halving, got 'grid'");
-  expect_error(head + "search: {kind: random}\noptimizers: [adam]\n", 3, 9, "search",
-               "missing required key 'budget'");
-  expect_error(head +
-                   "search: {kind: random, budget: 4}\noptimizers:\n"
-                   "  - {name: momentum, momentum: {choice: [0.5, 0.9]}}\n",
-               5, 6, "optimizers[0]",
-               "gave only 2 distinct configurations in 1000 draws, fewer than the budget of 4");
+  testing::expect_spec_error(
+      head + "optimizers:\n  - {name: adam, lr: {loguniform: [1.0e-4, 0.1]}}\n", 4, 22,
+      "optimizers[0].lr", "a distribution needs a random search");
+  testing::expect_spec_error(head +
+                                 "search: {kind: random, budget: 3}\noptimizers:\n"
+                                 "  - {name: adam, lr: {loguniform: [0, 0.1]}}\n",
+                             5, 35, "optimizers[0].lr.loguniform", "loguniform needs lo > 0");
+  testing::expect_spec_error(head +
+                                 "search: {kind: random, budget: 3}\noptimizers:\n"
+                                 "  - {name: adam, lr: {uniform: [0.1, 0.01]}}\n",
+                             5, 32, "optimizers[0].lr.uniform", "expected lo <= hi");
+  testing::expect_spec_error(head +
+                                 "search: {kind: random, budget: 3}\noptimizers:\n"
+                                 "  - {name: adam, lr: {uniform: [-1, 0.01]}}\n",
+                             5, 33, "optimizers[0].lr.uniform[0]",
+                             "lr: expected a real number >= 0");
+  testing::expect_spec_error(head +
+                                 "search: {kind: random, budget: 3}\noptimizers:\n"
+                                 "  - {name: adam, amsgrad: {uniform: [0, 1]}}\n",
+                             5, 37, "optimizers[0].amsgrad",
+                             "uniform needs a real or integer hyperparameter");
+  testing::expect_spec_error(head + "search: {kind: grid, budget: 3}\noptimizers: [adam]\n", 3, 16,
+                             "search.kind", "expected random or halving, got 'grid'");
+  testing::expect_spec_error(head + "search: {kind: random}\noptimizers: [adam]\n", 3, 9, "search",
+                             "missing required key 'budget'");
+  testing::expect_spec_error(
+      head +
+          "search: {kind: random, budget: 4}\noptimizers:\n"
+          "  - {name: momentum, momentum: {choice: [0.5, 0.9]}}\n",
+      5, 6, "optimizers[0]",
+      "gave only 2 distinct configurations in 1000 draws, fewer than the budget of 4");
 }
 
 }  // namespace

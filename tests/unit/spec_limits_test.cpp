@@ -8,79 +8,64 @@
 #include "experiment/grid.hpp"
 #include "experiment/loader.hpp"
 #include "process_support.hpp"
+#include "spec_support.hpp"
 #include "test_support.hpp"
 
 namespace optbench::experiment {
 namespace {
 
-std::vector<RunSpec> expand_text(const std::string& yaml) {
-  const auto spec = load_text(yaml, "exp.yaml", testing::built_plugins());
-  return expand(spec, testing::built_plugins());
-}
-
-// The error's file:line:col, key path and a phrase of its message.
-void expect_error(const std::string& yaml, int line, int column, const std::string& key_path,
-                  const std::string& phrase) {
-  try {
-    expand_text(yaml);
-    ADD_FAILURE() << "accepted:\n" << yaml;
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.where().file, "exp.yaml");
-    EXPECT_EQ(e.where().line, line) << e.what();
-    EXPECT_EQ(e.where().column, column) << e.what();
-    EXPECT_EQ(e.key_path(), key_path) << e.what();
-    EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos) << e.what();
-  }
-}
-
 const std::string kHead = "name: x\nmodel: quadratic\n";
 
 TEST(Underflow, ATinyLearningRateIsRefusedNotTrainedAsZero) {
-  expect_error(kHead + "optimizers: [{name: sgd, lr: 1e-400}]\n", 3, 30, "optimizers[0].lr",
-               "would underflow to 0");
+  testing::expect_spec_error(kHead + "optimizers: [{name: sgd, lr: 1e-400}]\n", 3, 30,
+                             "optimizers[0].lr", "would underflow to 0");
   // Negative: it would have become -0.0 and passed lr >= 0.
-  expect_error(kHead + "optimizers: [{name: sgd, lr: -1e-400}]\n", 3, 30, "optimizers[0].lr",
-               "would underflow to 0");
+  testing::expect_spec_error(kHead + "optimizers: [{name: sgd, lr: -1e-400}]\n", 3, 30,
+                             "optimizers[0].lr", "would underflow to 0");
   // A subnormal keeps only some of its digits.
-  expect_error(kHead + "optimizers: [{name: sgd, lr: 1e-310}]\n", 3, 30, "optimizers[0].lr",
-               "would underflow to a subnormal");
+  testing::expect_spec_error(kHead + "optimizers: [{name: sgd, lr: 1e-310}]\n", 3, 30,
+                             "optimizers[0].lr", "would underflow to a subnormal");
   // The smallest normal double and zero itself are values.
-  EXPECT_EQ(expand_text(kHead + "optimizers: [{name: sgd, lr: 2.3e-308}]\n").at(0).lr, 2.3e-308);
-  EXPECT_EQ(expand_text(kHead + "optimizers: [{name: sgd, lr: 0}]\n").at(0).lr, 0.0);
+  EXPECT_EQ(testing::expand_yaml(kHead + "optimizers: [{name: sgd, lr: 2.3e-308}]\n").at(0).lr,
+            2.3e-308);
+  EXPECT_EQ(testing::expand_yaml(kHead + "optimizers: [{name: sgd, lr: 0}]\n").at(0).lr, 0.0);
 }
 
 TEST(Underflow, NegativeZeroIsZeroForHashesAndDuplicates) {
-  const auto plus = expand_text(kHead + "optimizers: [{name: sgd, lr: 0.0}]\n");
-  const auto minus = expand_text(kHead + "optimizers: [{name: sgd, lr: -0.0}]\n");
+  const auto plus = testing::expand_yaml(kHead + "optimizers: [{name: sgd, lr: 0.0}]\n");
+  const auto minus = testing::expand_yaml(kHead + "optimizers: [{name: sgd, lr: -0.0}]\n");
   ASSERT_EQ(plus.size(), 1u);
   ASSERT_EQ(minus.size(), 1u);
   EXPECT_EQ(minus[0].config_hash, plus[0].config_hash);
   EXPECT_EQ(minus[0].hyperparams_json, plus[0].hyperparams_json);
   EXPECT_FALSE(std::signbit(minus[0].lr));
   // Two spellings of one value are one configuration, not two runs.
-  expect_error(kHead + "optimizers: [{name: sgd, lr: [0.0, -0.0]}]\n", 3, 15, "optimizers[0]",
-               "repeats a configuration");
+  testing::expect_spec_error(kHead + "optimizers: [{name: sgd, lr: [0.0, -0.0]}]\n", 3, 15,
+                             "optimizers[0]", "repeats a configuration");
 }
 
 TEST(RunLength, StepsHaveAnUpperBound) {
-  expect_error(kHead + "optimizers: [adam]\ntrain: {steps: 9223372036854775807}\n", 4, 16,
-               "train.steps", "an integer in [1, 1000000000]");
-  expect_error(kHead + "optimizers: [{name: adam, train: {steps: 1000000001}}]\n", 3, 42,
-               "optimizers[0].train.steps", "an integer in [1, 1000000000]");
-  expect_error(kHead + "optimizers: [adam]\ntrain: {epochs: 1000001}\n", 4, 17, "train.epochs",
-               "an integer in [1, 1000000]");
+  testing::expect_spec_error(kHead + "optimizers: [adam]\ntrain: {steps: 9223372036854775807}\n", 4,
+                             16, "train.steps", "an integer in [1, 1000000000]");
+  testing::expect_spec_error(kHead + "optimizers: [{name: adam, train: {steps: 1000000001}}]\n", 3,
+                             42, "optimizers[0].train.steps", "an integer in [1, 1000000000]");
+  testing::expect_spec_error(kHead + "optimizers: [adam]\ntrain: {epochs: 1000001}\n", 4, 17,
+                             "train.epochs", "an integer in [1, 1000000]");
 }
 
 TEST(RunLength, PointsPerSeriesHaveAnUpperBound) {
   // 10^7 steps, every one recorded: 10,000,001 points of loss and of path.
-  expect_error(kHead + "optimizers: [adam]\ntrain: {steps: 10000000}\n", 4, 1, "train",
-               "would record 10000001 points per series, above the limit of 1000000; set "
-               "record_every to at least 11");
+  testing::expect_spec_error(
+      kHead + "optimizers: [adam]\ntrain: {steps: 10000000}\n", 4, 1, "train",
+      "would record 10000001 points per series, above the limit of 1000000; set "
+      "record_every to at least 11");
   // The same in an entry's own train settings is reported there.
-  expect_error(kHead + "optimizers: [{name: adam, train: {steps: 10000000, record_every: 5}}]\n", 3,
-               15, "optimizers[0].train", "set record_every to at least 11");
+  testing::expect_spec_error(
+      kHead + "optimizers: [{name: adam, train: {steps: 10000000, record_every: 5}}]\n", 3, 15,
+      "optimizers[0].train", "set record_every to at least 11");
   // At the limit it is accepted.
-  EXPECT_EQ(expand_text(kHead + "optimizers: [adam]\ntrain: {steps: 10000000, record_every: 11}\n")
+  EXPECT_EQ(testing::expand_yaml(kHead +
+                                 "optimizers: [adam]\ntrain: {steps: 10000000, record_every: 11}\n")
                 .size(),
             1u);
 }
@@ -106,13 +91,15 @@ TEST(RunLength, RecordEveryThinsThePathAsWellAsTheLoss) {
 }
 
 TEST(Labels, TwoEntriesUnderOneLabelAreRefused) {
-  expect_error(kHead +
-                   "optimizers:\n  - {name: sgd, label: mine, lr: 0.1}\n"
-                   "  - {name: adam, label: mine, lr: 0.1}\n",
-               5, 6, "optimizers[1]", "label 'mine' is already used by optimizers[0]");
+  testing::expect_spec_error(kHead +
+                                 "optimizers:\n  - {name: sgd, label: mine, lr: 0.1}\n"
+                                 "  - {name: adam, label: mine, lr: 0.1}\n",
+                             5, 6, "optimizers[1]",
+                             "label 'mine' is already used by optimizers[0]");
   // Distinct labels, or an unlabelled entry beside a labelled one, are fine.
-  EXPECT_EQ(expand_text(kHead + "optimizers:\n  - {name: adam, label: mine, lr: 0.01}\n"
-                                "  - {name: adam, label: yours, lr: 0.02}\n  - {name: rmsprop}\n")
+  EXPECT_EQ(testing::expand_yaml(kHead +
+                                 "optimizers:\n  - {name: adam, label: mine, lr: 0.01}\n"
+                                 "  - {name: adam, label: yours, lr: 0.02}\n  - {name: rmsprop}\n")
                 .size(),
             3u);
 }

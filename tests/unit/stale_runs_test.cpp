@@ -35,18 +35,6 @@ store::RunRecord make_run(const std::string& hash) {
   return r;
 }
 
-void exec(const std::filesystem::path& db, const std::string& sql) {
-  sqlite3* conn = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
-  sqlite3_busy_timeout(conn, 5000);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(conn, sql.c_str(), nullptr, nullptr, &error);
-  const std::string message = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(conn);
-  ASSERT_EQ(rc, SQLITE_OK) << message;
-}
-
 // A child process claims the run; it either ends at once (leaving the run
 // 'running', as kill -9 would) or waits until the write end of the pipe
 // `release` is closed.
@@ -118,10 +106,11 @@ TEST_F(StaleRuns, AnotherHostsRunIsStaleOnlyOnceItsHeartbeatStops) {
   const auto exp = store.upsert_experiment("e", "", "", "");
   store.claim_run(exp, make_run("h"));
   const std::string ago = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-";
-  exec(db(), "UPDATE runs SET host = 'elsewhere', pid = 1, heartbeat = " + ago + "20 seconds')");
+  testing::exec_sql(
+      db(), "UPDATE runs SET host = 'elsewhere', pid = 1, heartbeat = " + ago + "20 seconds')");
   EXPECT_EQ(store.recover_stale_runs(), 0u);
   EXPECT_FALSE(store.claim_run(exp, make_run("h")).running_elsewhere.empty());
-  exec(db(), "UPDATE runs SET heartbeat = " + ago + "61 seconds')");
+  testing::exec_sql(db(), "UPDATE runs SET heartbeat = " + ago + "61 seconds')");
   EXPECT_EQ(store.recover_stale_runs(), 1u);
   EXPECT_EQ(store.runs("e").at(0).status, RunStatus::Interrupted);
 }
@@ -131,8 +120,8 @@ TEST_F(StaleRuns, HeartbeatRenewsThisProcessesRunsOnly) {
   const auto exp = store.upsert_experiment("e", "", "", "");
   store.claim_run(exp, make_run("mine"));
   store.claim_run(exp, make_run("theirs"));
-  exec(db(), "UPDATE runs SET heartbeat = '2020-01-01T00:00:00.000Z'");
-  exec(db(), "UPDATE runs SET pid = pid + 1 WHERE config_hash = 'theirs'");
+  testing::exec_sql(db(), "UPDATE runs SET heartbeat = '2020-01-01T00:00:00.000Z'");
+  testing::exec_sql(db(), "UPDATE runs SET pid = pid + 1 WHERE config_hash = 'theirs'");
   store.heartbeat();
   const std::string age =
       "SELECT (julianday('now') - julianday(heartbeat)) * 86400 < 5 FROM runs WHERE config_hash = ";
@@ -174,7 +163,7 @@ TEST_F(StaleRuns, WritesToARunTakenOverAreRefusedAndChangeNothing) {
                                                {1, 0, "train", "loss", 0.5, 0.1}};
   store.append_metrics(id, points);
   // Another process (pid 1 is always alive) has reclaimed the run.
-  exec(db(), "UPDATE runs SET pid = 1");
+  testing::exec_sql(db(), "UPDATE runs SET pid = 1");
   const auto refused = [&](auto&& write) {
     try {
       write();
@@ -196,19 +185,11 @@ TEST_F(StaleRuns, WritesToARunTakenOverAreRefusedAndChangeNothing) {
   EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM trajectories"), "0");
   EXPECT_EQ(testing::scalar(db(), "SELECT status || ' ' || pid FROM runs"), "running 1");
   // Marked interrupted by a recovering process, not yet claimed again.
-  exec(db(), "UPDATE runs SET status = 'interrupted', pid = " + std::to_string(getpid()));
+  testing::exec_sql(db(),
+                    "UPDATE runs SET status = 'interrupted', pid = " + std::to_string(getpid()));
   EXPECT_NE(refused([&] { store.append_metrics(id, points); }).find("marked interrupted meanwhile"),
             std::string::npos);
   EXPECT_EQ(testing::scalar(db(), "SELECT count(*) FROM metrics"), "2");
-}
-
-/// The pids of `pid`'s children (its worker processes).
-std::vector<pid_t> children_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<pid_t> out;
-  for (pid_t child; in >> child;)
-    out.push_back(child);
-  return out;
 }
 
 void signal_all(const std::vector<pid_t>& pids, int sig) {
@@ -235,7 +216,7 @@ TEST_P(PausedSweep, DoesNotWriteIntoTheRunAnotherSweepRedid) {
   // The surface is stored once training has started (by the worker, if any).
   ASSERT_TRUE(testing::wait_until(db(), "SELECT count(*) FROM surfaces", "1", 20));
   std::vector<pid_t> sweep{first};
-  for (pid_t worker : children_of(first))
+  for (pid_t worker : testing::children_of(first))
     sweep.push_back(worker);
   ASSERT_EQ(sweep.size(), std::string(GetParam()) == "--isolate" ? 2u : 1u);
   // Stopped outside a transaction: one that a stopped process holds blocks
@@ -254,7 +235,8 @@ TEST_P(PausedSweep, DoesNotWriteIntoTheRunAnotherSweepRedid) {
   ASSERT_TRUE(stopped_idle);
   ASSERT_EQ(testing::scalar(db(), "SELECT status FROM runs"), "running");
   // As if the pause had lasted over a minute.
-  exec(db(), "UPDATE runs SET heartbeat = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 seconds')");
+  testing::exec_sql(
+      db(), "UPDATE runs SET heartbeat = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 seconds')");
   const pid_t second = testing::spawn_optbench(args, second_out);
   const int second_status = testing::wait_for(second);
   signal_all(sweep, SIGCONT);
@@ -292,7 +274,7 @@ TEST_F(StaleRuns, AHotJournalOfAKilledWriterIsRolledBackForReaders) {
     store.upsert_experiment("kept", "", "", "");
   }
   // Back to a rollback journal, as a file is while its schema is created.
-  exec(db(), "PRAGMA journal_mode = DELETE");
+  testing::exec_sql(db(), "PRAGMA journal_mode = DELETE");
   const pid_t child = fork();
   if (child == 0) {
     sqlite3* conn = nullptr;
@@ -322,13 +304,14 @@ TEST_F(StaleRuns, AVersion2FileGainsTheOwnerColumnsAndKeepsItsRows) {
   }
   // Back to version 2: without the columns versions 3 and 4 added (and
   // the views that show them).
-  exec(db(),
-       "DROP VIEW runs_flat; DROP VIEW run_summary; "
-       "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN heartbeat; "
-       "ALTER TABLE runs DROP COLUMN final_test_loss; ALTER TABLE runs DROP COLUMN final_accuracy; "
-       "ALTER TABLE runs DROP COLUMN provenance; ALTER TABLE runs DROP COLUMN in_grid; "
-       "ALTER TABLE runs DROP COLUMN attempts; "
-       "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+  testing::exec_sql(
+      db(),
+      "DROP VIEW runs_flat; DROP VIEW run_summary; "
+      "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN heartbeat; "
+      "ALTER TABLE runs DROP COLUMN final_test_loss; ALTER TABLE runs DROP COLUMN final_accuracy; "
+      "ALTER TABLE runs DROP COLUMN provenance; ALTER TABLE runs DROP COLUMN in_grid; "
+      "ALTER TABLE runs DROP COLUMN attempts; "
+      "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
   auto store = SqliteStore::open(db());
   EXPECT_EQ(testing::scalar(db(), "SELECT value FROM meta WHERE key = 'schema_version'"),
             std::to_string(store::detail::kSchemaVersion));

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "process_support.hpp"
 #include "store/chunks.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_store.hpp"
@@ -250,15 +251,10 @@ TEST_F(StoreHistoryTest, DamagedChunkIsReportedWithFileAndChunk) {
     const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
     db.claim_run(exp, run_record());
   }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "INSERT INTO metric_chunks (id, run_id, split, name, first_step, "
-                         "last_step, count, points) VALUES (77, 1, 'train', 'loss', 0, 1, 2, "
-                         "'[[0,0,1,0],[1,0,oops,0]]')",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
+  testing::exec_sql(file,
+                    "INSERT INTO metric_chunks (id, run_id, split, name, first_step, "
+                    "last_step, count, points) VALUES (77, 1, 'train', 'loss', 0, 1, 2, "
+                    "'[[0,0,1,0],[1,0,oops,0]]')");
   const SqliteStore db = SqliteStore::open(file, SqliteStore::Mode::ReadOnly);
   try {
     db.metrics(1, "loss");

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "process_support.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -17,23 +18,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void exec(const fs::path& db, const char* sql) {
-  sqlite3* conn = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(conn, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(conn);
-  sqlite3_close(conn);
-}
-
 // A file with a meta table naming optbench's schema version, and nothing
 // else of optbench's: before the check of its tables, opening it switched
 // its journal mode to WAL (header bytes 18-19 from 1 to 2).
 TEST(ForeignFile, AMetaTableAloneDoesNotMakeAResultsFileAndNothingIsWritten) {
   testing::TempDir dir;
   const auto file = dir.path() / "look-alike.db";
-  exec(file,
-       "CREATE TABLE meta (key TEXT PRIMARY KEY, value);"
-       "INSERT INTO meta VALUES ('schema_version', 3);"
-       "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine');");
+  testing::exec_sql(file,
+                    "CREATE TABLE meta (key TEXT PRIMARY KEY, value);"
+                    "INSERT INTO meta VALUES ('schema_version', 3);"
+                    "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine');");
   const std::string before = testing::read_file(file);
   ASSERT_EQ(before[18], 1) << "the fixture starts in rollback-journal mode";
 
@@ -64,7 +58,7 @@ TEST(ForeignFile, ARunsTableWithoutTheOwnerColumnsIsRefused) {
   testing::TempDir dir;
   const auto file = dir.path() / "partial.db";
   { auto store = store::SqliteStore::open(file); }
-  exec(file, "ALTER TABLE runs DROP COLUMN heartbeat; PRAGMA journal_mode = DELETE;");
+  testing::exec_sql(file, "ALTER TABLE runs DROP COLUMN heartbeat; PRAGMA journal_mode = DELETE;");
   const std::string before = testing::read_file(file);
   EXPECT_THROW(
       {

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "process_support.hpp"
 #include "store/schema.hpp"
 #include "test_support.hpp"
 
@@ -40,7 +41,7 @@ using optbench::store::TrajectoryPoint;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-using Table = std::vector<std::vector<std::string>>;
+using Rows = std::vector<std::vector<std::string>>;
 using optbench::testing::parse_csv;
 
 std::string csv(const SqliteStore& db, const std::string& sql) {
@@ -52,19 +53,6 @@ std::string csv(const SqliteStore& db, const std::string& sql) {
 std::string read_bytes(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs SQL on the file behind the store's back, to set up states the API
-// never produces.
-void raw_exec(const fs::path& file, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  const std::string message = error != nullptr ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
 RunRecord make_run(const std::string& hash) {
@@ -93,7 +81,7 @@ std::vector<MetricPoint> loss_points(std::int64_t first_step, int count) {
 }
 
 std::string single_value(const SqliteStore& db, const std::string& sql) {
-  const Table t = parse_csv(csv(db, sql));
+  const Rows t = parse_csv(csv(db, sql));
   EXPECT_EQ(t.size(), 2u) << sql;
   if (t.size() != 2 || t[1].size() != 1) return "<bad result>";
   return t[1][0];
@@ -133,7 +121,7 @@ TEST_F(StoreTest, CreatesVersionedSchemaInWalMode) {
   ASSERT_EQ(header.substr(0, 16), std::string("SQLite format 3\0", 16));
   EXPECT_EQ(header[18], 2);
   EXPECT_EQ(header[19], 2);
-  const Table tables =
+  const Rows tables =
       parse_csv(csv(db,
                     "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
                     "ORDER BY name"));
@@ -326,9 +314,9 @@ TEST_F(StoreTest, NaNAndInfinitiesSurvive) {
   EXPECT_TRUE(std::isnan(runs[0].lr));
   EXPECT_TRUE(std::isnan(runs[0].final_loss));
 
-  const Table t = parse_csv(csv(db, "SELECT typeof(value), value FROM metrics ORDER BY step"));
-  EXPECT_EQ(
-      t, (Table{{"typeof(value)", "value"}, {"text", "NaN"}, {"real", "inf"}, {"real", "-inf"}}));
+  const Rows t = parse_csv(csv(db, "SELECT typeof(value), value FROM metrics ORDER BY step"));
+  EXPECT_EQ(t,
+            (Rows{{"typeof(value)", "value"}, {"text", "NaN"}, {"real", "inf"}, {"real", "-inf"}}));
   EXPECT_EQ(single_value(db,
                          "SELECT count(*) FROM metrics WHERE value IS NULL OR "
                          "wall_seconds IS NULL"),
@@ -336,12 +324,12 @@ TEST_F(StoreTest, NaNAndInfinitiesSurvive) {
   EXPECT_EQ(parse_csv(csv(db,
                           "SELECT typeof(x0), x0, typeof(x1), x1 FROM trajectories "
                           "ORDER BY step")),
-            (Table{{"typeof(x0)", "x0", "typeof(x1)", "x1"},
-                   {"text", "NaN", "real", "inf"},
-                   {"real", "-inf", "text", "NaN"}}));
+            (Rows{{"typeof(x0)", "x0", "typeof(x1)", "x1"},
+                  {"text", "NaN", "real", "inf"},
+                  {"real", "-inf", "text", "NaN"}}));
   EXPECT_EQ(parse_csv(csv(db, "SELECT typeof(final_loss), final_loss, typeof(lr), lr FROM runs")),
-            (Table{{"typeof(final_loss)", "final_loss", "typeof(lr)", "lr"},
-                   {"text", "NaN", "text", "NaN"}}));
+            (Rows{{"typeof(final_loss)", "final_loss", "typeof(lr)", "lr"},
+                  {"text", "NaN", "text", "NaN"}}));
 
   Surface s;
   s.problem_key = "p";
@@ -428,9 +416,10 @@ TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
   // A batch of two series is written as two chunk rows; failing the second
   // must take the first back too.
-  raw_exec(f,
-           "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
-           "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
+  testing::exec_sql(
+      f,
+      "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
+      "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
   std::vector<MetricPoint> batch = loss_points(0, 10);
   batch.push_back({9, 0, "test", "accuracy", 0.5, 0.01});
   const std::string message = error_of([&] { db.append_metrics(id, batch); });
@@ -465,18 +454,18 @@ TEST_F(StoreTest, QueryCsv) {
 
   const std::string text = csv(db, "SELECT id, name, title FROM experiments ORDER BY id");
   EXPECT_NE(text.find("\"a, \"\"quoted\"\"\nline\""), std::string::npos) << text;
-  EXPECT_EQ(parse_csv(text), (Table{{"id", "name", "title"}, {std::to_string(exp), "exp", title}}));
+  EXPECT_EQ(parse_csv(text), (Rows{{"id", "name", "title"}, {std::to_string(exp), "exp", title}}));
 
-  const Table metrics = parse_csv(csv(db, "SELECT step, value FROM metrics ORDER BY step"));
+  const Rows metrics = parse_csv(csv(db, "SELECT step, value FROM metrics ORDER BY step"));
   ASSERT_EQ(metrics.size(), 4u);
   EXPECT_EQ(metrics[0], (std::vector<std::string>{"step", "value"}));
   for (int step = 0; step < 3; ++step) {
     EXPECT_EQ(metrics[step + 1][0], std::to_string(step));
     EXPECT_EQ(std::strtod(metrics[step + 1][1].c_str(), nullptr), 1.0 / (step + 3.0));
   }
-  const Table mixed =
+  const Rows mixed =
       parse_csv(csv(db, "SELECT 0.1 AS a, 1e300 AS b, NULL AS c, x'00ff' AS d, 'plain' AS e"));
-  EXPECT_EQ(mixed, (Table{{"a", "b", "c", "d", "e"}, {"0.1", "1e+300", "", "00ff", "plain"}}));
+  EXPECT_EQ(mixed, (Rows{{"a", "b", "c", "d", "e"}, {"0.1", "1e+300", "", "00ff", "plain"}}));
 
   for (const char* write : {
            "INSERT INTO experiments (name, created) VALUES ('x', 'y')",
@@ -531,7 +520,7 @@ TEST_F(StoreTest, RefusesNonSqliteFileWithoutTouchingIt) {
 
 TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
   const fs::path foreign = file("foreign.db");
-  raw_exec(foreign, "CREATE TABLE photos (id INTEGER PRIMARY KEY)");
+  testing::exec_sql(foreign, "CREATE TABLE photos (id INTEGER PRIMARY KEY)");
   const std::string before = read_bytes(foreign);
   const std::string message = error_of([&] { SqliteStore::open(foreign); });
   EXPECT_NE(message.find(foreign.string()), std::string::npos) << message;
@@ -540,7 +529,7 @@ TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
 
   const fs::path newer = file("newer.db");
   SqliteStore::open(newer).upsert_experiment("exp", "", "", "");
-  raw_exec(newer, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+  testing::exec_sql(newer, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
   for (SqliteStore::Mode mode : {SqliteStore::Mode::ReadWrite, SqliteStore::Mode::ReadOnly}) {
     const std::string refused = error_of([&] { SqliteStore::open(newer, mode); });
     EXPECT_NE(refused.find(newer.string()), std::string::npos) << refused;

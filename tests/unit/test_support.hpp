@@ -48,6 +48,11 @@ inline std::unique_ptr<RawPlugin> load_optimizer_library(const std::string& name
   return p;
 }
 
+/// Whether `part` occurs in `text` (for messages and outputs).
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 inline void write_file(const std::filesystem::path& file, const std::string& text) {
   std::ofstream out(file, std::ios::binary);
   out << text;
