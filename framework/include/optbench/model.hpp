@@ -38,7 +38,7 @@ class OPTBENCH_SDK_API Surface2D {
   virtual ~Surface2D();
   virtual double value(double x0, double x1) const = 0;
   /// A global minimizer (or, for functions unbounded below, the local one
-  /// the seed experiments converge to).
+  /// the classic comparisons converge to).
   virtual std::array<double, 2> minimum() const = 0;
   /// Default chart window: x0min, x0max, x1min, x1max.
   virtual std::array<double, 4> plot_window() const = 0;

@@ -1,4 +1,4 @@
-// "iteration_epoch": the seed lab's per-optimizer figure. Per problem, one
+// "iteration_epoch": the classic optimizer lab's per-optimizer figure. Per problem, one
 // row per configuration: the train loss at every recorded step beside the
 // train loss of every epoch (mean and a +- std band over seeds). Problems
 // without epoch metrics (2-D functions) get no figure.

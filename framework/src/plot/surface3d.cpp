@@ -1,6 +1,6 @@
 // "surface": the stored 2-D function as a 3-D surface with every
 // configuration's path on it (its first seed), one figure per 2-D problem:
-// the seed lab's figure of x0^2 + x1^2 + x1^3 + x0*x1.
+// the classic optimizer lab's figure of x0^2 + x1^2 + x1^3 + x0*x1.
 #include <algorithm>
 #include <cmath>
 

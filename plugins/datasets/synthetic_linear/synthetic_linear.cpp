@@ -1,4 +1,4 @@
-// The seed lab's linear-fit data: X ~ N(0, 1), y = Xw + b + noise * U(0, 1).
+// The classic optimizer lab's linear-fit data: X ~ N(0, 1), y = Xw + b + noise * U(0, 1).
 // The noise is one-sided (U(0, 1), not N(0, 1)) because that is what the
 // seed does, so the best fit has a bias of about noise / 2 even when b = 0.
 #include <cstdint>
@@ -14,7 +14,8 @@ using optbench::ParamType;
 
 optbench::PluginInfo plugin_info() {
   return datasets::make_info(
-      "synthetic_linear", "X ~ N(0,1), y = Xw + b + noise*U(0,1) (the seed lab's linear fit)",
+      "synthetic_linear",
+      "X ~ N(0,1), y = Xw + b + noise*U(0,1) (the classic optimizer lab's linear fit)",
       {
           ParamSpec{.name = "samples",
                     .type = ParamType::Int,
@@ -56,7 +57,7 @@ std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
   // floor keeps at least one training row, since the fraction is < 1.
   const auto n_test = static_cast<std::size_t>(static_cast<double>(n) * p.real("test_fraction"));
 
-  // All of X first, then all the noise, in the seed's order (randn, then
+  // All of X first, then all the noise, in the lab's order (randn, then
   // rand), so that changing `noise` alone leaves X unchanged.
   optbench::Rng rng(context.seed);
   std::vector<float> x(n * d);

@@ -1,7 +1,7 @@
-// f(x) = x0^2 + x1^2 + x1^3 + x0*x1: the seed lab's 3-D comparison. It is
+// f(x) = x0^2 + x1^2 + x1^3 + x0*x1: the classic optimizer lab's 3-D comparison. It is
 // unbounded below (x1 -> -inf); its local minimum is 0 at the origin (the
 // Hessian there, [[2, 1], [1, 2]], is positive definite), which is what the
-// seed's optimizers converge to from a nearby start.
+// lab's optimizers converge to from a nearby start.
 #include "function_model.hpp"
 
 namespace {

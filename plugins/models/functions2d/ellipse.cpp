@@ -1,4 +1,4 @@
-// f(x, y) = x^2 / 20 + y^2: the seed lab's second comparison (start (-7, 2)),
+// f(x, y) = x^2 / 20 + y^2: the classic optimizer lab's second comparison (start (-7, 2)),
 // elongated so SGD zig-zags. Minimum 0 at the origin.
 #include "function_model.hpp"
 

@@ -1,4 +1,4 @@
-// f(x) = w0 x0^2 + w1 x1^2: the seed lab's 2-D function (w = [0.2, 2], start
+// f(x) = w0 x0^2 + w1 x1^2: the classic optimizer lab's 2-D function (w = [0.2, 2], start
 // (3, 4)). Minimum 0 at the origin.
 #include "function_model.hpp"
 

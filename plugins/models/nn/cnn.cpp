@@ -1,7 +1,7 @@
-// The seed lab's convolutional net: conv5x5(32) -> maxpool2 -> ReLU ->
+// The classic optimizer lab's convolutional net: conv5x5(32) -> maxpool2 -> ReLU ->
 // conv5x5(64) -> maxpool2 -> ReLU -> flatten -> fc(512) -> ReLU -> fc(classes),
 // with shapes derived from the dataset's (C, H, W) samples (1x28x28 gives the
-// seed's 64*4*4 = 1024 features).
+// lab's 64*4*4 = 1024 features).
 #include "net_model.hpp"
 
 namespace {
@@ -11,7 +11,8 @@ optbench::PluginInfo info() {
   info.kind = optbench::PluginKind::Model;
   info.name = "cnn";
   info.version = "1.0.0";
-  info.description = "two conv/pool/ReLU blocks and two dense layers (the seed lab's CNN)";
+  info.description =
+      "two conv/pool/ReLU blocks and two dense layers (the classic optimizer lab's CNN)";
   return info;
 }
 

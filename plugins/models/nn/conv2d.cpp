@@ -94,13 +94,13 @@ class Conv2d final : public Layer {
     // reordering into a jit kernel's layouts. With fewer input channels than
     // a channel block (8 floats), its blocked choice pads them to 8 and runs
     // at ~3 GFLOP/s; channels-last runs the same jit:avx2 kernel ~5x faster
-    // here (conv1 of the seed CNN: 19 -> 3.5 ms per batch of 64).
+    // here (conv1 of the cnn model: 19 -> 3.5 ms per batch of 64).
     const bool channels_last = src_md.dims()[1] < 8;
     const tag bw_tag = channels_last ? tag::nhwc : tag::any;
     const memory::desc src_any(src_md.dims(), f32, bw_tag);
     const memory::desc dst_any_bw(dst_md.dims(), f32, bw_tag);
     // That channels-last kernel sums the bias gradient in a scalar loop
-    // outside its jit code: 0.75 of its 2.0 ms for conv1 of the seed CNN. It
+    // outside its jit code: 0.75 of its 2.0 ms for conv1 of the cnn model. It
     // is given no bias there, and a ChannelSum adds it up instead.
     const auto bww_desc =
         channels_last
@@ -113,7 +113,7 @@ class Conv2d final : public Layer {
                                                                  fwd);
     // With no input gradient to compute (the first layer), nothing but the
     // weight gradient reads this layer's output gradient: the next layer
-    // writes it straight into the layout that kernel wants (for the seed CNN
+    // writes it straight into the layout that kernel wants (for the cnn model
     // that saves a 0.64 ms reorder per step).
     const bool only_weights_read_it = diff_src == nullptr;
     step.diff_dst = memory(only_weights_read_it ? bww.diff_dst_desc() : dst_md, ctx.engine);

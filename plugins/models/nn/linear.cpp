@@ -1,5 +1,5 @@
 // Linear regression y = Xw + b with the mean squared error, on oneDNN's inner
-// product. "normal" reproduces the seed lab's Linear op (W ~ N(0, 1), b = 0).
+// product. "normal" reproduces the classic optimizer lab's Linear op (W ~ N(0, 1), b = 0).
 #include "net_model.hpp"
 
 namespace {

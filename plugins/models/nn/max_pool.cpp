@@ -53,7 +53,7 @@ std::size_t block_base(const PoolLayout& l, std::size_t n, std::size_t c0) {
 // (one SSE register) in the baseline x86-64 build, 8 (one AVX register) in
 // the copy built for AVX2 and taken when the CPU has it. Left to itself the
 // compiler does not vectorize the running argmax, and in SSE2 every select
-// costs three instructions: in the seed CNN that made these loops slower
+// costs three instructions: in the cnn model that made these loops slower
 // than oneDNN's pooling. Vectors are passed by reference: by value, a 32-byte
 // vector's ABI differs with and without AVX (GCC's -Wpsabi).
 // (The vector types are spelled out: GCC ignores vector_size on an alias
@@ -95,7 +95,7 @@ template <class V>
 }
 
 /// One window for Lanes channels stored next to each other. K is the
-/// window's side when known at compile time (2, as in the seed CNN), else 0.
+/// window's side when known at compile time (2, as in the cnn model), else 0.
 template <int Lanes, std::size_t K>
 [[gnu::always_inline]] inline void pool_lanes(const float* in, std::size_t given_k,
                                               std::size_t h_stride, std::size_t w_stride, float* d,
