@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <string>
 #include <utility>
@@ -72,6 +73,27 @@ inline Rates with_lr(const Rates& base, double lr) {
   Rates r = base;
   r.lr = lr;
   return r;
+}
+
+/// A schedule that changes only the lr, to `rule(t, lr)` at step (or epoch)
+/// t from the optimizer's own lr; the momentum stays the optimizer's. Most of
+/// torch's schedulers are one such rule.
+template <class LrRule>
+class LrSchedule final : public Schedule {
+ public:
+  explicit LrSchedule(LrRule rule) : rule_(std::move(rule)) {}
+  Rates at(std::int64_t t, const Rates& base) const override {
+    return with_lr(base, rule_(t, base.lr));
+  }
+
+ private:
+  LrRule rule_;
+};
+
+/// The plugin's schedule from a rule `(std::int64_t t, double lr) -> double`.
+template <class LrRule>
+std::unique_ptr<Schedule> lr_schedule(LrRule rule) {
+  return std::make_unique<LrSchedule<LrRule>>(std::move(rule));
 }
 
 }  // namespace optbench::schedules

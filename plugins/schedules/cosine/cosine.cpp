@@ -16,18 +16,6 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-class CosineSchedule final : public optbench::Schedule {
- public:
-  CosineSchedule(std::int64_t t_max, double eta_min) : t_max_(t_max), eta_min_(eta_min) {}
-  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
-    return with_lr(base, cosine_lr(base.lr, eta_min_, t_max_, t));
-  }
-
- private:
-  std::int64_t t_max_;
-  double eta_min_;
-};
-
 optbench::PluginInfo info() {
   return make_info("cosine", "CosineAnnealingLR: half cosine from lr to eta_min over T_max",
                    schema());
@@ -36,7 +24,8 @@ optbench::PluginInfo info() {
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
   const auto resolved = optbench::resolve_params("cosine", schema(), given);
   const optbench::Params p(resolved);
-  return std::make_unique<CosineSchedule>(p.integer("T_max"), p.real("eta_min"));
+  return lr_schedule([t_max = p.integer("T_max"), eta_min = p.real("eta_min")](
+                         std::int64_t t, double lr) { return cosine_lr(lr, eta_min, t_max, t); });
 }
 
 }  // namespace

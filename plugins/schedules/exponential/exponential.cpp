@@ -19,24 +19,15 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-class ExponentialSchedule final : public optbench::Schedule {
- public:
-  explicit ExponentialSchedule(double gamma) : gamma_(gamma) {}
-  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
-    return with_lr(base, base.lr * std::pow(gamma_, static_cast<double>(t)));
-  }
-
- private:
-  double gamma_;
-};
-
 optbench::PluginInfo info() {
   return make_info("exponential", "ExponentialLR: lr * gamma^t", schema());
 }
 
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
   const auto resolved = optbench::resolve_params("exponential", schema(), given);
-  return std::make_unique<ExponentialSchedule>(optbench::Params(resolved).real("gamma"));
+  return lr_schedule([gamma = optbench::Params(resolved).real("gamma")](std::int64_t t, double lr) {
+    return lr * std::pow(gamma, static_cast<double>(t));
+  });
 }
 
 }  // namespace

@@ -22,20 +22,6 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-class LinearSchedule final : public optbench::Schedule {
- public:
-  LinearSchedule(double start, double end, std::int64_t total)
-      : start_(start), end_(end), total_(total) {}
-  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
-    const double done = static_cast<double>(std::min(t, total_)) / static_cast<double>(total_);
-    return with_lr(base, base.lr * (start_ + (end_ - start_) * done));
-  }
-
- private:
-  double start_, end_;
-  std::int64_t total_;
-};
-
 optbench::PluginInfo info() {
   return make_info("linear", "LinearLR: the lr's factor from start_factor to end_factor", schema());
 }
@@ -43,8 +29,11 @@ optbench::PluginInfo info() {
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
   const auto resolved = optbench::resolve_params("linear", schema(), given);
   const optbench::Params p(resolved);
-  return std::make_unique<LinearSchedule>(p.real("start_factor"), p.real("end_factor"),
-                                          p.integer("total_iters"));
+  return lr_schedule([start = p.real("start_factor"), end = p.real("end_factor"),
+                      total = p.integer("total_iters")](std::int64_t t, double lr) {
+    const double done = static_cast<double>(std::min(t, total)) / static_cast<double>(total);
+    return lr * (start + (end - start) * done);
+  });
 }
 
 }  // namespace

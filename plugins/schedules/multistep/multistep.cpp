@@ -24,23 +24,6 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-class MultiStepSchedule final : public optbench::Schedule {
- public:
-  MultiStepSchedule(std::vector<std::int64_t> milestones, double gamma)
-      : milestones_(std::move(milestones)), gamma_(gamma) {
-    std::sort(milestones_.begin(), milestones_.end());
-  }
-  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
-    const auto passed =
-        std::upper_bound(milestones_.begin(), milestones_.end(), t) - milestones_.begin();
-    return with_lr(base, base.lr * std::pow(gamma_, static_cast<double>(passed)));
-  }
-
- private:
-  std::vector<std::int64_t> milestones_;
-  double gamma_;
-};
-
 optbench::PluginInfo info() {
   return make_info("multistep", "MultiStepLR: lr * gamma at each milestone", schema());
 }
@@ -56,7 +39,13 @@ std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
     }
     milestones.push_back(static_cast<std::int64_t>(m));
   }
-  return std::make_unique<MultiStepSchedule>(std::move(milestones), p.real("gamma"));
+  std::sort(milestones.begin(), milestones.end());
+  return lr_schedule(
+      [milestones = std::move(milestones), gamma = p.real("gamma")](std::int64_t t, double lr) {
+        const auto passed =
+            std::upper_bound(milestones.begin(), milestones.end(), t) - milestones.begin();
+        return lr * std::pow(gamma, static_cast<double>(passed));
+      });
 }
 
 }  // namespace

@@ -16,18 +16,6 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-class StepSchedule final : public optbench::Schedule {
- public:
-  StepSchedule(std::int64_t step_size, double gamma) : step_size_(step_size), gamma_(gamma) {}
-  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
-    return with_lr(base, base.lr * std::pow(gamma_, static_cast<double>(t / step_size_)));
-  }
-
- private:
-  std::int64_t step_size_;
-  double gamma_;
-};
-
 optbench::PluginInfo info() {
   return make_info("step", "StepLR: lr * gamma every step_size steps", schema());
 }
@@ -35,7 +23,10 @@ optbench::PluginInfo info() {
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
   const auto resolved = optbench::resolve_params("step", schema(), given);
   const optbench::Params p(resolved);
-  return std::make_unique<StepSchedule>(p.integer("step_size"), p.real("gamma"));
+  return lr_schedule(
+      [step_size = p.integer("step_size"), gamma = p.real("gamma")](std::int64_t t, double lr) {
+        return lr * std::pow(gamma, static_cast<double>(t / step_size));
+      });
 }
 
 }  // namespace

@@ -20,23 +20,6 @@ std::vector<optbench::ParamSpec> schema() {
   };
 }
 
-class WarmupCosineSchedule final : public optbench::Schedule {
- public:
-  WarmupCosineSchedule(std::int64_t warmup, std::int64_t t_max, double eta_min, double start)
-      : warmup_(warmup), t_max_(t_max), eta_min_(eta_min), start_(start) {}
-  optbench::Rates at(std::int64_t t, const optbench::Rates& base) const override {
-    if (t < warmup_) {
-      const double done = static_cast<double>(t) / static_cast<double>(warmup_);
-      return with_lr(base, base.lr * (start_ + (1.0 - start_) * done));
-    }
-    return with_lr(base, cosine_lr(base.lr, eta_min_, t_max_, t - warmup_));
-  }
-
- private:
-  std::int64_t warmup_, t_max_;
-  double eta_min_, start_;
-};
-
 optbench::PluginInfo info() {
   return make_info("warmup_cosine", "linear warmup over `warmup` steps, then cosine to eta_min",
                    schema());
@@ -45,8 +28,15 @@ optbench::PluginInfo info() {
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
   const auto resolved = optbench::resolve_params("warmup_cosine", schema(), given);
   const optbench::Params p(resolved);
-  return std::make_unique<WarmupCosineSchedule>(p.integer("warmup"), p.integer("T_max"),
-                                                p.real("eta_min"), p.real("start_factor"));
+  return lr_schedule([warmup = p.integer("warmup"), t_max = p.integer("T_max"),
+                      eta_min = p.real("eta_min"),
+                      start = p.real("start_factor")](std::int64_t t, double lr) {
+    if (t < warmup) {
+      const double done = static_cast<double>(t) / static_cast<double>(warmup);
+      return lr * (start + (1.0 - start) * done);
+    }
+    return cosine_lr(lr, eta_min, t_max, t - warmup);
+  });
 }
 
 }  // namespace
