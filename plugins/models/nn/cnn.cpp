@@ -7,13 +7,9 @@
 namespace {
 
 optbench::PluginInfo info() {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Model;
-  info.name = "cnn";
-  info.version = "1.0.0";
-  info.description =
-      "two conv/pool/ReLU blocks and two dense layers (the classic optimizer lab's CNN)";
-  return info;
+  return optbench::plugin_info(
+      optbench::PluginKind::Model, "cnn", "1.0.0",
+      "two conv/pool/ReLU blocks and two dense layers (the classic optimizer lab's CNN)");
 }
 
 std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,

@@ -5,18 +5,15 @@
 namespace {
 
 optbench::PluginInfo info() {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Model;
-  info.name = "linear";
-  info.version = "1.0.0";
-  info.description = "linear regression y = Xw + b, mean squared error";
-  info.schema = {{.name = "init",
-                  .type = optbench::ParamType::String,
-                  .default_value = std::string("torch"),
-                  .doc = "torch: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as nn.Linear; "
-                         "normal: W ~ N(0, 1), b = 0",
-                  .choices = {"torch", "normal"}}};
-  return info;
+  return optbench::plugin_info(
+      optbench::PluginKind::Model, "linear", "1.0.0",
+      "linear regression y = Xw + b, mean squared error",
+      {{.name = "init",
+        .type = optbench::ParamType::String,
+        .default_value = std::string("torch"),
+        .doc = "torch: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as nn.Linear; "
+               "normal: W ~ N(0, 1), b = 0",
+        .choices = {"torch", "normal"}}});
 }
 
 std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,

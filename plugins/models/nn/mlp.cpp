@@ -9,22 +9,18 @@
 namespace {
 
 optbench::PluginInfo info() {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Model;
-  info.name = "mlp";
-  info.version = "1.0.0";
-  info.description = "multilayer perceptron, cross-entropy or mean squared error";
-  info.schema = {{.name = "hidden",
-                  .type = optbench::ParamType::RealList,
-                  .default_value = std::vector<double>{200},
-                  .doc = "width of each hidden layer (whole numbers)",
-                  .min = 1.0},
-                 {.name = "activation",
-                  .type = optbench::ParamType::String,
-                  .default_value = std::string("relu"),
-                  .doc = "nonlinearity after each hidden layer",
-                  .choices = {"relu", "tanh", "sigmoid"}}};
-  return info;
+  return optbench::plugin_info(optbench::PluginKind::Model, "mlp", "1.0.0",
+                               "multilayer perceptron, cross-entropy or mean squared error",
+                               {{.name = "hidden",
+                                 .type = optbench::ParamType::RealList,
+                                 .default_value = std::vector<double>{200},
+                                 .doc = "width of each hidden layer (whole numbers)",
+                                 .min = 1.0},
+                                {.name = "activation",
+                                 .type = optbench::ParamType::String,
+                                 .default_value = std::string("relu"),
+                                 .doc = "nonlinearity after each hidden layer",
+                                 .choices = {"relu", "tanh", "sigmoid"}}});
 }
 
 dnnl::algorithm activation(const std::string& name) {

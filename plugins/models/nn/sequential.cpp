@@ -20,28 +20,25 @@
 namespace {
 
 optbench::PluginInfo info() {
-  optbench::PluginInfo info;
-  info.kind = optbench::PluginKind::Model;
-  info.name = "sequential";
-  info.version = "1.0.0";
-  info.description = "a network given as a list of layers (docs/models.md)";
-  info.schema = {{.name = "layers",
-                  .type = optbench::ParamType::String,
-                  .default_value = std::string(),
-                  .doc = "the layers, as text (\"conv 32 5, relu, linear 10\") or a YAML list "
-                         "([conv: {out: 32, kernel: 5}, relu, linear: 10]): linear [N] (alone: the "
-                         "data's width), "
-                         "conv OUT K, maxpool K, avgpool K, relu, tanh, sigmoid, gelu, "
-                         "batchnorm, dropout P, flatten, embedding DIM, lstm HIDDEN [LAYERS]",
-                  .required = true},
-                 {.name = "input",
-                  .type = optbench::ParamType::RealList,
-                  // Lists cannot be empty: [0] stands for "not declared".
-                  .default_value = std::vector<double>{0},
-                  .doc = "the sample shape the layers are written for, e.g. [1, 28, 28], "
-                         "refused when the dataset's differs; [0]: not checked",
-                  .min = 0.0}};
-  return info;
+  return optbench::plugin_info(
+      optbench::PluginKind::Model, "sequential", "1.0.0",
+      "a network given as a list of layers (docs/models.md)",
+      {{.name = "layers",
+        .type = optbench::ParamType::String,
+        .default_value = std::string(),
+        .doc = "the layers, as text (\"conv 32 5, relu, linear 10\") or a YAML list "
+               "([conv: {out: 32, kernel: 5}, relu, linear: 10]): linear [N] (alone: the "
+               "data's width), "
+               "conv OUT K, maxpool K, avgpool K, relu, tanh, sigmoid, gelu, "
+               "batchnorm, dropout P, flatten, embedding DIM, lstm HIDDEN [LAYERS]",
+        .required = true},
+       {.name = "input",
+        .type = optbench::ParamType::RealList,
+        // Lists cannot be empty: [0] stands for "not declared".
+        .default_value = std::vector<double>{0},
+        .doc = "the sample shape the layers are written for, e.g. [1, 28, 28], "
+               "refused when the dataset's differs; [0]: not checked",
+        .min = 0.0}});
 }
 
 std::string shape_text(const nn::Dims& d) {
