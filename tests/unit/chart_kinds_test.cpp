@@ -14,12 +14,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using optbench::plot::Format;
-using optbench::store::RunRecord;
-using optbench::store::SqliteStore;
-using optbench::testing::png_size;
-using optbench::testing::read_file;
-using optbench::testing::TempDir;
+using namespace optbench::plot;
+using namespace optbench::store;
+using namespace optbench::testing;
 
 class ChartKinds : public optbench::testing::SweepSuite {
  protected:

@@ -121,7 +121,7 @@ dataset: {name: idx, dir: data, flatten: false}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(contains(out,
+  EXPECT_TRUE(testing::contains(out,
                        "x.yaml:3:3: model: sequential: layers[4] 'conv 8 5' cannot take an "
                        "input of shape (8, 4, 4): nn: conv3 needs a (C, H, W) input of at "
                        "least 5x5"))
@@ -134,7 +134,7 @@ dataset: {name: idx, dir: data, flatten: false}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(contains(out,
+  EXPECT_TRUE(testing::contains(out,
                        "x.yaml:3:3: model: sequential: the last layer gives (7) per sample; "
                        "the dataset needs (10) (one logit per class)"))
       << out;
@@ -154,7 +154,7 @@ optimizers:
 )");
   const auto dry = run_optbench("run " + (dir_ / "x.yaml").string() + " --dry-run");
   EXPECT_EQ(dry.exit_code, 0) << dry.out;
-  EXPECT_TRUE(contains(dry.out, "2 runs")) << dry.out;
+  EXPECT_TRUE(testing::contains(dry.out, "2 runs")) << dry.out;
   testing::write_file(dir_ / "y.yaml", R"(name: yaml-layers-one
 model:
   name: sequential
@@ -168,7 +168,7 @@ train: {epochs: 1, batch_size: 20}
   const auto real = run_optbench("run " + (dir_ / "y.yaml").string() + " --no-plots --db " +
                                  (dir_ / "r.db").string());
   EXPECT_EQ(real.exit_code, 0) << real.out;
-  EXPECT_TRUE(contains(real.out, "1 run")) << real.out;
+  EXPECT_TRUE(testing::contains(real.out, "1 run")) << real.out;
 }
 
 // Finding 10: every error of a file, each with what was expected.

@@ -23,18 +23,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using optbench::plot::Format;
-using optbench::plot::Options;
-using optbench::store::MetricPoint;
-using optbench::store::RunRecord;
-using optbench::store::RunStatus;
-using optbench::store::SqliteStore;
-using optbench::store::Surface;
-using optbench::store::TrajectoryPoint;
-using optbench::testing::png_size;
-using optbench::testing::PngSize;
-using optbench::testing::read_file;
-using optbench::testing::TempDir;
+using namespace optbench::plot;
+using namespace optbench::store;
+using namespace optbench::testing;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();

@@ -16,12 +16,8 @@
 
 namespace {
 
-using optbench::results::ConfigSummary;
-using optbench::results::RunOutcome;
-using optbench::results::Summary;
-using optbench::store::MetricPoint;
-using optbench::store::RunRecord;
-using optbench::store::RunStatus;
+using namespace optbench::results;
+using namespace optbench::store;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

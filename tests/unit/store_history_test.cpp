@@ -22,13 +22,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using optbench::store::MetricPoint;
-using optbench::store::RunRecord;
-using optbench::store::SqliteStore;
-using optbench::store::StoreError;
-using optbench::store::TrajectoryPoint;
+using namespace optbench::store;
 using optbench::store::detail::ChunkError;
-using optbench::testing::TempDir;
+using namespace optbench::testing;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -251,10 +247,10 @@ TEST_F(StoreHistoryTest, DamagedChunkIsReportedWithFileAndChunk) {
     const std::int64_t exp = db.upsert_experiment("exp", "", "", "");
     db.claim_run(exp, run_record());
   }
-  testing::exec_sql(file,
-                    "INSERT INTO metric_chunks (id, run_id, split, name, first_step, "
-                    "last_step, count, points) VALUES (77, 1, 'train', 'loss', 0, 1, 2, "
-                    "'[[0,0,1,0],[1,0,oops,0]]')");
+  exec_sql(file,
+           "INSERT INTO metric_chunks (id, run_id, split, name, first_step, "
+           "last_step, count, points) VALUES (77, 1, 'train', 'loss', 0, 1, 2, "
+           "'[[0,0,1,0],[1,0,oops,0]]')");
   const SqliteStore db = SqliteStore::open(file, SqliteStore::Mode::ReadOnly);
   try {
     db.metrics(1, "loss");

@@ -29,20 +29,13 @@
 namespace {
 
 namespace fs = std::filesystem;
-using optbench::store::Claim;
-using optbench::store::MetricPoint;
-using optbench::store::RunRecord;
-using optbench::store::RunStatus;
-using optbench::store::SqliteStore;
-using optbench::store::StoreError;
-using optbench::store::Surface;
-using optbench::store::TrajectoryPoint;
+using namespace optbench::store;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Rows = std::vector<std::vector<std::string>>;
-using optbench::testing::parse_csv;
+using namespace optbench::testing;
 
 std::string csv(const SqliteStore& db, const std::string& sql) {
   std::ostringstream out;
@@ -416,7 +409,7 @@ TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
   // A batch of two series is written as two chunk rows; failing the second
   // must take the first back too.
-  testing::exec_sql(
+  exec_sql(
       f,
       "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
       "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
@@ -520,7 +513,7 @@ TEST_F(StoreTest, RefusesNonSqliteFileWithoutTouchingIt) {
 
 TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
   const fs::path foreign = file("foreign.db");
-  testing::exec_sql(foreign, "CREATE TABLE photos (id INTEGER PRIMARY KEY)");
+  exec_sql(foreign, "CREATE TABLE photos (id INTEGER PRIMARY KEY)");
   const std::string before = read_bytes(foreign);
   const std::string message = error_of([&] { SqliteStore::open(foreign); });
   EXPECT_NE(message.find(foreign.string()), std::string::npos) << message;
@@ -529,7 +522,7 @@ TEST_F(StoreTest, RefusesForeignDatabaseAndNewerSchema) {
 
   const fs::path newer = file("newer.db");
   SqliteStore::open(newer).upsert_experiment("exp", "", "", "");
-  testing::exec_sql(newer, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+  exec_sql(newer, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
   for (SqliteStore::Mode mode : {SqliteStore::Mode::ReadWrite, SqliteStore::Mode::ReadOnly}) {
     const std::string refused = error_of([&] { SqliteStore::open(newer, mode); });
     EXPECT_NE(refused.find(newer.string()), std::string::npos) << refused;
