@@ -180,7 +180,7 @@ class Report:
                  f"{self.conv_rate / 1e9:.1f} GFLOP/s ({fmt_time(conv)})" if conv else "n/a"),
                 ("limit: oneDNN GEMM, the CNN's dense layers",
                  f"{fmt_time(dense)}" if dense else "n/a"),
-                ("limit: triad bandwidth, 1 thread, 3 x 64 MB",
+                ("limit: triad bandwidth, 1 thread, 3 x 64 MB (16 B/element)",
                  f"{self.triad / 1e9:.1f} GB/s" if self.triad else "n/a")):
             self.row(label, value, result="limit")
 
