@@ -41,6 +41,14 @@ if ! "$python" -c 'import torch' 2>/dev/null; then
   exit 2
 fi
 
+# Debian's python3-torch runs on whichever BLAS the libblas.so.3 alternative
+# names; without OpenBLAS that is the reference BLAS, about 8x slower, and
+# every ratio would flatter optbench.
+if ! ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
+  echo "bench: a fair PyTorch peer needs OpenBLAS: apt-get install libopenblas0-pthread" >&2
+  exit 2
+fi
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/optbench-bench-run.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
