@@ -612,6 +612,61 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run,
   return Claim{id, false, {}};
 }
 
+std::vector<Claim> SqliteStore::claim_runs(std::int64_t experiment_id,
+                                           const std::vector<RunRecord>& runs,
+                                           const std::vector<RunStatus>& retry) {
+  const std::string what = "claiming " + std::to_string(runs.size()) + " runs";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  std::vector<Claim> claims;
+  claims.reserve(runs.size());
+  Transaction tx(db, path_, what);
+  for (const auto& run : runs)
+    claims.push_back(claim_run(experiment_id, run, retry));
+  tx.commit();
+  return claims;
+}
+
+void SqliteStore::release_runs(const std::vector<std::int64_t>& run_ids) {
+  const std::string what = "releasing " + std::to_string(run_ids.size()) + " unstarted runs";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  if (run_ids.empty()) return;
+  Transaction tx(db, path_, what);
+  // attempts = 1: the claim inserted the row (a reclaim adds one), and a
+  // run never trained has no history to keep.
+  Statement drop(db, path_,
+                 "DELETE FROM runs WHERE id = ?1 AND status = 'running' AND pid = ?2 AND "
+                 "host = ?3 AND attempts = 1",
+                 what);
+  Statement mark(db, path_,
+                 "UPDATE runs SET status = 'interrupted', attempts = attempts - 1, finished = ?4, "
+                 "error = 'the sweep stopped before this run started; trained by the next run' "
+                 "WHERE id = ?1 AND status = 'running' AND pid = ?2 AND host = ?3",
+                 what);
+  const std::string host = host_name(), now = now_iso8601();
+  for (const auto id : run_ids) {
+    drop.bind_int(1, id);
+    drop.bind_int(2, getpid());
+    drop.bind_text(3, host);
+    drop.run();
+    if (sqlite3_changes(db) == 0) {
+      mark.bind_int(1, id);
+      mark.bind_int(2, getpid());
+      mark.bind_text(3, host);
+      mark.bind_text(4, now);
+      mark.run();
+    }
+  }
+  tx.commit();
+}
+
+void SqliteStore::in_one_transaction(const std::function<void()>& writes) {
+  const std::string what = "writing a batch of runs";
+  sqlite3* db = writable(db_, path_, mode_, what);
+  Transaction tx(db, path_, what);
+  writes();
+  tx.commit();
+}
+
 void SqliteStore::heartbeat() {
   const std::string what = "renewing heartbeats";
   sqlite3* db = writable(db_, path_, mode_, what);

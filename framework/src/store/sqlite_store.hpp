@@ -46,6 +46,9 @@ class SqliteStore final : public Backend {
                           const std::optional<std::int64_t>& run_id) override;
   Claim claim_run(std::int64_t experiment_id, const RunRecord& run,
                   const std::vector<RunStatus>& retry = {}) override;
+  std::vector<Claim> claim_runs(std::int64_t experiment_id, const std::vector<RunRecord>& runs,
+                                const std::vector<RunStatus>& retry = {}) override;
+  void release_runs(const std::vector<std::int64_t>& run_ids) override;
   void heartbeat() override;
   std::size_t recover_stale_runs() override;
   void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) override;
@@ -54,6 +57,10 @@ class SqliteStore final : public Backend {
   using Writer::finish_run;  // the overload with separate figures
   bool prune_run(std::int64_t run_id, const std::string& reason) override;
   void put_surface(std::int64_t experiment_id, const Surface& surface) override;
+  /// One BEGIN IMMEDIATE around `writes`; the writes' own transactions
+  /// become savepoints inside it. The write lock is held while `writes`
+  /// runs, so it should only replay writes already prepared, not train.
+  void in_one_transaction(const std::function<void()>& writes) override;
 
   // --- store::Reader (documented there) --------------------------------
   // Histories are read from their chunks directly, not through the

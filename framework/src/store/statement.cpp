@@ -193,20 +193,24 @@ std::string Statement::column_blob(int column) const {
 }
 
 Transaction::Transaction(sqlite3* db, const std::filesystem::path& file, std::string_view what)
-    : db_(db), file_(&file), what_(what) {
-  exec(db_, *file_, "BEGIN IMMEDIATE", what_ + " (begin)");
+    : db_(db), file_(&file), what_(what), nested_(sqlite3_get_autocommit(db) == 0) {
+  exec(db_, *file_, nested_ ? "SAVEPOINT nested_write" : "BEGIN IMMEDIATE", what_ + " (begin)");
   open_ = true;
 }
 
 Transaction::~Transaction() {
   // Some errors (disk full, I/O) make SQLite roll back by itself; a second
   // ROLLBACK would only fail.
-  if (open_ && sqlite3_get_autocommit(db_) == 0)
+  if (!open_ || sqlite3_get_autocommit(db_) != 0) return;
+  if (nested_) {
+    sqlite3_exec(db_, "ROLLBACK TO nested_write; RELEASE nested_write", nullptr, nullptr, nullptr);
+  } else {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 void Transaction::commit() {
-  exec(db_, *file_, "COMMIT", what_ + " (commit)");
+  exec(db_, *file_, nested_ ? "RELEASE nested_write" : "COMMIT", what_ + " (commit)");
   open_ = false;
 }
 

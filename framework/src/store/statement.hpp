@@ -83,7 +83,10 @@ class Statement {
 
 /// BEGIN IMMEDIATE takes the write lock up front, so the busy timeout covers
 /// waiting for other writers and no deadlock between readers upgrading to
-/// writers is possible. Rolls back unless committed.
+/// writers is possible. Rolls back unless committed. Inside a transaction
+/// already open on the connection (a batch of many writes, see
+/// SqliteStore::in_one_transaction) it is a savepoint instead: a write that
+/// fails undoes only itself, and nothing is durable before the outer commit.
 class Transaction {
  public:
   Transaction(sqlite3* db, const std::filesystem::path& file, std::string_view what);
@@ -97,6 +100,7 @@ class Transaction {
   const std::filesystem::path* file_;
   std::string what_;
   bool open_ = false;
+  bool nested_ = false;
 };
 
 }  // namespace optbench::store::detail

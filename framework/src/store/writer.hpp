@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -48,6 +49,23 @@ class Writer {
   /// runs come back with running_elsewhere.
   virtual Claim claim_run(std::int64_t experiment_id, const RunRecord& run,
                           const std::vector<RunStatus>& retry = {}) = 0;
+  /// claim_run for each of `runs`, in order, as one transaction: a sweep of
+  /// short runs claims them a batch at a time instead of paying a commit
+  /// per run. This default claims them one by one.
+  virtual std::vector<Claim> claim_runs(std::int64_t experiment_id,
+                                        const std::vector<RunRecord>& runs,
+                                        const std::vector<RunStatus>& retry = {}) {
+    std::vector<Claim> claims;
+    for (const auto& run : runs)
+      claims.push_back(claim_run(experiment_id, run, retry));
+    return claims;
+  }
+  /// Gives back runs this process claimed and then never trained (the sweep
+  /// stopped first): a run the claim inserted is removed, as if never
+  /// claimed; a run that existed before is marked interrupted, to be
+  /// trained by the next invocation, with its attempt uncounted. Runs that
+  /// are not `running` under this process are left alone.
+  virtual void release_runs(const std::vector<std::int64_t>& run_ids) = 0;
   /// Renews the heartbeat of every run this process is running.
   virtual void heartbeat() = 0;
   /// Marks `interrupted` every run left `running` by a process that is gone:
@@ -72,6 +90,13 @@ class Writer {
   virtual bool prune_run(std::int64_t run_id, const std::string& reason) = 0;
   /// Stores a sampled surface once per experiment and problem (first wins).
   virtual void put_surface(std::int64_t experiment_id, const Surface& surface) = 0;
+  /// Calls `writes` (calls of this writer) so that they commit together, as
+  /// one transaction: many short runs' histories and outcomes then cost one
+  /// commit. Each write inside still checks and applies on its own (a
+  /// RunTakenOver undoes only that write, and `writes` may catch it); an
+  /// exception leaving `writes` undoes them all. This default just calls
+  /// `writes`, each write committing by itself.
+  virtual void in_one_transaction(const std::function<void()>& writes) { writes(); }
 };
 
 }  // namespace optbench::store

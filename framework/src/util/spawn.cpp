@@ -53,6 +53,8 @@ pid_t spawn_process(const std::filesystem::path& binary, const std::vector<std::
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&files, 1, 2);
   }
+  for (const auto& [child_fd, our_fd] : options.fds)
+    posix_spawn_file_actions_adddup2(&files, our_fd, child_fd);
   pid_t pid = -1;
   const int rc = posix_spawn(&pid, program.c_str(), &files, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&files);

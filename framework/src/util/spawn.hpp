@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace optbench::util {
@@ -16,6 +17,10 @@ struct SpawnOptions {
   std::vector<std::string> set_env;    ///< "NAME=value", replacing any NAME we have
   /// Where stdout and stderr go (truncated); unset: inherited.
   std::optional<std::filesystem::path> output;
+  /// Descriptors the child gets: {fd in the child, fd of ours}, dup2'd in
+  /// the child after `output`. Ours should be close-on-exec, so that only
+  /// this child holds them, and numbered apart from the child's targets.
+  std::vector<std::pair<int, int>> fds;
 };
 
 /// Starts `binary ARGS` (argv[0] is the binary) and returns its pid. Throws
