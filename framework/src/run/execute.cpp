@@ -35,7 +35,9 @@ TrainResult train_claimed(store::Writer& db, const RunContext& context,
   auto model = context.plugins.make_model(run.model, run.model_params, model_context);
   auto optimizer = context.plugins.make_optimizer(run.optimizer, run.optimizer_params);
   optimizer->attach(model->parameters());
-  if (const auto* surface = model->surface()) {
+  const auto* surface = model->surface();
+  if (surface &&
+      (!context.surfaces || context.surfaces->first(context.experiment_id, run.problem_key))) {
     db.put_surface(context.experiment_id, sample_surface(*surface, run.problem_key, run.model));
   }
   ScheduleUse schedule;
@@ -46,9 +48,9 @@ TrainResult train_claimed(store::Writer& db, const RunContext& context,
                 experiment::schedule_base(run.optimizer_params)};
   }
   Recorder recorder(db, run_id);
-  auto result =
-      train(*model, *optimizer, data.get(), run.train, static_cast<std::uint64_t>(run.seed),
-            recorder, on_epoch, schedule, run.validation);
+  auto result = train(*model, *optimizer, data.get(), run.train,
+                      static_cast<std::uint64_t>(run.seed), recorder, on_epoch, schedule,
+                      run.validation, Progress{context.progress_every, context.on_progress});
   recorder.flush();
   return result;
 }

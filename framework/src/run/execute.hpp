@@ -4,7 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "experiment/spec.hpp"
 #include "registry/registry.hpp"
@@ -22,11 +26,34 @@ class EnvironmentFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The 2-D problems whose surface this process has already stored. A
+/// surface is 10,201 evaluations of the function and an 80 kB row of which
+/// the store keeps the first; a process training many runs of one problem
+/// samples and writes it once. Safe from several threads.
+class StoredSurfaces {
+ public:
+  /// True the first time it is asked about this experiment and problem.
+  bool first(std::int64_t experiment_id, const std::string& problem_key) {
+    std::lock_guard lock(mutex_);
+    return seen_.emplace(experiment_id, problem_key).second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::pair<std::int64_t, std::string>> seen_;
+};
+
 struct RunContext {
   const experiment::ExperimentSpec& spec;
   const registry::Registry& plugins;
   std::int64_t experiment_id = 0;
   int threads = 1;  ///< threads the model may use
+  /// Surfaces already stored by this process; null: store each run's.
+  StoredSurfaces* surfaces = nullptr;
+  /// Seconds between progress lines inside an epoch (0: none), and where
+  /// they go; see trainer.hpp.
+  double progress_every = 0.0;
+  EpochCallback on_progress;
 };
 
 struct Outcome {
