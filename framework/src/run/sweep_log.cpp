@@ -1,13 +1,70 @@
 #include "run/sweep_log.hpp"
 
+#include "run/stop.hpp"
+
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ostream>
 
 namespace optbench::run {
 
-SweepLog::SweepLog(const std::vector<experiment::RunSpec>& runs, std::ostream* log)
-    : runs_(runs), log_(log) {
+namespace {
+
+std::vector<SweepEta::Work> planned_work(const std::vector<experiment::RunSpec>& runs) {
+  std::vector<SweepEta::Work> work;
+  work.reserve(runs.size());
+  for (const auto& run : runs) {
+    const bool data = run.dataset.has_value();
+    work.push_back(
+        {static_cast<double>(std::max<std::int64_t>(1, data ? run.train.epochs : run.train.steps)),
+         data});
+  }
+  return work;
+}
+
+}  // namespace
+
+SweepLog::SweepLog(const std::vector<experiment::RunSpec>& runs, std::ostream* log, int jobs)
+    : runs_(runs), log_(log), eta_(planned_work(runs), jobs) {
   counts_.total = runs.size();
+  if (log_) printer_.emplace(*log_);
+}
+
+double SweepLog::now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+}
+
+std::string SweepLog::eta_text() const {
+  const auto left = eta_.remaining(now());
+  // After a stop the runs left are not going to be trained now.
+  if (!left || eta_.left() == 0 || stop_requested()) return {};
+  return "; sweep ETA " + format_duration(*left) + " (" + std::to_string(eta_.left()) +
+         (eta_.left() == 1 ? " run left)" : " runs left)");
+}
+
+void SweepLog::started(std::size_t i) {
+  std::lock_guard lock(mutex_);
+  eta_.started(i, now());
+}
+
+std::optional<double> SweepLog::eta() const {
+  std::lock_guard lock(mutex_);
+  return eta_.remaining(now());
+}
+
+std::size_t SweepLog::runs_within(double seconds) const {
+  std::lock_guard lock(mutex_);
+  if (runs_timed_ == 0) return 1;
+  const double mean = run_seconds_ / static_cast<double>(runs_timed_);
+  if (!(mean > 0)) return 64;
+  return static_cast<std::size_t>(std::clamp(std::floor(seconds / mean), 1.0, 64.0));
+}
+
+void SweepLog::live(const std::string& line) {
+  if (!log_) return;
+  std::lock_guard lock(mutex_);
+  printer_->live(line);
 }
 
 std::string SweepLog::prefix(std::size_t i) const {
@@ -22,7 +79,7 @@ std::string SweepLog::prefix(std::size_t i) const {
 void SweepLog::say(const std::string& line) {
   if (!log_) return;
   std::lock_guard lock(mutex_);
-  *log_ << line << '\n' << std::flush;
+  printer_->line(line);
 }
 
 bool SweepLog::skips(std::size_t i, const store::Claim& claim) {
@@ -30,6 +87,7 @@ bool SweepLog::skips(std::size_t i, const store::Claim& claim) {
   {
     std::lock_guard lock(mutex_);
     ++counts_.skipped;
+    eta_.skipped(i);
   }
   say(prefix(i) +
       (claim.already_done ? ": already in the database"
@@ -43,6 +101,16 @@ void SweepLog::finished(std::size_t i, store::RunStatus status, const std::strin
   std::string line = prefix(i);
   {
     std::lock_guard lock(mutex_);
+    const auto& run = runs_[i];
+    // The work it did, for the pace of the runs left: a run without data
+    // counts its steps; a data run that ended early says little and counts
+    // none.
+    const double done = status == store::RunStatus::Done
+                            ? static_cast<double>(run.dataset ? run.train.epochs : run.train.steps)
+                            : (run.dataset ? 0.0 : static_cast<double>(steps));
+    eta_.finished(i, wall_seconds, done);
+    run_seconds_ += wall_seconds;
+    ++runs_timed_;
     switch (status) {
       case store::RunStatus::Done: {
         ++counts_.done;
@@ -64,6 +132,7 @@ void SweepLog::finished(std::size_t i, store::RunStatus status, const std::strin
         ++counts_.failed;
         line.append(": FAILED: ").append(error);
     }
+    line.append(eta_text());
   }
   say(line);
 }
@@ -73,6 +142,7 @@ void SweepLog::taken_over(std::size_t i, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
     ++counts_.taken_over;
+    eta_.skipped(i);
     line.append(": taken over by another process, this attempt stopped (").append(why) += ')';
   }
   say(line);

@@ -1,14 +1,18 @@
 // What a sweep tells the user and counts, whichever scheduler runs it: one
-// line per run outcome, prefixed "[i/n] label on problem, seed s".
+// line per run outcome, prefixed "[i/n] label on problem, seed s", ending
+// with the sweep's estimated time left; progress lines inside epochs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "experiment/spec.hpp"
+#include "run/progress.hpp"
 #include "run/runner.hpp"
 #include "store/records.hpp"
 
@@ -16,10 +20,22 @@ namespace optbench::run {
 
 class SweepLog {
  public:
-  SweepLog(const std::vector<experiment::RunSpec>& runs, std::ostream* log);
+  /// `jobs`: runs trained at once, for the estimate of the time left.
+  SweepLog(const std::vector<experiment::RunSpec>& runs, std::ostream* log, int jobs = 1);
   std::string prefix(std::size_t i) const;
   /// Writes one whole line; safe from several threads.
   void say(const std::string& line);
+  /// Writes a progress line: on a terminal rewritten in place until the
+  /// next line, else a line of its own.
+  void live(const std::string& line);
+  /// Run i began training now.
+  void started(std::size_t i);
+  /// The whole sweep's estimated seconds left, once a run has finished.
+  std::optional<double> eta() const;
+  /// How many runs one job trains in `seconds` at the pace of the runs
+  /// finished so far: between 1 (also before any finished) and 64. Sizes
+  /// the batches of runs claimed and handed to workers at once.
+  std::size_t runs_within(double seconds) const;
   /// Reports and counts run i as skipped if its claim says so.
   bool skips(std::size_t i, const store::Claim& claim);
   void finished(std::size_t i, store::RunStatus status, const std::string& error, double final_loss,
@@ -29,10 +45,19 @@ class SweepLog {
   SweepResult result() const;
 
  private:
+  double now() const;
+  /// "; sweep ETA 1 min 5 s (12 runs left)", or "" before any estimate.
+  std::string eta_text() const;
+
   const std::vector<experiment::RunSpec>& runs_;
   std::ostream* log_;
   mutable std::mutex mutex_;
   SweepResult counts_;
+  std::optional<ProgressPrinter> printer_;
+  SweepEta eta_;
+  double run_seconds_ = 0.0;  ///< of the runs finished
+  std::size_t runs_timed_ = 0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace optbench::run

@@ -87,8 +87,12 @@ struct Evaluation {
 TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
                        const experiment::TrainSettings& settings, std::uint64_t seed,
                        Recorder& recorder, const EpochCallback& on_epoch,
-                       const ScheduleUse& schedule, const experiment::Holdout& validation) {
+                       const ScheduleUse& schedule, const experiment::Holdout& validation,
+                       const Progress& progress) {
   const auto t0 = Clock::now();
+  const bool report_progress = progress.every > 0 && progress.line;
+  const auto progress_period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(report_progress ? progress.every : 0.0));
   const auto info = data.info();
   const std::size_t sample_size = std::accumulate(
       info.sample_shape.begin(), info.sample_shape.end(), std::size_t{1}, std::multiplies<>());
@@ -111,6 +115,7 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
   std::vector<std::size_t> order, held_out;
   split_validation(n_train, validation, order, held_out);
   const std::size_t n_fit = order.size();
+  const std::size_t fit_steps = (n_fit + batch - 1) / batch;  // per epoch
   // The mean loss and the accuracy over `indices` of `split`, in batches.
   // Held-out splits are scored in eval mode (dropout off, normalization on
   // its running statistics), as torch's model.eval(); training resumes in
@@ -148,6 +153,7 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
     }
     double loss_sum = 0.0;
     std::size_t batches = 0;
+    auto next_progress = epoch_t0 + progress_period;
     for (std::size_t begin = 0; begin < n_fit; begin += batch) {
       if (interrupted(result, step)) {
         result.steps = step;
@@ -175,6 +181,21 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
       loss_sum += loss;
       ++batches;
       ++step;
+      if (report_progress && begin + count < n_fit) {
+        const auto now = Clock::now();
+        if (now >= next_progress) {
+          next_progress = now + progress_period;
+          const double seconds = std::chrono::duration<double>(now - epoch_t0).count();
+          const double samples = static_cast<double>(begin + count);
+          char text[160];
+          std::snprintf(text, sizeof text,
+                        "epoch %lld/%lld, step %zu/%zu (%.0f%%), mean loss %.6f, %.0f samples/s",
+                        static_cast<long long>(epoch + 1), static_cast<long long>(settings.epochs),
+                        batches, fit_steps, 100.0 * samples / static_cast<double>(n_fit),
+                        loss_sum / static_cast<double>(batches), samples / seconds);
+          progress.line(text);
+        }
+      }
     }
     const double wall = seconds_since(t0);
     const double epoch_loss = loss_sum / static_cast<double>(batches);
@@ -234,10 +255,10 @@ TrainResult train_data(Model& model, Optimizer& optimizer, const Dataset& data,
 TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
                   const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
                   const EpochCallback& on_epoch, const ScheduleUse& schedule,
-                  const experiment::Holdout& validation) {
+                  const experiment::Holdout& validation, const Progress& progress) {
   if (!data) return train_function(model, optimizer, settings, recorder, schedule);
   return train_data(model, optimizer, *data, settings, seed, recorder, on_epoch, schedule,
-                    validation);
+                    validation, progress);
 }
 
 void split_validation(std::size_t n, const experiment::Holdout& validation,

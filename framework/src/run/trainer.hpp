@@ -42,13 +42,21 @@ struct ScheduleUse {
 /// Called after each epoch (data runs) with a one-line summary.
 using EpochCallback = std::function<void(const std::string& line)>;
 
+/// Progress inside an epoch of a data run: every `every` seconds (0: never)
+/// `line` gets "epoch 2/5, step 300/938 (32%), mean loss 0.4123, 2650
+/// samples/s". An epoch shorter than `every` prints none.
+struct Progress {
+  double every = 0.0;
+  EpochCallback line;
+};
+
 /// Trains `model` with `optimizer` (already attached). `data` is null for
 /// models without data. Non-finite losses or losses above
 /// settings.diverge_above end the run as Diverged, with the value stored.
 TrainResult train(Model& model, Optimizer& optimizer, const Dataset* data,
                   const experiment::TrainSettings& settings, std::uint64_t seed, Recorder& recorder,
                   const EpochCallback& on_epoch = {}, const ScheduleUse& schedule = {},
-                  const experiment::Holdout& validation = {});
+                  const experiment::Holdout& validation = {}, const Progress& progress = {});
 
 /// The training split's indices [0, n) divided into the samples trained on
 /// and a held-out `validation.fraction` of them (floor(n * fraction), at
