@@ -12,6 +12,7 @@
 #include "registry/registry.hpp"
 #include "run/halving.hpp"
 #include "run/preflight.hpp"
+#include "run/progress.hpp"
 #include "run/runner.hpp"
 #include "run/scheduler.hpp"
 #include "run/stop.hpp"
@@ -51,8 +52,12 @@ int cmd_run(const std::vector<std::string>& args) {
       "isolate", po::bool_switch(),
       "train each run in its own worker process (default with --jobs > 1 or a timeout)")(
       "in-process", po::bool_switch(), "train runs on threads of this process")(
-      "timeout", po::value<double>(),
-      "seconds a run may take before its worker is killed (overrides train.timeout)")(
+      "runs-per-worker", po::value<int>()->default_value(0),
+      "runs a worker process trains before a fresh one replaces it (0: no limit)")(
+      "progress-every", po::value<double>(),
+      "seconds between progress lines inside an epoch (default: 2 on a terminal, else 10; 0: "
+      "none)")("timeout", po::value<double>(),
+               "seconds a run may take before its worker is killed (overrides train.timeout)")(
       "dry-run", po::bool_switch(), "validate and list the runs without training")(
       "no-plots", po::bool_switch(), "do not draw charts at the end")("quiet,q", po::bool_switch(),
                                                                       "print only the summary");
@@ -123,6 +128,15 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("timeout")) {
     sweep.timeout = vm["timeout"].as<double>();
     if (!(*sweep.timeout >= 0)) throw UsageError("--timeout must be a number of seconds >= 0");
+  }
+  sweep.runs_per_worker = vm["runs-per-worker"].as<int>();
+  if (sweep.runs_per_worker < 0) throw UsageError("--runs-per-worker must be >= 0");
+  sweep.progress_every =
+      run::stdout_is_terminal() ? run::kProgressEveryTerminal : run::kProgressEveryPiped;
+  if (vm.count("progress-every")) {
+    sweep.progress_every = vm["progress-every"].as<double>();
+    if (!(sweep.progress_every >= 0))
+      throw UsageError("--progress-every must be a number of seconds >= 0");
   }
   sweep.isolate = run::choose_isolation(requested_isolation(vm), spec, runs, sweep);
   sweep.worker_binary = fs::read_symlink("/proc/self/exe");

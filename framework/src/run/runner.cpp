@@ -21,7 +21,8 @@ SweepResult run_sweep(const experiment::ExperimentSpec& spec,
                       const std::vector<experiment::RunSpec>* grid) {
   const auto scheduler = make_scheduler(options, runs);
   std::int64_t experiment_id;
-  SweepLog log(runs, options.log);
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(runs.size())));
+  SweepLog log(runs, options.log, jobs);
   {
     const auto db = store::open(options.db);
     experiment_id = db->upsert_experiment(spec.name, spec.title, spec.yaml_text,
@@ -39,7 +40,6 @@ SweepResult run_sweep(const experiment::ExperimentSpec& spec,
   }
   const SignalScope signals;
   const Heartbeat heartbeat(options.db);
-  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(runs.size())));
   scheduler->run({spec, runs, plugins, options, experiment_id, jobs, log});
   auto result = log.result();
   result.stop_signal = stop_signal();

@@ -34,6 +34,11 @@ struct Options {
   /// Finished runs with these statuses are trained again (--retry); their
   /// earlier attempt is replaced.
   std::vector<store::RunStatus> retry;
+  /// Seconds between progress lines inside an epoch (0: none).
+  double progress_every = 0.0;
+  /// Runs a worker process trains before it is replaced by a fresh one
+  /// (0: no limit; 1: a process per run).
+  int runs_per_worker = 0;
   /// Make this file the definition of an experiment of the same name stored
   /// from another file (--replace), instead of refusing.
   bool replace = false;

@@ -6,7 +6,9 @@
 #include <mutex>
 #include <thread>
 
+#include "run/claim_queue.hpp"
 #include "run/execute.hpp"
+#include "run/run_batch.hpp"
 #include "run/stop.hpp"
 #include "store/backend.hpp"
 
@@ -18,8 +20,9 @@ namespace {
 class RunQueue {
  public:
   explicit RunQueue(const Sweep& sweep)
-      : sweep_(sweep),
-        context_{sweep.spec, sweep.plugins, sweep.experiment_id, sweep.options.threads_per_run} {}
+      : sweep_(sweep), claims_db_(store::open(sweep.options.db)), claims_(sweep, *claims_db_) {}
+
+  ~RunQueue() { claims_.release(); }
 
   // One thread's share: takes runs until none is left, a stop arrives or a
   // store error (a full disk, a lock held past the busy timeout) on any
@@ -27,9 +30,15 @@ class RunQueue {
   void drain() {
     try {
       auto db = store::open(sweep_.options.db);
-      for (std::size_t i = next_++; i < sweep_.runs.size() && !stop_requested() && !store_failed_;
-           i = next_++)
-        one(*db, i);
+      RunBatch batch(*db);
+      while (!stop_requested() && !store_failed_) {
+        if (batch.commit_due()) settle(batch.commit());
+        const auto next = claims_.next(sweep_.log.runs_within(kClaimAhead) *
+                                       static_cast<std::size_t>(sweep_.jobs));
+        if (!next) break;
+        settle(one(batch, *next));
+      }
+      settle(batch.commit());
     } catch (...) {
       store_failed_ = true;
       throw;
@@ -37,28 +46,52 @@ class RunQueue {
   }
 
  private:
-  void one(store::Writer& db, std::size_t i) {
-    const auto& run = sweep_.runs[i];
+  // Claims reach this far ahead, in seconds of training at the pace so far.
+  static constexpr double kClaimAhead = 0.05;
+
+  std::vector<RunReport> one(RunBatch& batch, const ClaimedRun& claimed) {
+    const std::size_t i = claimed.index;
     auto& log = sweep_.log;
-    const auto claim =
-        db.claim_run(context_.experiment_id, claim_record(context_.spec, run, context_.threads),
-                     sweep_.options.retry);
-    if (log.skips(i, claim)) return;
-    const auto outcome = execute_run(db, context_, run, claim.run_id, [&](const std::string& line) {
-      log.say(log.prefix(i) + ": " + line);
-    });
-    const auto& r = outcome.result;
-    if (outcome.taken_over) {
-      log.taken_over(i, r.error);
-    } else {
-      log.finished(i, r.status, r.error, r.final_loss.value_or(std::nan("")), r.steps,
-                   outcome.wall_seconds);
+    const std::string prefix = log.prefix(i) + ": ";
+    RunContext context{sweep_.spec, sweep_.plugins, sweep_.experiment_id,
+                       sweep_.options.threads_per_run, &surfaces_};
+    if (sweep_.options.log) {
+      context.progress_every = sweep_.options.progress_every;
+      context.on_progress = [&](const std::string& line) { log.live(prefix + line); };
     }
+    log.started(i);
+    return batch.train(i, context, sweep_.runs[i], claimed.run_id,
+                       [&](const std::string& line) { log.say(prefix + line); });
+  }
+
+  void settle(const std::vector<RunReport>& reports) {
+    auto& log = sweep_.log;
+    const RunReport* failure = nullptr;
+    for (const auto& r : reports) {
+      switch (r.end) {
+        case RunReport::End::Stored: {
+          const auto& result = r.outcome.result;
+          log.finished(r.tag, result.status, result.error, result.final_loss.value_or(std::nan("")),
+                       result.steps, r.outcome.wall_seconds);
+          break;
+        }
+        case RunReport::End::TakenOver:
+          log.taken_over(r.tag, r.why);
+          break;
+        case RunReport::End::StorageFailed:
+          failure = &r;
+          break;
+      }
+    }
+    // The runs concerned stay `running` under this process, which the next
+    // invocation finds gone and marks interrupted.
+    if (failure) throw store::StoreError(failure->why);
   }
 
   const Sweep& sweep_;
-  const RunContext context_;
-  std::atomic<std::size_t> next_{0};
+  const std::unique_ptr<store::Backend> claims_db_;
+  ClaimQueue claims_;
+  StoredSurfaces surfaces_;
   std::atomic<bool> store_failed_{false};
 };
 
