@@ -81,8 +81,8 @@ void expect_same_bits(const std::map<std::string, Stored>& a,
   }
 }
 
-/// Runs `optbench ARGS` and records the pid of every child process (a
-/// worker) seen while it runs, sampling every millisecond.
+/// Runs `optbench ARGS` and records the pid of every worker process seen
+/// while it runs, sampling every millisecond.
 struct Watched {
   int status = 0;
   std::string out;
@@ -98,8 +98,15 @@ Watched run_watched(const std::vector<std::string>& args, const std::filesystem:
         "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
     while (!done) {
       std::ifstream in(children);
-      for (pid_t child; in >> child;)
-        w.workers.insert(child);
+      for (pid_t child; in >> child;) {
+        // Workers only: the host also starts plugin probes for libraries
+        // its probe cache does not know yet.
+        std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
+        std::string program, command;
+        std::getline(cmdline, program, '\0');
+        std::getline(cmdline, command, '\0');
+        if (command == "worker") w.workers.insert(child);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
