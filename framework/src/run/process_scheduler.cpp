@@ -59,7 +59,8 @@ struct Worker {
   std::size_t given = 0;  ///< runs sent in its life
   bool closed = false;    ///< told that no more runs come
   bool started_any = false;
-  // The run it trains, if any (its "start" came, its "done" not yet).
+  // The run it trains, if any: its "start" came (or, for a worker's first
+  // run, the worker was started) and its "done" not yet.
   std::int64_t training = 0;
   double timeout = 0.0;
   Clock::time_point started;
@@ -252,7 +253,20 @@ class WorkerPool {
     worker.reader = std::make_unique<protocol::LineReader>(worker.channel);
     workers_.push_back(std::move(worker));
     send(workers_.back(), first);
+    start_clock(workers_.back(), first);
     return true;
+  }
+
+  // `run` is what `worker` trains from now on, with its timeout running.
+  void start_clock(Worker& worker, const ClaimedRun& run) const {
+    worker.training = run.run_id;
+    worker.timeout = run_timeout(sweep_.runs[run.index], options_);
+    worker.started = Clock::now();
+    worker.timed_out = false;
+    worker.deadline = worker.timeout > 0
+                          ? worker.started + std::chrono::duration_cast<Clock::duration>(
+                                                 std::chrono::duration<double>(worker.timeout))
+                          : Clock::time_point::max();
   }
 
   std::vector<std::string> worker_args() const {
@@ -325,15 +339,10 @@ class WorkerPool {
     if (message.kind == Kind::Start) {
       for (auto& s : worker.sent) {
         if (s.run.run_id != message.run_id) continue;
+        // A worker's first run is on the clock since the worker was started
+        // (set in spawn()), so that one hanging as it starts up is stopped.
+        if (worker.started_any || worker.training != message.run_id) start_clock(worker, s.run);
         s.started = worker.started_any = true;
-        worker.training = message.run_id;
-        worker.timeout = run_timeout(sweep_.runs[s.run.index], options_);
-        worker.started = Clock::now();
-        worker.timed_out = false;
-        worker.deadline = worker.timeout > 0
-                              ? worker.started + std::chrono::duration_cast<Clock::duration>(
-                                                     std::chrono::duration<double>(worker.timeout))
-                              : Clock::time_point::max();
         log_.started(s.run.index);
         return true;
       }
@@ -412,10 +421,8 @@ class WorkerPool {
   // settled from its exit; the others have nothing stored and go to the
   // next worker, or back to the store when the sweep is stopping.
   void settle(Worker& worker, int status) {
-    const bool blamed_first = !worker.started_any && !worker.sent.empty();
-    const std::int64_t culprit = worker.training != 0 ? worker.training
-                                 : blamed_first       ? worker.sent.front().run.run_id
-                                                      : 0;
+    // Set since the worker started or since its last "start".
+    const std::int64_t culprit = worker.training;
     for (auto it = worker.sent.rbegin(); it != worker.sent.rend(); ++it) {
       const auto& run = it->run;
       if (run.run_id == culprit) {
