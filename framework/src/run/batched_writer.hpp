@@ -63,6 +63,9 @@ class BatchedWriter final : public store::Writer {
   void release_runs(const std::vector<std::int64_t>& run_ids) override {
     store_.release_runs(run_ids);
   }
+  bool prune_run(std::int64_t run_id, const std::string& reason) override {
+    return store_.prune_run(run_id, reason);
+  }
   void heartbeat() override { store_.heartbeat(); }
   std::size_t recover_stale_runs() override { return store_.recover_stale_runs(); }
   void in_one_transaction(const std::function<void()>& writes) override {
