@@ -11,6 +11,7 @@
 #include "plot/plot.hpp"
 #include "registry/registry.hpp"
 #include "run/halving.hpp"
+#include "run/launcher.hpp"
 #include "run/preflight.hpp"
 #include "run/progress.hpp"
 #include "run/runner.hpp"
@@ -18,6 +19,9 @@
 #include "run/stop.hpp"
 #include "store/backend.hpp"
 #include "store/network_fs.hpp"
+#ifdef OPTBENCH_WITH_MPI
+#include "run/mpi_scheduler.hpp"
+#endif
 
 namespace optbench::cli {
 
@@ -67,6 +71,23 @@ int cmd_run(const std::vector<std::string>& args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (!parse("run", "FILE.yaml [options]", options, positional, args, vm)) return kOk;
+  // Started as one of several copies by mpirun or srun: without MPI each
+  // copy would run the whole sweep into the same database.
+  const auto launch = run::parallel_launch();
+#ifdef OPTBENCH_WITH_MPI
+  std::optional<run::MpiSession> mpi;
+  if (launch) mpi.emplace();
+  const bool rank0 = !mpi || mpi->rank() == 0;
+#else
+  if (launch) {
+    std::cerr << "optbench run: started as one of " << launch->size << " copies ("
+              << launch->variable
+              << "), but this optbench was built without MPI; rebuild it with Open MPI "
+                 "(libopenmpi-dev) or start one process\n";
+    return kNoMpi;
+  }
+  const bool rank0 = true;
+#endif
   if (!vm.count("file"))
     throw UsageError("which experiment? give its YAML file: optbench run FILE.yaml [options]");
   const auto retry = vm.count("retry") ? parse_retry(vm["retry"].as<std::string>())
@@ -84,6 +105,7 @@ int cmd_run(const std::vector<std::string>& args) {
   run::check_before_training(spec, runs, plugins);
 
   if (vm["dry-run"].as<bool>()) {
+    if (!rank0) return kOk;
     std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << "\n";
     for (const auto& r : runs) {
       std::cout << "  " << r.config_hash << "  " << r.label << " on " << r.problem_key << ", seed "
@@ -91,6 +113,62 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     return kOk;
   }
+
+  int jobs = vm["jobs"].as<int>();
+  if (jobs < 0) throw UsageError("--jobs must be >= 0");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // The cores of this machine are shared by the ranks on it.
+  int sharing = 1;
+#ifdef OPTBENCH_WITH_MPI
+  if (mpi) {
+    if (jobs > 1)
+      throw UsageError("--jobs " + std::to_string(jobs) +
+                       ": under MPI each rank trains one run at a time; start more ranks instead");
+    jobs = 1;
+    sharing = mpi->local_size();
+  }
+#endif
+  if (jobs == 0) jobs = cores;
+  run::Options sweep;
+  sweep.jobs = jobs;
+  sweep.log = vm["quiet"].as<bool>() ? nullptr : &std::cout;
+  sweep.threads_per_run = vm["threads-per-run"].as<int>();
+  if (sweep.threads_per_run < 0) throw UsageError("--threads-per-run must be >= 0");
+  if (sweep.threads_per_run == 0) sweep.threads_per_run = std::max(1, cores / jobs / sharing);
+  if (vm.count("timeout")) {
+    sweep.timeout = vm["timeout"].as<double>();
+    if (!(*sweep.timeout >= 0)) throw UsageError("--timeout must be a number of seconds >= 0");
+  }
+  sweep.runs_per_worker = vm["runs-per-worker"].as<int>();
+  if (sweep.runs_per_worker < 0) throw UsageError("--runs-per-worker must be >= 0");
+  sweep.progress_every =
+      run::stdout_is_terminal() ? run::kProgressEveryTerminal : run::kProgressEveryPiped;
+  if (vm.count("progress-every")) {
+    sweep.progress_every = vm["progress-every"].as<double>();
+    if (!(sweep.progress_every >= 0))
+      throw UsageError("--progress-every must be a number of seconds >= 0");
+  }
+  {
+    // Runs on several ranks go in parallel: worker processes by default,
+    // as with --jobs above 1, so a crashing plugin costs one run, not the job.
+    auto parallel = sweep;
+    if (launch) parallel.jobs = launch->size;
+    sweep.isolate = run::choose_isolation(requested_isolation(vm), spec, runs, parallel);
+  }
+  sweep.worker_binary = fs::read_symlink("/proc/self/exe");
+  sweep.plugin_folders = plugin_folders;
+  sweep.retry = retry;
+  sweep.replace = vm["replace"].as<bool>();
+  run::check_scheduler(sweep, runs);
+#ifdef OPTBENCH_WITH_MPI
+  if (mpi && !rank0) {
+    // Never opens the database: rank 0 stores what this rank trains.
+    run::serve_rank(*mpi, spec, runs, plugins, sweep);
+    if (run::stop_requested()) run::die_by(run::stop_signal());
+    return kOk;
+  }
+  sweep.over_mpi = mpi.has_value();
+#endif
 
   fs::path db;
   if (vm.count("db")) {
@@ -114,40 +192,14 @@ int cmd_run(const std::vector<std::string>& args) {
               << "); SQLite's locks are unreliable there, so two optbench processes writing it "
                  "at once may corrupt it. Keep the database on a local disk.\n";
   }
-  int jobs = vm["jobs"].as<int>();
-  if (jobs < 0) throw UsageError("--jobs must be >= 0");
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (jobs == 0) jobs = cores;
-  run::Options sweep;
   sweep.db = db;
-  sweep.jobs = jobs;
-  sweep.log = vm["quiet"].as<bool>() ? nullptr : &std::cout;
-  sweep.threads_per_run = vm["threads-per-run"].as<int>();
-  if (sweep.threads_per_run < 0) throw UsageError("--threads-per-run must be >= 0");
-  if (sweep.threads_per_run == 0) sweep.threads_per_run = std::max(1, cores / jobs);
-  if (vm.count("timeout")) {
-    sweep.timeout = vm["timeout"].as<double>();
-    if (!(*sweep.timeout >= 0)) throw UsageError("--timeout must be a number of seconds >= 0");
-  }
-  sweep.runs_per_worker = vm["runs-per-worker"].as<int>();
-  if (sweep.runs_per_worker < 0) throw UsageError("--runs-per-worker must be >= 0");
-  sweep.progress_every =
-      run::stdout_is_terminal() ? run::kProgressEveryTerminal : run::kProgressEveryPiped;
-  if (vm.count("progress-every")) {
-    sweep.progress_every = vm["progress-every"].as<double>();
-    if (!(sweep.progress_every >= 0))
-      throw UsageError("--progress-every must be a number of seconds >= 0");
-  }
-  sweep.isolate = run::choose_isolation(requested_isolation(vm), spec, runs, sweep);
-  sweep.worker_binary = fs::read_symlink("/proc/self/exe");
-  sweep.plugin_folders = plugin_folders;
-  sweep.retry = retry;
-  sweep.replace = vm["replace"].as<bool>();
-  run::check_scheduler(sweep, runs);
 
-  std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << " on "
-            << plural(static_cast<std::size_t>(jobs), "job")
-            << (sweep.isolate ? " (worker processes)" : " (threads)") << ", "
+  std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << " on ";
+#ifdef OPTBENCH_WITH_MPI
+  if (mpi) std::cout << plural(static_cast<std::size_t>(mpi->size()), "MPI rank");
+#endif
+  if (!sweep.over_mpi) std::cout << plural(static_cast<std::size_t>(jobs), "job");
+  std::cout << (sweep.isolate ? " (worker processes)" : " (threads)") << ", "
             << sweep.threads_per_run << " thread(s) per run, results in " << db.string()
             << std::endl;  // before any worker's line, also when piped
   const bool halving = spec.search && spec.search->kind == experiment::SearchSpec::Kind::Halving;

@@ -18,7 +18,14 @@
 namespace optbench::cli {
 
 /// Exit codes, one meaning each (README "Exit codes").
-enum Exit : int { kOk = 0, kRuntimeFailure = 1, kBadInput = 2, kDamagedDatabase = 3 };
+enum Exit : int {
+  kOk = 0,
+  kRuntimeFailure = 1,
+  kBadInput = 2,
+  kDamagedDatabase = 3,
+  /// Started by mpirun or srun as one of several copies, in a build without MPI.
+  kNoMpi = 4
+};
 
 /// Wrong command-line usage; main prints it with the command's help.
 class UsageError : public std::runtime_error {

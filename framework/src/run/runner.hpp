@@ -42,6 +42,9 @@ struct Options {
   /// Make this file the definition of an experiment of the same name stored
   /// from another file (--replace), instead of refusing.
   bool replace = false;
+  /// This process is rank 0 of an MPI job: the runs go to every rank
+  /// (mpi_scheduler.hpp), and only this process opens the database.
+  bool over_mpi = false;
 };
 
 struct SweepResult {

@@ -4,6 +4,9 @@
 
 #include "run/process_scheduler.hpp"
 #include "run/thread_scheduler.hpp"
+#ifdef OPTBENCH_WITH_MPI
+#include "run/mpi_scheduler.hpp"
+#endif
 
 namespace optbench::run {
 
@@ -20,6 +23,9 @@ const experiment::RunSpec* first_timed(const Options& options,
 }  // namespace
 
 void check_scheduler(const Options& options, const std::vector<experiment::RunSpec>& runs) {
+#ifndef OPTBENCH_WITH_MPI
+  if (options.over_mpi) throw std::invalid_argument("this optbench was built without MPI");
+#endif
   if (options.isolate) {
     if (options.worker_binary.empty())
       throw std::invalid_argument("isolated runs need the path of the optbench executable");
@@ -42,6 +48,9 @@ bool choose_isolation(std::optional<bool> requested, const experiment::Experimen
 std::unique_ptr<Scheduler> make_scheduler(const Options& options,
                                           const std::vector<experiment::RunSpec>& runs) {
   check_scheduler(options, runs);
+#ifdef OPTBENCH_WITH_MPI
+  if (options.over_mpi) return std::make_unique<MpiScheduler>();
+#endif
   if (options.isolate) return std::make_unique<ProcessScheduler>();
   return std::make_unique<ThreadScheduler>();
 }

@@ -1,0 +1,303 @@
+#include "run/mpi_scheduler.hpp"
+
+#include <mpi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "run/execute.hpp"
+#include "run/rank_messages.hpp"
+#include "run/scratch_trainer.hpp"
+#include "run/stop.hpp"
+#include "store/backend.hpp"
+
+namespace optbench::run {
+
+namespace {
+
+namespace msg = messages;
+
+constexpr int kTag = 14;
+// Open MPI's blocking calls poll at full speed; a rank waiting for rank 0,
+// and rank 0 waiting for anyone, would each take a core from training.
+// They probe and sleep instead.
+constexpr auto kIdleSleep = std::chrono::microseconds(200);
+
+void check(int code, const char* what) {
+  if (code != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int n = 0;
+    MPI_Error_string(code, text, &n);
+    throw std::runtime_error(std::string("MPI: ") + what + ": " + std::string(text, n));
+  }
+}
+
+void send_to(int dest, const msg::Message& message) {
+  const auto bytes = msg::encode(message);
+  check(
+      MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, kTag, MPI_COMM_WORLD),
+      "send");
+}
+
+// The next message from `source` (MPI_ANY_SOURCE: from anyone), or none if
+// none is waiting; `from` gets the sender.
+std::optional<msg::Message> poll_from(int source, int& from) {
+  int waiting = 0;
+  MPI_Status status;
+  check(MPI_Iprobe(source, kTag, MPI_COMM_WORLD, &waiting, &status), "probe");
+  if (!waiting) return std::nullopt;
+  int size = 0;
+  check(MPI_Get_count(&status, MPI_BYTE, &size), "message size");
+  msg::Bytes bytes(static_cast<std::size_t>(size));
+  check(MPI_Recv(bytes.data(), size, MPI_BYTE, status.MPI_SOURCE, kTag, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE),
+        "receive");
+  from = status.MPI_SOURCE;
+  return msg::decode(bytes);
+}
+
+// Rank 0's own trainer talks to the coordinator through two queues instead
+// of MPI: only the main thread calls MPI.
+class LocalLink {
+ public:
+  void to_coordinator(msg::Message m) {
+    std::lock_guard lock(mutex_);
+    inbox_.push_back(std::move(m));
+  }
+  std::optional<msg::Message> next_for_coordinator() {
+    std::lock_guard lock(mutex_);
+    if (inbox_.empty()) return std::nullopt;
+    auto m = std::move(inbox_.front());
+    inbox_.pop_front();
+    return m;
+  }
+  void to_trainer(msg::Message m) {
+    {
+      std::lock_guard lock(mutex_);
+      outbox_.push_back(std::move(m));
+    }
+    wake_.notify_one();
+  }
+  msg::Message next_for_trainer() {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [&] { return !outbox_.empty(); });
+    auto m = std::move(outbox_.front());
+    outbox_.pop_front();
+    return m;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<msg::Message> inbox_, outbox_;
+};
+
+// One rank's side, whatever carries its messages: ask, train, report, until
+// told to stop.
+template <typename Send, typename Receive>
+void train_handed_out(ScratchTrainer& trainer, const std::vector<experiment::RunSpec>& runs,
+                      int rank, const Send& send, const Receive& receive) {
+  for (;;) {
+    send(msg::Ready{trainer.host()});
+    const auto answer = receive();
+    if (std::holds_alternative<msg::Stop>(answer)) return;
+    const auto& work = std::get<msg::Work>(answer);
+    if (work.index >= runs.size() || runs[work.index].config_hash != work.config_hash) {
+      // The same file gave this rank another grid: a plugin, a data file or
+      // the experiment file differs on this machine. The run is not trained
+      // with settings other than those rank 0 stored.
+      msg::Finish refused;
+      refused.host = trainer.host();
+      refused.rank = rank;
+      refused.result.status = store::RunStatus::Failed;
+      refused.result.error = "rank " + std::to_string(rank) + " on " + trainer.host() +
+                             " computes another identity for this run than rank 0 (" +
+                             work.config_hash +
+                             "): its experiment file, plugins or data files differ from rank 0's";
+      send(refused);
+      continue;
+    }
+    trainer.train(runs[work.index], send);
+  }
+}
+
+// Rank 0's side of the sweep.
+class Coordinator {
+ public:
+  Coordinator(const Sweep& sweep, int ranks)
+      : sweep_(sweep), ranks_(ranks), db_(store::open(sweep.options.db)) {}
+
+  void run() {
+    std::thread local([&] {
+      try {
+        ScratchTrainer trainer(sweep_.spec, sweep_.plugins, sweep_.options, 0);
+        train_handed_out(
+            trainer, sweep_.runs, 0, [&](const msg::Message& m) { link_.to_coordinator(m); },
+            [&] { return link_.next_for_trainer(); });
+      } catch (...) {
+        local_error_ = std::current_exception();
+        local_failed_ = true;
+      }
+    });
+    try {
+      serve();
+    } catch (...) {
+      // The local trainer may be mid-run; when it asks for work next it is
+      // told to stop, and the error ends the job after that.
+      link_.to_trainer(msg::Stop{});
+      local.join();
+      throw;
+    }
+    local.join();
+  }
+
+ private:
+  struct InFlight {
+    std::size_t index = 0;
+    std::int64_t run_id = 0;
+    bool taken_over = false;
+    std::string why;
+  };
+
+  void serve() {
+    int stopped = 0;
+    while (stopped < ranks_) {
+      bool busy = false;
+      while (auto m = link_.next_for_coordinator()) {
+        busy = true;
+        if (handle(0, *m)) ++stopped;
+      }
+      // Its messages are in; what it could not do ends the sweep, as a
+      // failure of any other rank ends the job.
+      if (local_failed_) std::rethrow_exception(local_error_);
+      int from = 0;
+      while (auto m = poll_from(MPI_ANY_SOURCE, from)) {
+        busy = true;
+        if (handle(from, *m)) ++stopped;
+      }
+      if (!busy) std::this_thread::sleep_for(kIdleSleep);
+    }
+  }
+
+  // Returns true when `rank` was told to stop.
+  bool handle(int rank, const msg::Message& m) {
+    if (std::holds_alternative<msg::Ready>(m)) return hand_out(rank);
+    auto found = in_flight_.find(rank);
+    if (found == in_flight_.end())
+      throw std::runtime_error("rank " + std::to_string(rank) + " sent results without a run");
+    auto& run = found->second;
+    try {
+      if (const auto* metrics = std::get_if<msg::Metrics>(&m)) {
+        if (!run.taken_over) db_->append_metrics(run.run_id, metrics->points);
+      } else if (const auto* trajectory = std::get_if<msg::Trajectory>(&m)) {
+        if (!run.taken_over) db_->append_trajectory(run.run_id, trajectory->points);
+      } else if (const auto* surface = std::get_if<msg::SurfaceSample>(&m)) {
+        db_->put_surface(sweep_.experiment_id, surface->surface);
+      } else if (const auto* finish = std::get_if<msg::Finish>(&m)) {
+        finished(run, *finish);
+        in_flight_.erase(found);
+      }
+    } catch (const store::RunTakenOver& e) {
+      run.taken_over = true;
+      run.why = e.what();
+      if (std::holds_alternative<msg::Finish>(m)) {
+        sweep_.log.taken_over(run.index, run.why);
+        in_flight_.erase(found);
+      }
+    }
+    return false;
+  }
+
+  bool hand_out(int rank) {
+    while (!stop_requested() && next_ < sweep_.runs.size()) {
+      const std::size_t i = next_++;
+      const auto& spec = sweep_.runs[i];
+      const auto claim = db_->claim_run(
+          sweep_.experiment_id, claim_record(sweep_.spec, spec, sweep_.options.threads_per_run),
+          sweep_.options.retry);
+      if (sweep_.log.skips(i, claim)) continue;
+      in_flight_[rank] = InFlight{i, claim.run_id, false, {}};
+      tell(rank, msg::Work{i, spec.config_hash});
+      return false;
+    }
+    tell(rank, msg::Stop{});
+    return true;
+  }
+
+  void finished(InFlight& run, const msg::Finish& finish) {
+    if (run.taken_over) {
+      sweep_.log.taken_over(run.index, run.why);
+      return;
+    }
+    db_->finish_run(run.run_id, finish.result);
+    const auto& r = finish.result;
+    sweep_.log.finished(run.index, r.status, r.error, r.final_loss.value_or(std::nan("")), r.steps,
+                        r.wall_seconds);
+  }
+
+  void tell(int rank, const msg::Message& m) {
+    if (rank == 0) {
+      link_.to_trainer(m);
+    } else {
+      send_to(rank, m);
+    }
+  }
+
+  const Sweep& sweep_;
+  const int ranks_;
+  const std::unique_ptr<store::Backend> db_;
+  LocalLink link_;
+  std::exception_ptr local_error_;
+  std::atomic<bool> local_failed_{false};
+  std::size_t next_ = 0;
+  std::map<int, InFlight> in_flight_;
+};
+
+}  // namespace
+
+MpiSession::MpiSession() {
+  int provided = 0;
+  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "init");
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  MPI_Comm local;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
+  MPI_Comm_size(local, &local_size_);
+  MPI_Comm_free(&local);
+}
+
+MpiSession::~MpiSession() {
+  if (std::uncaught_exceptions() == 0) MPI_Finalize();
+}
+
+void MpiScheduler::run(const Sweep& sweep) {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  Coordinator(sweep, ranks).run();
+}
+
+void serve_rank(const MpiSession& session, const experiment::ExperimentSpec& spec,
+                const std::vector<experiment::RunSpec>& runs, const registry::Registry& plugins,
+                const Options& options) {
+  const SignalScope signals;
+  ScratchTrainer trainer(spec, plugins, options, session.rank());
+  train_handed_out(
+      trainer, runs, session.rank(), [](const msg::Message& m) { send_to(0, m); },
+      [] {
+        int from = 0;
+        for (;;) {
+          if (auto m = poll_from(0, from)) return std::move(*m);
+          std::this_thread::sleep_for(kIdleSleep);
+        }
+      });
+}
+
+}  // namespace optbench::run

@@ -1,0 +1,121 @@
+#include "run/scratch_trainer.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+#include <system_error>
+
+#include "run/scheduler.hpp"
+#include "run/stop.hpp"
+#include "run/sweep_log.hpp"
+
+namespace optbench::run {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path make_scratch_folder() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = (tmp && *tmp ? fs::path(tmp) : fs::path("/tmp")) / "optbench-rank-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot create a scratch folder like " + pattern);
+  return pattern;
+}
+
+std::string this_host() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+// Sends `points` in batches of kBatchPoints.
+template <typename Message, typename Point>
+void send_batches(const std::vector<Point>& points,
+                  const std::function<void(const messages::Message&)>& send) {
+  for (std::size_t at = 0; at < points.size(); at += messages::kBatchPoints) {
+    const auto end = std::min(points.size(), at + messages::kBatchPoints);
+    Message m;
+    m.points.assign(points.begin() + static_cast<std::ptrdiff_t>(at),
+                    points.begin() + static_cast<std::ptrdiff_t>(end));
+    send(m);
+  }
+}
+
+}  // namespace
+
+ScratchTrainer::ScratchTrainer(const experiment::ExperimentSpec& spec,
+                               const registry::Registry& plugins, const Options& options, int rank)
+    : spec_(spec), plugins_(plugins), options_(options), rank_(rank), host_(this_host()) {
+  folder_ = make_scratch_folder();
+  options_.db = folder_ / "scratch.db";
+  // One run at a time, always trained afresh, silent: the process that owns
+  // the results reports each outcome in the sweep's own numbering.
+  options_.jobs = 1;
+  options_.log = nullptr;
+  options_.retry.clear();
+  options_.over_mpi = false;
+  db_ = store::open(options_.db);
+  experiment_id_ =
+      db_->upsert_experiment(spec.name, spec.title, spec.yaml_text, spec.source_path.string());
+}
+
+ScratchTrainer::~ScratchTrainer() {
+  db_.reset();
+  std::error_code ignored;
+  fs::remove_all(folder_, ignored);
+}
+
+void ScratchTrainer::train(const experiment::RunSpec& run,
+                           const std::function<void(const messages::Message&)>& send) {
+  const std::vector<experiment::RunSpec> one{run};
+  SweepLog log(one, nullptr);
+  const auto scheduler = make_scheduler(options_, one);
+  scheduler->run({spec_, one, plugins_, options_, experiment_id_, 1, log});
+
+  std::optional<store::RunRecord> record;
+  for (const auto& r : db_->runs(spec_.name, store::Scope::All)) {
+    if (r.config_hash == run.config_hash) record = r;
+  }
+  messages::Finish finish;
+  finish.host = host_;
+  finish.rank = rank_;
+  if (!record || record->status == store::RunStatus::Running ||
+      record->status == store::RunStatus::Pending) {
+    // Not started (a stop arrived first) or left unfinished by a storage
+    // failure of the scratch file: no result, to be trained again.
+    finish.result.status = store::RunStatus::Interrupted;
+    finish.result.error = stop_requested()
+                              ? "interrupted by " + describe_signal(stop_signal()) +
+                                    " before it started on rank " + std::to_string(rank_)
+                              : "rank " + std::to_string(rank_) + " on " + host_ +
+                                    " could not store the run in its scratch file " +
+                                    options_.db.string();
+    finish.result.final_loss = std::nan("");
+    if (record) db_->delete_runs(spec_.name, std::nullopt, record->id);
+    send(finish);
+    return;
+  }
+  if (!surfaces_sent_.contains(run.problem_key)) {
+    if (auto surface = db_->surface(spec_.name, run.problem_key)) {
+      send(messages::SurfaceSample{std::move(*surface)});
+      surfaces_sent_.insert(run.problem_key);
+    }
+  }
+  send_batches<messages::Metrics>(db_->all_metrics(record->id), send);
+  send_batches<messages::Trajectory>(db_->trajectory(record->id), send);
+  finish.result = {record->status,        record->error,      record->wall_seconds,
+                   record->steps,         record->final_loss, record->final_test_loss,
+                   record->final_accuracy};
+  // A record reads a missing final loss as NaN; only a diverged run has a
+  // NaN of its own (a failed one that never computed a loss has none).
+  if (std::isnan(record->final_loss) && record->status != store::RunStatus::Diverged)
+    finish.result.final_loss.reset();
+  db_->delete_runs(spec_.name, std::nullopt, record->id);
+  send(finish);
+}
+
+}  // namespace optbench::run
