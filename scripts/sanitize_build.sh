@@ -12,6 +12,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/packages.sh"
 "$here/scripts/install_packages.sh" "${optbench_packages[@]}" clang libclang-rt-14-dev libomp-14-dev
 
+# The preset builds without MPI (OPTBENCH_MPI=OFF): this run then checks the
+# build that refuses a parallel launch, and no sanitized rank shares the
+# process with Open MPI's uninstrumented runtime, which replaces memory
+# hooks of its own. The release build runs the MPI tests.
 # Presets are found from the working directory.
 cd "$here"
 cmake --preset sanitize >/dev/null

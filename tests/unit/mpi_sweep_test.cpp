@@ -1,0 +1,391 @@
+// Sweeps over MPI ranks (mpirun on loopback, oversubscribed): the same runs
+// and bit-identical histories as one process with 3 and 4 ranks; kill -9 of
+// mpirun mid-sweep, then the same command resumes with no run lost or
+// duplicated and an intact file; a crashing plugin fails only its own run;
+// runs of uneven length balance across ranks. Labelled `mpi`. Without MPI
+// in the build, a parallel launch is refused with one line.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <thread>
+
+#include "process_support.hpp"
+#include "store/backend.hpp"
+#include "test_support.hpp"
+
+namespace optbench {
+namespace {
+
+namespace fs = std::filesystem;
+using store::RunStatus;
+
+// Loopback only, oversubscribed (more ranks than this machine's cores),
+// unbound (each rank's workers use any core), and as root where CI runs.
+std::vector<std::string> mpirun_args(int ranks) {
+  return {"--allow-run-as-root",
+          "--oversubscribe",
+          "--bind-to",
+          "none",
+          "--mca",
+          "btl",
+          "self,tcp",
+          "--mca",
+          "btl_tcp_if_include",
+          "lo",
+          "--mca",
+          "oob_tcp_if_include",
+          "lo",
+          "-np",
+          std::to_string(ranks),
+          OPTBENCH_TEST_BINARY};
+}
+
+pid_t start_mpirun(int ranks, const std::vector<std::string>& optbench_args,
+                   const fs::path& output) {
+  auto args = mpirun_args(ranks);
+  args.insert(args.end(), optbench_args.begin(), optbench_args.end());
+  return util::spawn_process(OPTBENCH_TEST_MPIEXEC, args,
+                             {.unset_env = {"OPTBENCH_PLUGIN_PATH"}, .output = output});
+}
+
+testing::Result mpirun(int ranks, const std::vector<std::string>& optbench_args,
+                       const fs::path& output) {
+  const int status = testing::wait_for(start_mpirun(ranks, optbench_args, output));
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(output)};
+}
+
+testing::Result one_process(const std::vector<std::string>& optbench_args, const fs::path& output) {
+  const int status = testing::wait_for(testing::spawn_optbench(optbench_args, output));
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(output)};
+}
+
+bool have_mpi() {
+  return std::strlen(OPTBENCH_TEST_MPIEXEC) > 0;
+}
+
+std::uint64_t bits(double v) {
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+// A run's outcome and history with every double as its bits; what varies
+// between two trainings of one run (wall times, epoch_seconds) left out.
+struct History {
+  std::string status;
+  std::int64_t steps = 0;
+  std::uint64_t final_loss = 0;
+  std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t, std::uint64_t>>
+      metrics;
+  std::vector<std::tuple<std::int64_t, std::uint64_t, std::uint64_t>> trajectory;
+  bool operator==(const History&) const = default;
+};
+
+std::map<std::string, History> histories(const fs::path& db, const std::string& experiment) {
+  std::map<std::string, History> out;
+  const auto reader = store::open_reader(db);
+  for (const auto& run : reader->runs(experiment)) {
+    History h;
+    h.status = store::to_string(run.status);
+    h.steps = run.steps;
+    h.final_loss = bits(run.final_loss);
+    for (const auto& p : reader->all_metrics(run.id)) {
+      if (p.name == "epoch_seconds") continue;
+      h.metrics.emplace_back(p.name, p.split, p.step, p.epoch, bits(p.value));
+    }
+    for (const auto& p : reader->trajectory(run.id))
+      h.trajectory.emplace_back(p.step, bits(p.x0), bits(p.x1));
+    EXPECT_TRUE(out.emplace(run.config_hash, std::move(h)).second);
+  }
+  return out;
+}
+
+const char* kFunctions = R"(name: mpi-functions
+model: {name: rosenbrock}
+optimizers:
+  - {name: sgd, lr: [0.0001, 0.0005, 0.001]}
+  - {name: momentum, lr: [0.0001, 0.0005, 0.001]}
+  - {name: adam, lr: [0.001, 0.01, 0.1]}
+  - {name: rmsprop, lr: [0.001, 0.01, 0.1]}
+seeds: [0, 1, 2]
+train: {steps: 300}
+)";
+
+const char* kData = R"(name: mpi-data
+dataset: {name: synthetic_linear, samples: 600, weights: [0.5, 0.8], noise: 0.01}
+model: {name: linear, init: normal}
+optimizers:
+  - {name: sgd, lr: 0.005}
+  - {name: adam, lr: [0.01, 0.1]}
+seeds: [0, 1]
+train: {epochs: 4, batch_size: 32}
+)";
+
+class MpiSweep : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_mpi()) GTEST_SKIP() << "this build has no MPI";
+  }
+  testing::TempDir dir_;
+};
+
+// The reference: one process, one run at a time, one thread per run.
+void expect_identical_over(int ranks, const fs::path& dir) {
+  SCOPED_TRACE(std::to_string(ranks) + " ranks");
+  for (const auto* text : {kFunctions, kData}) {
+    const std::string name = std::strstr(text, "mpi-data") ? "mpi-data" : "mpi-functions";
+    const auto yaml = dir / (name + ".yaml");
+    testing::write_file(yaml, text);
+    const auto one = dir / (name + "-one.db"), many = dir / (name + "-mpi.db");
+    if (!fs::exists(one)) {
+      const auto r = one_process({"run", yaml.string(), "--db", one.string(), "--in-process",
+                                  "--jobs", "1", "--threads-per-run", "1", "--no-plots", "--quiet"},
+                                 dir / "one.out");
+      ASSERT_EQ(r.exit_code, 0) << r.out;
+    }
+    fs::remove(many);
+    const auto r = mpirun(
+        ranks,
+        {"run", yaml.string(), "--db", many.string(), "--threads-per-run", "1", "--no-plots"},
+        dir / "mpi.out");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("on " + std::to_string(ranks) + " MPI ranks (worker processes)"),
+              std::string::npos)
+        << r.out;
+    const auto expected = histories(one, name), got = histories(many, name);
+    ASSERT_EQ(got.size(), expected.size());
+    EXPECT_GE(expected.size(), name == "mpi-data" ? 6u : 36u);
+    for (const auto& [hash, history] : expected) {
+      SCOPED_TRACE(name + " run " + hash);
+      ASSERT_TRUE(got.contains(hash));
+      EXPECT_EQ(history.status, "done");
+      EXPECT_FALSE(history.metrics.empty());
+      EXPECT_TRUE(got.at(hash) == history) << "histories differ";
+    }
+  }
+}
+
+TEST_F(MpiSweep, ThreeRanksStoreBitIdenticalHistoriesToOneProcess) {
+  expect_identical_over(3, dir_.path());
+}
+
+TEST_F(MpiSweep, FourRanksStoreBitIdenticalHistoriesToOneProcess) {
+  expect_identical_over(4, dir_.path());
+}
+
+TEST_F(MpiSweep, ACrashingPluginFailsOnlyItsOwnRun) {
+  testing::write_file(dir_ / "faults.yaml", R"(name: mpi-faults
+model: {name: quadratic}
+optimizers:
+  - {name: faulty, label: fine, fault: none, lr: [0.01, 0.02, 0.03]}
+  - {name: faulty, fault: [throw, abort, segv], at_step: 3}
+train: {steps: 20}
+)");
+  const auto db = dir_ / "faults.db";
+  const auto r = mpirun(3,
+                        {"run", (dir_ / "faults.yaml").string(), "--db", db.string(), "--no-plots",
+                         "--plugin-dir", OPTBENCH_TEST_FIXTURE_PLUGIN_DIR},
+                        dir_ / "out");
+  // The job survived every fault, and reports the failures with exit code 1.
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("3 done, 0 diverged, 3 failed"), std::string::npos) << r.out;
+  const auto reader = store::open_reader(db);
+  std::map<std::string, store::RunRecord> by_label;
+  for (const auto& run : reader->runs("mpi-faults"))
+    by_label[run.label] = run;
+  ASSERT_EQ(by_label.size(), 6u);
+  const std::map<std::string, std::string> reasons = {
+      {"faulty fault=throw", "faulty optimizer threw at step 3"},
+      {"faulty fault=abort", "the worker process was killed by SIGABRT (Aborted)"},
+      {"faulty fault=segv", "the worker process was killed by SIGSEGV (Segmentation fault)"},
+  };
+  for (const auto& [label, reason] : reasons) {
+    SCOPED_TRACE(label);
+    ASSERT_TRUE(by_label.contains(label));
+    EXPECT_EQ(by_label[label].status, RunStatus::Failed);
+    EXPECT_NE(by_label[label].error.find(reason), std::string::npos) << by_label[label].error;
+  }
+  int fine = 0;
+  for (const auto& [label, run] : by_label) {
+    if (run.status != RunStatus::Done) continue;
+    ++fine;
+    EXPECT_EQ(reader->metrics(run.id, "loss").size(), 21u) << label;
+    EXPECT_EQ(reader->trajectory(run.id).size(), 21u) << label;
+  }
+  EXPECT_EQ(fine, 3);
+}
+
+// Run lengths in grid order, in units of kUnitSteps: handed out on demand,
+// 3 ranks finish within 1.125 x the ideal; dealt round-robin, rank 0 would
+// get both long runs and take 1.5 x.
+constexpr int kLengths[] = {3, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1};
+constexpr long kUnitSteps = 1000000;
+
+double seconds_of(const std::string& iso) {
+  // 2024-05-01T12:34:56.789Z
+  std::tm tm{};
+  strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  return static_cast<double>(timegm(&tm)) + std::stod(iso.substr(19, 4));
+}
+
+TEST_F(MpiSweep, RunsOfUnevenLengthBalanceAcrossRanks) {
+  std::string yaml = "name: mpi-uneven\nmodel: {name: quadratic}\noptimizers:\n";
+  for (std::size_t i = 0; i < std::size(kLengths); ++i) {
+    yaml += "  - {name: sgd, label: run" + std::to_string(i) + ", lr: 0.00" +
+            std::to_string(i + 1) + ", train: {steps: " + std::to_string(kLengths[i] * kUnitSteps) +
+            "}}\n";
+  }
+  yaml += "train: {record_every: 100000}\n";
+  testing::write_file(dir_ / "uneven.yaml", yaml);
+  const auto db = dir_ / "uneven.db";
+  // On threads: what is measured is how runs are handed out, not how long
+  // a worker process takes to start.
+  const auto r = mpirun(3,
+                        {"run", (dir_ / "uneven.yaml").string(), "--db", db.string(),
+                         "--in-process", "--threads-per-run", "1", "--no-plots"},
+                        dir_ / "out");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto runs = store::open_reader(db)->runs("mpi-uneven");
+  ASSERT_EQ(runs.size(), std::size(kLengths));
+  std::vector<double> wall(runs.size());
+  double first = 1e300, last = 0;
+  for (const auto& run : runs) {
+    const int i = std::stoi(run.label.substr(3));
+    wall[static_cast<std::size_t>(i)] = run.wall_seconds;
+    first = std::min(first, seconds_of(run.started));
+    last = std::max(last, seconds_of(run.finished));
+  }
+  const double total = std::accumulate(wall.begin(), wall.end(), 0.0);
+  const double ideal = std::max(total / 3, *std::max_element(wall.begin(), wall.end()));
+  double round_robin = 0;
+  for (std::size_t rank = 0; rank < 3; ++rank) {
+    double sum = 0;
+    for (std::size_t i = rank; i < wall.size(); i += 3)
+      sum += wall[i];
+    round_robin = std::max(round_robin, sum);
+  }
+  const double makespan = last - first;
+  RecordProperty("makespan_over_ideal", std::to_string(makespan / ideal));
+  EXPECT_LE(makespan, 1.3 * ideal) << "makespan " << makespan << " s, ideal " << ideal << " s";
+  // The check can tell: the runs' own times make a static deal fail it.
+  EXPECT_GT(round_robin, 1.3 * ideal) << "round-robin " << round_robin << " s";
+}
+
+class MpiKill : public MpiSweep {
+ protected:
+  void SetUp() override {
+    MpiSweep::SetUp();
+    // The ranks orphaned by the kill are reparented here and reaped.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+  }
+  void TearDown() override { prctl(PR_SET_CHILD_SUBREAPER, 0); }
+};
+
+TEST_F(MpiKill, KillNineOfMpirunMidSweepThenTheSameCommandResumes) {
+  testing::write_file(dir_ / "kill.yaml", R"(name: mpi-kill
+model: {name: quadratic}
+optimizers:
+  - {name: sgd, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
+  - {name: adam, lr: [0.0001, 0.001, 0.01]}
+seeds: [0, 1]
+train: {steps: 400000, record_every: 50}
+)");
+  const auto db = dir_ / "kill.db";
+  const std::vector<std::string> command = {"run",       (dir_ / "kill.yaml").string(), "--db",
+                                            db.string(), "--threads-per-run",           "1",
+                                            "--no-plots"};
+  const pid_t job = start_mpirun(3, command, dir_ / "killed.out");
+  // Some runs stored, others in flight.
+  ASSERT_TRUE(
+      testing::wait_until(db, "SELECT count(*) >= 3 FROM runs WHERE status = 'done'", "1", 120))
+      << testing::read_file(dir_ / "killed.out");
+  kill(job, SIGKILL);
+  testing::wait_for(job);
+  // Every rank notices that mpirun is gone and ends; rank 0 is the only one
+  // that had the file open.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "ranks outlived mpirun";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto before = histories(db, "mpi-kill");
+  std::size_t done_before = 0;
+  for (const auto& [hash, h] : before)
+    done_before += h.status == "done";
+  ASSERT_LT(done_before, 18u) << "the sweep finished before the kill";
+
+  const auto r = mpirun(3, command, dir_ / "resumed.out");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(std::to_string(done_before) + " already in the database"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
+  // 18 runs, each once, each with its whole history once.
+  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs"), "18");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(DISTINCT config_hash) FROM runs"), "18");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "18");
+  const auto after = histories(db, "mpi-kill");
+  for (const auto& [hash, h] : after) {
+    SCOPED_TRACE(hash);
+    EXPECT_EQ(h.metrics.size(), 400000u / 50 + 1);
+    EXPECT_EQ(h.trajectory.size(), 400000u / 50 + 1);
+    // What was finished before the kill was kept as it was.
+    const auto earlier = before.find(hash);
+    if (earlier != before.end() && earlier->second.status == "done") {
+      EXPECT_TRUE(earlier->second == h);
+    }
+  }
+}
+
+// Without MPI in the build, a launch of several copies would run the whole
+// sweep once per copy; each refuses with one line instead, before anything
+// is stored. A Slurm batch script (SLURM_NTASKS alone) is one process.
+TEST(MpiLaunch, ABuildWithoutMpiRefusesAParallelLaunch) {
+  if (have_mpi()) GTEST_SKIP() << "this build has MPI";
+  testing::TempDir dir;
+  testing::write_file(dir / "e.yaml",
+                      "name: e\nmodel: {name: quadratic}\n"
+                      "optimizers: [{name: sgd, lr: 0.1}]\ntrain: {steps: 5}\n");
+  const auto launched = [&](const std::string& variable, const std::string& db) {
+    const auto out = dir / (db + ".out");
+    const pid_t pid = util::spawn_process(
+        OPTBENCH_TEST_BINARY,
+        {"run", (dir / "e.yaml").string(), "--db", (dir / db).string(), "--no-plots"},
+        {.unset_env = {"OPTBENCH_PLUGIN_PATH", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                       "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS"},
+         .set_env = {variable},
+         .output = out});
+    const int status = testing::wait_for(pid);
+    return testing::Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(out)};
+  };
+  for (const std::string variable :
+       {"OMPI_COMM_WORLD_SIZE=3", "PMI_SIZE=2", "SLURM_STEP_NUM_TASKS=4"}) {
+    SCOPED_TRACE(variable);
+    const auto r = launched(variable, "refused.db");
+    EXPECT_EQ(r.exit_code, 4) << r.out;
+    const auto name = variable.substr(0, variable.find('='));
+    EXPECT_EQ(r.out, "optbench run: started as one of " + variable.substr(variable.find('=') + 1) +
+                         " copies (" + name +
+                         "), but this optbench was built without MPI; rebuild it with Open MPI "
+                         "(libopenmpi-dev) or start one process\n");
+    EXPECT_FALSE(fs::exists(dir / "refused.db"));
+  }
+  const auto alone = launched("SLURM_NTASKS=4", "alone.db");
+  EXPECT_EQ(alone.exit_code, 0) << alone.out;
+  EXPECT_NE(alone.out.find("1 done"), std::string::npos) << alone.out;
+  const auto one_copy = launched("OMPI_COMM_WORLD_SIZE=1", "one.db");
+  EXPECT_EQ(one_copy.exit_code, 0) << one_copy.out;
+}
+
+}  // namespace
+}  // namespace optbench
