@@ -30,6 +30,25 @@ namespace fs = std::filesystem;
 namespace {
 
 // --isolate or --in-process, if one was given.
+// --shard K/N: 1 <= K <= N.
+run::Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  run::Shard shard;
+  try {
+    std::size_t used = 0;
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    shard.index = std::stoi(text.substr(0, slash), &used);
+    if (used != slash) throw std::invalid_argument("trailing text");
+    shard.count = std::stoi(text.substr(slash + 1), &used);
+    if (used != text.size() - slash - 1) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw UsageError("--shard '" + text + "': expected K/N, part K of N, such as 2/8");
+  }
+  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count)
+    throw UsageError("--shard '" + text + "': K must be between 1 and N (N >= 1)");
+  return shard;
+}
+
 std::optional<bool> requested_isolation(const po::variables_map& vm) {
   const bool isolate = vm["isolate"].as<bool>(), in_process = vm["in-process"].as<bool>();
   if (isolate && in_process) throw UsageError("give --isolate or --in-process, not both");
@@ -62,6 +81,8 @@ int cmd_run(const std::vector<std::string>& args) {
       "seconds between progress lines inside an epoch (default: 2 on a terminal, else 10; 0: "
       "none)")("timeout", po::value<double>(),
                "seconds a run may take before its worker is killed (overrides train.timeout)")(
+      "shard", po::value<std::string>(),
+      "train only part K of N of the grid (K/N), for job arrays; combine with optbench merge")(
       "dry-run", po::bool_switch(), "validate and list the runs without training")(
       "no-plots", po::bool_switch(), "do not draw charts at the end")("quiet,q", po::bool_switch(),
                                                                       "print only the summary");
@@ -104,10 +125,26 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto runs = experiment::expand(spec, plugins);
   run::check_before_training(spec, runs, plugins);
 
+  std::optional<run::Shard> shard;
+  if (vm.count("shard")) shard = parse_shard(vm["shard"].as<std::string>());
+  // Successive halving picks each rung's runs from the previous rung's
+  // results, so its runs cannot be dealt out before they start.
+  const bool halving = spec.search && spec.search->kind == experiment::SearchSpec::Kind::Halving;
+  if (halving && shard)
+    throw UsageError(
+        "--shard: successive halving (search: halving) decides each rung from the "
+        "previous rung's results, so it cannot be split into parts; run it whole");
+  if (halving && launch)
+    throw UsageError(
+        "successive halving (search: halving) decides each rung from the previous "
+        "rung's results, so it runs in one process, not over MPI ranks");
+
   if (vm["dry-run"].as<bool>()) {
     if (!rank0) return kOk;
-    std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << "\n";
-    for (const auto& r : runs) {
+    std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run");
+    if (shard) std::cout << ", part " << shard->index << " of " << shard->count << " listed";
+    std::cout << "\n";
+    for (const auto& r : shard ? run::shard_of(runs, *shard) : runs) {
       std::cout << "  " << r.config_hash << "  " << r.label << " on " << r.problem_key << ", seed "
                 << r.seed << "\n";
     }
@@ -163,7 +200,7 @@ int cmd_run(const std::vector<std::string>& args) {
 #ifdef OPTBENCH_WITH_MPI
   if (mpi && !rank0) {
     // Never opens the database: rank 0 stores what this rank trains.
-    run::serve_rank(*mpi, spec, runs, plugins, sweep);
+    run::serve_rank(*mpi, spec, shard ? run::shard_of(runs, *shard) : runs, plugins, sweep);
     if (run::stop_requested()) run::die_by(run::stop_signal());
     return kOk;
   }
@@ -194,7 +231,12 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   sweep.db = db;
 
-  std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run") << " on ";
+  std::cout << "experiment " << spec.name << ": " << plural(runs.size(), "run");
+  if (shard) {
+    std::cout << ", part " << shard->index << " of " << shard->count << ": "
+              << plural(run::shard_of(runs, *shard).size(), "run");
+  }
+  std::cout << " on ";
 #ifdef OPTBENCH_WITH_MPI
   if (mpi) std::cout << plural(static_cast<std::size_t>(mpi->size()), "MPI rank");
 #endif
@@ -202,9 +244,9 @@ int cmd_run(const std::vector<std::string>& args) {
   std::cout << (sweep.isolate ? " (worker processes)" : " (threads)") << ", "
             << sweep.threads_per_run << " thread(s) per run, results in " << db.string()
             << std::endl;  // before any worker's line, also when piped
-  const bool halving = spec.search && spec.search->kind == experiment::SearchSpec::Kind::Halving;
+  const auto part = shard ? run::shard_of(runs, *shard) : runs;
   const auto result = halving ? run::run_halving(spec, runs, plugins, sweep)
-                              : run::run_sweep(spec, runs, plugins, sweep);
+                              : run::run_sweep(spec, part, plugins, sweep, &runs);
   std::cout << result.done << " done, " << result.diverged << " diverged, " << result.failed
             << " failed, " << result.skipped << " already in the database";
   if (result.interrupted) std::cout << ", " << result.interrupted << " interrupted";

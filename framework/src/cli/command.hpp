@@ -45,6 +45,7 @@ int cmd_export(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_new(const std::vector<std::string>& args);
 int cmd_rm(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
 int cmd_worker(const std::vector<std::string>& args);
 int cmd_plugin_probe(const std::vector<std::string>& args);
 

@@ -23,13 +23,16 @@ commands:
   export          the runs or metrics of a results database as CSV or JSON
   report          a static HTML page of an experiment: its YAML, summary and charts
   rm              delete an experiment's runs (all, or by --status or --run) from a database
+  merge IN.db... -o OUT.db
+                  combine results files (the shards of run --shard K/N) into one
   new KIND NAME   write a plugin project (optimizer, model, dataset, schedule) for the SDK
 
 'optbench COMMAND --help' shows a command's options.
 exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),
             2 bad input (usage, experiment file, database path or a missing database,
               an experiment name already used by another file),
-            3 the database file is damaged (refused and left unchanged)
+            3 the database file is damaged (refused and left unchanged),
+            4 run started by mpirun or srun in a build without MPI
 )";
 
 }  // namespace
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
       {"report", cmd_report},
       {"new", cmd_new},
       {"rm", cmd_rm},
+      {"merge", cmd_merge},
       // hidden: one isolated run, started by `run`
       {"worker", cmd_worker},
       // hidden: one plugin library loaded on trial, started by plugin discovery

@@ -15,6 +15,15 @@ double run_timeout(const experiment::RunSpec& run, const Options& options) {
   return options.timeout.value_or(run.train.timeout);
 }
 
+std::vector<experiment::RunSpec> shard_of(const std::vector<experiment::RunSpec>& runs,
+                                          const Shard& shard) {
+  std::vector<experiment::RunSpec> part;
+  for (std::size_t i = static_cast<std::size_t>(shard.index - 1); i < runs.size();
+       i += static_cast<std::size_t>(shard.count))
+    part.push_back(runs[i]);
+  return part;
+}
+
 SweepResult run_sweep(const experiment::ExperimentSpec& spec,
                       const std::vector<experiment::RunSpec>& runs,
                       const registry::Registry& plugins, const Options& options,

@@ -75,6 +75,16 @@ SweepResult run_sweep(const experiment::ExperimentSpec& spec,
                       const registry::Registry& plugins, const Options& options,
                       const std::vector<experiment::RunSpec>* grid = nullptr);
 
+/// Part `index` (1-based) of `count` parts of a grid (--shard K/N): runs
+/// index-1, index-1+count, ... in grid order, so each part gets every
+/// count-th run and the parts balance by number and by kind. Swept with the
+/// whole grid as run_sweep's `grid`, so the database records the grid.
+struct Shard {
+  int index = 1, count = 1;
+};
+std::vector<experiment::RunSpec> shard_of(const std::vector<experiment::RunSpec>& runs,
+                                          const Shard& shard);
+
 /// The timeout of `run` in seconds under `options` (0: none).
 double run_timeout(const experiment::RunSpec& run, const Options& options);
 
