@@ -43,10 +43,15 @@ std::map<std::string, std::string> dump(const fs::path& db) {
       return std::to_string(b);
     };
     row += bits(r.final_loss) + "|" + bits(r.lr);
-    for (const auto& p : reader->all_metrics(r.id))
-      row += "\n" + p.name + " " + p.split + " " + std::to_string(p.step) + " " + bits(p.value);
-    for (const auto& p : reader->trajectory(r.id))
-      row += "\n" + std::to_string(p.step) + " " + bits(p.x0) + " " + bits(p.x1);
+    // Appended piece by piece: GCC 12 reports a false -Wrestrict for "\n" + string.
+    for (const auto& p : reader->all_metrics(r.id)) {
+      row.append("\n").append(p.name).append(" ").append(p.split).append(" ");
+      row.append(std::to_string(p.step)).append(" ").append(bits(p.value));
+    }
+    for (const auto& p : reader->trajectory(r.id)) {
+      row.append("\n").append(std::to_string(p.step)).append(" ").append(bits(p.x0));
+      row.append(" ").append(bits(p.x1));
+    }
     EXPECT_TRUE(out.emplace(r.config_hash, row).second) << "run " << r.config_hash << " twice";
   }
   return out;
