@@ -260,7 +260,7 @@ TEST(SchemaUpgrade, AVersionThreeDatabaseOpensAndUpgrades) {
 
   auto r = run_optbench("runs --db " + db.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
   // Version 5 widened the status check in place to admit 'pruned'.
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM sqlite_master WHERE name = 'runs' AND "
@@ -286,6 +286,31 @@ TEST(SchemaUpgrade, AVersionThreeDatabaseOpensAndUpgrades) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(testing::contains(r.out, "4 done, 0 diverged, 0 failed, 0 already")) << r.out;
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE NOT in_grid"), "4");
+}
+
+// A version-5 database (made by that version's binary: two done runs and a
+// failed one) upgrades in place: every run kept with its history, and each
+// finished run recorded as trained where it was stored, on no MPI rank.
+TEST(SchemaUpgrade, AVersionFiveDatabaseRecordsWhereItsRunsWereTrained) {
+  testing::TempDir dir;
+  const fs::path db = dir / "v5.db";
+  fs::copy_file(fs::path(OPTBENCH_TEST_SOURCE_DIR) / "tests/fixtures/db/schema_v5.db", db);
+  ASSERT_EQ(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  const auto points = scalar(db, "SELECT count(*) FROM metrics");
+  ASSERT_EQ(points, "22");
+  const auto r = run_optbench("runs --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metrics"), points);
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM runs WHERE trained_host = host AND "
+                   "trained_rank IS NULL"),
+            "3");
+  EXPECT_EQ(scalar(db,
+                   "SELECT status FROM run_summary WHERE trained_host = 'vm' AND "
+                   "trained_rank IS NULL AND run_id = 3"),
+            "failed");
+  EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
 }
 
 }  // namespace

@@ -237,8 +237,10 @@ class Coordinator {
       sweep_.log.taken_over(run.index, run.why);
       return;
     }
-    db_->finish_run(run.run_id, finish.result);
-    const auto& r = finish.result;
+    auto r = finish.result;
+    r.host = finish.host;
+    r.rank = finish.rank;
+    db_->finish_run(run.run_id, r);
     sweep_.log.finished(run.index, r.status, r.error, r.final_loss.value_or(std::nan("")), r.steps,
                         r.wall_seconds);
   }

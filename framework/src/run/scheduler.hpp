@@ -1,10 +1,10 @@
 // How a sweep's runs are spread over the machine. Every scheduler claims the
 // runs in grid order, trains at most `jobs` at a time, reports each outcome
 // to the sweep log and stops starting runs once SIGINT/SIGTERM arrives.
-// The implementations are threads of this process (thread_scheduler.hpp) and
-// one worker process per run (process_scheduler.hpp); make_scheduler is the
-// one place that picks one, so a scheduler over MPI ranks or shards is one
-// more implementation and one more case there.
+// The implementations are threads of this process (thread_scheduler.hpp),
+// one worker process per run (process_scheduler.hpp) and, on rank 0 of an
+// MPI job, the ranks (mpi_scheduler.hpp); make_scheduler is the one place
+// that picks one.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +40,8 @@ class Scheduler {
   virtual void run(const Sweep& sweep) = 0;
 };
 
-/// The scheduler for `options`: worker processes when options.isolate, else
-/// threads. Throws std::invalid_argument when the options cannot work
+/// The scheduler for `options`: the MPI ranks when options.over_mpi, worker
+/// processes when options.isolate, else threads. Throws std::invalid_argument when the options cannot work
 /// together (check_scheduler).
 std::unique_ptr<Scheduler> make_scheduler(const Options& options,
                                           const std::vector<experiment::RunSpec>& runs);

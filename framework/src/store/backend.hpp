@@ -1,8 +1,7 @@
 // Opening the results store: the one place that decides which implementation
 // stands behind store::Reader and store::Writer. Today that is always the
-// SQLite file (sqlite_store.hpp); a store reached another way (say, MPI
-// ranks sending their batches to rank 0) is chosen here, and nothing that
-// reads or writes through the interfaces changes.
+// SQLite file (sqlite_store.hpp), also over MPI: a rank writes a scratch
+// file of its own and rank 0 writes what the ranks send into the real one.
 #pragma once
 
 #include <filesystem>

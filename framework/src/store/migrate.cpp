@@ -165,6 +165,19 @@ void from_4_to_5(sqlite3* db, const std::filesystem::path& file) {
   }
 }
 
+// Where each run was trained. Runs finished before were trained where they
+// were claimed, on no MPI rank.
+void from_5_to_6(sqlite3* db, const std::filesystem::path& file) {
+  const std::string what = "upgrading the results schema from version 5 to 6";
+  exec(db, file,
+       "ALTER TABLE runs ADD COLUMN trained_host TEXT;"
+       "ALTER TABLE runs ADD COLUMN trained_rank INTEGER;"
+       "UPDATE runs SET trained_host = host WHERE status NOT IN ('pending', 'running');"
+       "DROP VIEW IF EXISTS run_summary;",
+       what);
+  exec(db, file, kRunSummarySql, what);
+}
+
 }  // namespace
 
 void migrate(sqlite3* db, const std::filesystem::path& file, std::int64_t from) {
@@ -172,6 +185,7 @@ void migrate(sqlite3* db, const std::filesystem::path& file, std::int64_t from) 
   if (from < 3) from_2_to_3(db, file);
   if (from < 4) from_3_to_4(db, file);
   if (from < 5) from_4_to_5(db, file);
+  if (from < 6) from_5_to_6(db, file);
   Statement version(db, file, "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                     "recording the upgraded schema version");
   version.bind_int(1, kSchemaVersion);

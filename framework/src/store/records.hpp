@@ -86,6 +86,10 @@ struct RunRecord {
   std::string provenance = "{}";
   bool in_grid = true;  ///< in its experiment's current grid
   std::int64_t attempts = 1;
+  /// The machine that trained the run (empty until it finished) and, over
+  /// MPI, the rank that did.
+  std::string trained_host;
+  std::optional<std::int64_t> trained_rank;
 };
 
 /// What finish_run stores.
@@ -97,6 +101,9 @@ struct RunResult {
   std::optional<double> final_loss;  ///< none when no loss was computed (stored NULL)
   std::optional<double> final_test_loss;
   std::optional<double> final_accuracy;
+  /// Where the run was trained: empty for this machine; `rank` only over MPI.
+  std::string host;
+  std::optional<int> rank;
 };
 
 /// Another experiment file already uses this name in the database.

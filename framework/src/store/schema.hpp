@@ -1,4 +1,4 @@
-// The results database schema, version 4. SCHEMA.md beside this file is the
+// The results database schema, version 6. SCHEMA.md beside this file is the
 // reader's documentation and must change together with this text.
 #pragma once
 
@@ -6,7 +6,7 @@ namespace optbench::store::detail {
 
 /// Bump when the schema changes and teach SqliteStore::open to migrate older files;
 /// files with a newer version are refused so old binaries cannot damage them.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // REAL columns hold either a number or the TEXT 'NaN' (SQLite stores a bound
 // NaN as NULL, which would be indistinguishable from "missing"); the CHECKs
@@ -60,6 +60,8 @@ CREATE TABLE runs (
   provenance    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(provenance)),
   in_grid       INTEGER NOT NULL DEFAULT 1 CHECK (in_grid IN (0, 1)),
   attempts      INTEGER NOT NULL DEFAULT 1,
+  trained_host  TEXT,
+  trained_rank  INTEGER,
   UNIQUE (experiment_id, config_hash)
 );
 
@@ -81,14 +83,15 @@ CREATE TABLE surfaces (
 
 )sql";
 
-// The per-run view; version 4 added columns to it, so the migration drops
-// and recreates it from this text.
+// The per-run view; versions 4 and 6 added columns to it, so their
+// migrations drop and recreate it from this text.
 inline constexpr const char* kRunSummarySql = R"sql(
 CREATE VIEW run_summary AS
 SELECT r.id AS run_id, e.name AS experiment, r.label, r.optimizer, r.model, r.dataset,
        r.problem_key, r.group_key, r.seed, r.lr, r.status, r.steps, r.final_loss,
        r.final_test_loss, r.final_accuracy, r.wall_seconds, r.error, r.started, r.finished,
-       r.host, r.config_hash, r.hyperparams, r.in_grid, r.attempts, r.provenance
+       r.host, r.config_hash, r.hyperparams, r.in_grid, r.attempts, r.provenance,
+       r.trained_host, r.trained_rank
 FROM runs r JOIN experiments e ON e.id = r.experiment_id;
 )sql";
 

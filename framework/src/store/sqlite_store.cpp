@@ -272,7 +272,7 @@ constexpr const char* kSelectRun =
     "SELECT r.id, e.name, r.config_hash, r.group_key, r.problem_key, r.optimizer, r.label, "
     "r.model, r.dataset, r.hyperparams, r.seed, r.lr, r.status, r.error, r.started, r.finished, "
     "r.wall_seconds, r.steps, r.final_loss, r.host, r.final_test_loss, r.final_accuracy, "
-    "r.provenance, r.in_grid, r.attempts "
+    "r.provenance, r.in_grid, r.attempts, r.trained_host, r.trained_rank "
     "FROM runs r JOIN experiments e ON e.id = r.experiment_id";
 
 RunRecord read_run(const Statement& s) {
@@ -302,6 +302,8 @@ RunRecord read_run(const Statement& s) {
   r.provenance = s.column_text(22);
   r.in_grid = s.column_int(23) != 0;
   r.attempts = s.column_int(24);
+  r.trained_host = s.column_text(25);
+  if (!s.is_null(26)) r.trained_rank = s.column_int(26);
   return r;
 }
 
@@ -557,9 +559,8 @@ Claim SqliteStore::claim_run(std::int64_t experiment_id, const RunRecord& run,
     const RunStatus status = parse_status(find.column_text(1));
     const auto owner = detail::read_owner(find, 2);
     find.reset();
-    const bool finished =
-        status == RunStatus::Done || status == RunStatus::Diverged || status == RunStatus::Failed ||
-        status == RunStatus::Pruned;
+    const bool finished = status == RunStatus::Done || status == RunStatus::Diverged ||
+                          status == RunStatus::Failed || status == RunStatus::Pruned;
     const bool retried = std::find(retry.begin(), retry.end(), status) != retry.end();
     if (finished && !retried) {
       tx.commit();
@@ -762,8 +763,8 @@ void SqliteStore::finish_run(std::int64_t run_id, const RunResult& result) {
   require_owner(db, path_, run_id, what);
   Statement s(db, path_,
               "UPDATE runs SET status = ?1, error = ?2, finished = ?3, wall_seconds = ?4, "
-              "steps = ?5, final_loss = ?6, final_test_loss = ?8, final_accuracy = ?9 "
-              "WHERE id = ?7",
+              "steps = ?5, final_loss = ?6, final_test_loss = ?8, final_accuracy = ?9, "
+              "trained_host = ?10, trained_rank = ?11 WHERE id = ?7",
               what);
   const auto real_or_null = [&](int index, const std::optional<double>& x) {
     if (x) {
@@ -781,6 +782,12 @@ void SqliteStore::finish_run(std::int64_t run_id, const RunResult& result) {
   s.bind_int(7, run_id);
   real_or_null(8, result.final_test_loss);
   real_or_null(9, result.final_accuracy);
+  s.bind_text(10, result.host.empty() ? host_name() : result.host);
+  if (result.rank) {
+    s.bind_int(11, *result.rank);
+  } else {
+    s.bind_null(11);
+  }
   s.run();
   if (sqlite3_changes(db) == 0) fail_plain(path_, what + ": no such run");
   tx.commit();
