@@ -169,10 +169,24 @@ void from_4_to_5(sqlite3* db, const std::filesystem::path& file) {
 // were claimed, on no MPI rank.
 void from_5_to_6(sqlite3* db, const std::filesystem::path& file) {
   const std::string what = "upgrading the results schema from version 5 to 6";
+  // An older file's upgrade may have rebuilt the runs table from today's
+  // definition already, which has the columns.
+  bool missing = false;
+  {
+    Statement has(db, file,
+                  "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'trained_host'",
+                  what);
+    missing = has.step() && has.column_int(0) == 0;
+  }
+  if (missing) {
+    exec(db, file,
+         "ALTER TABLE runs ADD COLUMN trained_host TEXT;"
+         "ALTER TABLE runs ADD COLUMN trained_rank INTEGER;",
+         what);
+  }
   exec(db, file,
-       "ALTER TABLE runs ADD COLUMN trained_host TEXT;"
-       "ALTER TABLE runs ADD COLUMN trained_rank INTEGER;"
-       "UPDATE runs SET trained_host = host WHERE status NOT IN ('pending', 'running');"
+       "UPDATE runs SET trained_host = host WHERE status NOT IN ('pending', 'running') AND "
+       "trained_host IS NULL;"
        "DROP VIEW IF EXISTS run_summary;",
        what);
   exec(db, file, kRunSummarySql, what);
