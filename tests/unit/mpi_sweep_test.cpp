@@ -162,12 +162,13 @@ void expect_identical_over(int ranks, const fs::path& dir) {
         << r.out;
     // Each run records where it was trained: of 36 runs every rank trained
     // some (rank 0 too); one process records its host and no rank.
-    if (name == "mpi-functions")
+    if (name == "mpi-functions") {
       EXPECT_EQ(testing::scalar(many,
                                 "SELECT count(DISTINCT trained_rank) FROM runs WHERE "
                                 "trained_host = host AND trained_rank BETWEEN 0 AND " +
                                     std::to_string(ranks - 1)),
                 std::to_string(ranks));
+    }
     EXPECT_EQ(testing::scalar(one,
                               "SELECT count(*) FROM runs WHERE trained_rank IS NOT NULL OR "
                               "trained_host IS NOT host"),
