@@ -282,18 +282,22 @@ TEST_F(MpiSweep, RunsOfUnevenLengthBalanceAcrossRanks) {
   }
   const double total = std::accumulate(wall.begin(), wall.end(), 0.0);
   const double ideal = std::max(total / 3, *std::max_element(wall.begin(), wall.end()));
-  double round_robin = 0;
-  for (std::size_t rank = 0; rank < 3; ++rank) {
-    double sum = 0;
-    for (std::size_t i = rank; i < wall.size(); i += 3)
-      sum += wall[i];
-    round_robin = std::max(round_robin, sum);
-  }
   const double makespan = last - first;
   RecordProperty("makespan_over_ideal", std::to_string(makespan / ideal));
   EXPECT_LE(makespan, 1.3 * ideal) << "makespan " << makespan << " s, ideal " << ideal << " s";
-  // The check can tell: the runs' own times make a static deal fail it.
-  EXPECT_GT(round_robin, 1.3 * ideal) << "round-robin " << round_robin << " s";
+  // The check can tell: with these lengths a round-robin deal keeps rank 0
+  // busy 8 units of an ideal 16/3 (1.5x), which fails it. (Checked on the
+  // lengths: on a loaded machine the measured times of equal runs vary.)
+  double round_robin = 0, units = 0;
+  for (std::size_t rank = 0; rank < 3; ++rank) {
+    double sum = 0;
+    for (std::size_t i = rank; i < std::size(kLengths); i += 3)
+      sum += kLengths[i];
+    round_robin = std::max(round_robin, sum);
+  }
+  for (int length : kLengths)
+    units += length;
+  EXPECT_GT(round_robin, 1.3 * units / 3);
 }
 
 class MpiKill : public MpiSweep {
