@@ -17,7 +17,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build/release"
 cd "$root"
-cmake --build "$build" --target optbench optbench_mpi_ingest -j2 >&2
+[[ -n "${MPI_SCALE_NO_BUILD:-}" ]] || cmake --build "$build" --target optbench optbench_mpi_ingest -j2 >&2
 B="$build/optbench"
 work="$(mktemp -d "${TMPDIR:-/tmp}/optbench-mpi-scale.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
