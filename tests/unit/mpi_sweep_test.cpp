@@ -317,8 +317,10 @@ optimizers:
   - {name: sgd, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
   - {name: adam, lr: [0.0001, 0.001, 0.01]}
 seeds: [0, 1]
-train: {steps: 400000, record_every: 50}
+train: {steps: 4000000, record_every: 500}
 )");
+  // Runs of about a second each: long enough that the kill lands mid-sweep
+  // also when long-lived workers make the runs' overhead negligible.
   const auto db = dir_ / "kill.db";
   const std::vector<std::string> command = {"run",       (dir_ / "kill.yaml").string(), "--db",
                                             db.string(), "--threads-per-run",           "1",
@@ -358,8 +360,8 @@ train: {steps: 400000, record_every: 50}
   const auto after = histories(db, "mpi-kill");
   for (const auto& [hash, h] : after) {
     SCOPED_TRACE(hash);
-    EXPECT_EQ(h.metrics.size(), 400000u / 50 + 1);
-    EXPECT_EQ(h.trajectory.size(), 400000u / 50 + 1);
+    EXPECT_EQ(h.metrics.size(), 4000000u / 500 + 1);
+    EXPECT_EQ(h.trajectory.size(), 4000000u / 500 + 1);
     // What was finished before the kill was kept as it was.
     const auto earlier = before.find(hash);
     if (earlier != before.end() && earlier->second.status == "done") {
