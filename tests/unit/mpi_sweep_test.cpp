@@ -319,7 +319,7 @@ optimizers:
 seeds: [0, 1]
 train: {steps: 4000000, record_every: 500}
 )");
-  // Runs of about a second each: long enough that the kill lands mid-sweep
+  // Runs of a few tenths of a second each: long enough that the kill lands mid-sweep
   // also when long-lived workers make the runs' overhead negligible.
   const auto db = dir_ / "kill.db";
   const std::vector<std::string> command = {"run",       (dir_ / "kill.yaml").string(), "--db",
