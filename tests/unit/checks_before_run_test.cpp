@@ -121,10 +121,11 @@ dataset: {name: idx, dir: data, flatten: false}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(testing::contains(out,
-                       "x.yaml:3:3: model: sequential: layers[4] 'conv 8 5' cannot take an "
-                       "input of shape (8, 4, 4): nn: conv3 needs a (C, H, W) input of at "
-                       "least 5x5"))
+  EXPECT_TRUE(
+      testing::contains(out,
+                        "x.yaml:3:3: model: sequential: layers[4] 'conv 8 5' cannot take an "
+                        "input of shape (8, 4, 4): nn: conv3 needs a (C, H, W) input of at "
+                        "least 5x5"))
       << out;
   out = refused(R"(name: shapes
 model:
@@ -134,9 +135,10 @@ dataset: {name: idx, dir: data, flatten: false}
 optimizers:
   - {name: sgd, lr: 0.1}
 )");
-  EXPECT_TRUE(testing::contains(out,
-                       "x.yaml:3:3: model: sequential: the last layer gives (7) per sample; "
-                       "the dataset needs (10) (one logit per class)"))
+  EXPECT_TRUE(
+      testing::contains(out,
+                        "x.yaml:3:3: model: sequential: the last layer gives (7) per sample; "
+                        "the dataset needs (10) (one logit per class)"))
       << out;
 }
 

@@ -409,10 +409,9 @@ TEST_F(StoreTest, WriteErrorsRollBackTheWholeBatch) {
   const std::int64_t id = db.claim_run(exp, make_run("h")).run_id;
   // A batch of two series is written as two chunk rows; failing the second
   // must take the first back too.
-  exec_sql(
-      f,
-      "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
-      "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
+  exec_sql(f,
+           "CREATE TRIGGER fail_accuracy BEFORE INSERT ON metric_chunks "
+           "WHEN NEW.name = 'accuracy' BEGIN SELECT RAISE(ABORT, 'boom at accuracy'); END");
   std::vector<MetricPoint> batch = loss_points(0, 10);
   batch.push_back({9, 0, "test", "accuracy", 0.5, 0.01});
   const std::string message = error_of([&] { db.append_metrics(id, batch); });

@@ -41,8 +41,8 @@ class Scheduler {
 };
 
 /// The scheduler for `options`: the MPI ranks when options.over_mpi, worker
-/// processes when options.isolate, else threads. Throws std::invalid_argument when the options cannot work
-/// together (check_scheduler).
+/// processes when options.isolate, else threads. Throws std::invalid_argument when the options
+/// cannot work together (check_scheduler).
 std::unique_ptr<Scheduler> make_scheduler(const Options& options,
                                           const std::vector<experiment::RunSpec>& runs);
 
