@@ -54,13 +54,9 @@ TEST(Isolation, EachPluginFaultFailsOnlyItsOwnRunWithTheReason) {
       {"faulty fault=exit0", "the worker process exited with status 0 before the run finished"},
       {"hang", "timed out after 1.5 s; the worker process was killed"},
   };
-  for (const auto& [label, reason] : reasons) {
-    SCOPED_TRACE(label);
-    ASSERT_TRUE(by_label.contains(label));
-    EXPECT_EQ(by_label[label].status, RunStatus::Failed);
-    EXPECT_NE(by_label[label].error.find(reason), std::string::npos) << by_label[label].error;
-    EXPECT_FALSE(by_label[label].finished.empty());
-  }
+  testing::expect_failed_with(by_label, reasons);
+  for (const auto& [label, reason] : reasons)
+    EXPECT_FALSE(by_label[label].finished.empty()) << label;
   const auto& fine = by_label["fine"];
   EXPECT_EQ(fine.status, RunStatus::Done) << fine.error;
   EXPECT_EQ(db.metrics(fine.id, "loss").size(), 21u);

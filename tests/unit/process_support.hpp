@@ -13,10 +13,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "store/records.hpp"
 #include "util/spawn.hpp"
 
 namespace optbench::testing {
@@ -76,6 +78,19 @@ inline std::vector<pid_t> children_of(pid_t pid) {
   for (pid_t child; in >> child;)
     out.push_back(child);
   return out;
+}
+
+/// Expects each run named in `reasons` (label -> part of its error) to be in
+/// `by_label` and stored failed with that reason.
+inline void expect_failed_with(const std::map<std::string, store::RunRecord>& by_label,
+                               const std::map<std::string, std::string>& reasons) {
+  for (const auto& [label, reason] : reasons) {
+    SCOPED_TRACE(label);
+    const auto it = by_label.find(label);
+    ASSERT_NE(it, by_label.end());
+    EXPECT_EQ(it->second.status, store::RunStatus::Failed);
+    EXPECT_NE(it->second.error.find(reason), std::string::npos) << it->second.error;
+  }
 }
 
 /// Polls `sql` until it yields `want` or `seconds` pass; true if it did.
