@@ -1,11 +1,12 @@
-// Every optimizer's AVX2 element loop against its baseline (SSE2) loop: the
-// same random inputs through both for several steps must leave parameters
-// and state bit for bit equal. The lengths cover what a vector loop handles
-// differently (shorter than one 8-float vector, exactly one, one past it, and
-// long ones with a 7-element tail), and every option that changes the loop
-// body is switched on in some case. The loops are compiled here from the
-// plugins' own headers with the plugins' own options (the
-// optbench_optimizer_common target).
+// Every optimizer's AVX2 and AVX-512 element loops against its baseline
+// (SSE2) loop: the same random inputs through each for several steps must
+// leave parameters and state bit for bit equal. A CPU without AVX-512
+// checks the AVX2 copies only, and Avx512CopiesAreChecked says it skipped.
+// The lengths cover what a vector loop handles differently (shorter than one
+// 8- or 16-float vector, exactly one, one past it, and long ones with a
+// tail), and every option that changes the loop body is switched on in some
+// case. The loops are compiled here from the plugins' own headers with the
+// plugins' own options (the optbench_optimizer_common target).
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -30,7 +31,7 @@ namespace opt = optbench::optimizers;
 using opt::Isa;
 using opt::with_flags;
 
-constexpr std::size_t kLengths[] = {1, 7, 8, 9, 1000, 10007};
+constexpr std::size_t kLengths[] = {1, 7, 8, 9, 15, 16, 17, 1000, 10007};
 constexpr int kSteps = 4;
 
 using State = std::vector<std::vector<float>>;
@@ -64,12 +65,12 @@ std::string hex(float x) {
 /// Adds a failure naming the first element whose bits differ, and one for
 /// any element that is not finite (the inputs keep every rule finite, so a
 /// NaN would mean a broken case rather than a result worth comparing).
-void expect_same_bits(const std::vector<float>& baseline, const std::vector<float>& avx2,
+void expect_same_bits(const std::vector<float>& baseline, const std::vector<float>& wide,
                       const std::string& what) {
-  ASSERT_EQ(baseline.size(), avx2.size()) << what;
+  ASSERT_EQ(baseline.size(), wide.size()) << what;
   std::size_t differing = 0, first = 0;
   for (std::size_t i = 0; i < baseline.size(); ++i) {
-    if (std::bit_cast<std::uint32_t>(baseline[i]) != std::bit_cast<std::uint32_t>(avx2[i])) {
+    if (std::bit_cast<std::uint32_t>(baseline[i]) != std::bit_cast<std::uint32_t>(wide[i])) {
       if (differing++ == 0) first = i;
     }
     if (!std::isfinite(baseline[i])) {
@@ -78,29 +79,45 @@ void expect_same_bits(const std::vector<float>& baseline, const std::vector<floa
     }
   }
   EXPECT_EQ(differing, 0u) << what << ": first difference at [" << first << "]: baseline "
-                           << hex(baseline[first]) << ", avx2 " << hex(avx2[first]);
+                           << hex(baseline[first]) << ", wide " << hex(wide[first]);
 }
 
-/// Runs `step(isa, t, n, param, grad, state)` for t = 1..kSteps on both
-/// instruction sets from the same start and gradients, for every length, and
-/// compares parameters and state after every step.
+const char* isa_name(Isa isa) {
+  return isa == Isa::Avx512 ? "avx512" : "avx2";
+}
+
+/// The wide copies this CPU runs.
+std::vector<Isa> wide_isas() {
+  std::vector<Isa> isas;
+  for (const Isa isa : {Isa::Avx2, Isa::Avx512})
+    if (optbench::cpu::runs(isa)) isas.push_back(isa);
+  return isas;
+}
+
+/// Runs `step(isa, t, n, param, grad, state)` for t = 1..kSteps on the
+/// baseline and on every wide instruction set from the same start and
+/// gradients, for every length, and compares parameters and state after
+/// every step.
 template <class Step>
 void expect_bit_identical(std::size_t state_buffers, float state_init, Step step) {
-  for (const std::size_t n : kLengths) {
-    optbench::Rng rng(n);
-    std::vector<float> base_param = random_params(rng, n);
-    State base_state(state_buffers, std::vector<float>(n, state_init));
-    std::vector<float> avx2_param = base_param;
-    State avx2_state = base_state;
-    for (int t = 1; t <= kSteps; ++t) {
-      const std::vector<float> grad = random_grad(rng, n);
-      step(Isa::Baseline, t, n, base_param.data(), grad.data(), base_state);
-      step(Isa::Avx2, t, n, avx2_param.data(), grad.data(), avx2_state);
-      const std::string where = "n " + std::to_string(n) + ", step " + std::to_string(t);
-      expect_same_bits(base_param, avx2_param, where + ", param");
-      for (std::size_t k = 0; k < state_buffers; ++k)
-        expect_same_bits(base_state[k], avx2_state[k], where + ", state " + std::to_string(k));
-      if (::testing::Test::HasFailure()) return;
+  for (const Isa wide : wide_isas()) {
+    for (const std::size_t n : kLengths) {
+      optbench::Rng rng(n);
+      std::vector<float> base_param = random_params(rng, n);
+      State base_state(state_buffers, std::vector<float>(n, state_init));
+      std::vector<float> wide_param = base_param;
+      State wide_state = base_state;
+      for (int t = 1; t <= kSteps; ++t) {
+        const std::vector<float> grad = random_grad(rng, n);
+        step(Isa::Baseline, t, n, base_param.data(), grad.data(), base_state);
+        step(wide, t, n, wide_param.data(), grad.data(), wide_state);
+        const std::string where = std::string(isa_name(wide)) + ", n " + std::to_string(n) +
+                                  ", step " + std::to_string(t);
+        expect_same_bits(base_param, wide_param, where + ", param");
+        for (std::size_t k = 0; k < state_buffers; ++k)
+          expect_same_bits(base_state[k], wide_state[k], where + ", state " + std::to_string(k));
+        if (::testing::Test::HasFailure()) return;
+      }
     }
   }
 }
@@ -119,8 +136,14 @@ class OptimizerSimd : public ::testing::Test {
   }
 };
 
-TEST_F(OptimizerSimd, NativeIsaIsAvx2OnThisCpu) {
-  EXPECT_EQ(opt::native_isa(), Isa::Avx2);
+TEST_F(OptimizerSimd, NativeIsaIsTheWidestThisCpuRuns) {
+  EXPECT_EQ(opt::native_isa(), __builtin_cpu_supports("avx512f") ? Isa::Avx512 : Isa::Avx2);
+}
+
+// Named, so that a run on a CPU without AVX-512 says what it did not check.
+TEST_F(OptimizerSimd, Avx512CopiesAreChecked) {
+  if (!optbench::cpu::runs(Isa::Avx512)) GTEST_SKIP() << "this CPU has no AVX-512";
+  EXPECT_EQ(wide_isas().back(), Isa::Avx512);
 }
 
 TEST_F(OptimizerSimd, Sgd) {

@@ -274,7 +274,7 @@ __attribute__((target("avx2"))) void backward_image_avx2(const PoolShape& s, std
 // layouts first: an exception must not leave an OpenMP region.
 template <class Avx2, class Baseline>
 void for_each_image(std::size_t batch, const Avx2& avx2_image, const Baseline& baseline_image) {
-  const bool avx2 = optbench::cpu::native_isa() == optbench::cpu::Isa::Avx2;
+  const bool avx2 = optbench::cpu::runs(optbench::cpu::Isa::Avx2);
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < batch; ++n) {
     if (avx2) {

@@ -162,10 +162,13 @@ inline float prepare_grad(float grad, float param, float weight_decay) {
 // ---------------------------------------------------------------------------
 
 /// The instruction sets an element loop is compiled for (cpu_isa.hpp): the
-/// baseline loop works 4 floats a register, its AVX2 copy 8. Both copies do
-/// the same IEEE operations in the same order on every element (AVX2 without
-/// FMA, and -ffp-contract=off so that neither copy fuses a multiply-add), so
-/// they give bit-identical results.
+/// baseline loop works 4 floats a register, its AVX2 copy 8 and its AVX-512
+/// copy 16. Every copy does the same IEEE operations in the same order on
+/// every element (-ffp-contract=off, so that no copy fuses a multiply-add),
+/// so they give bit-identical results. The AVX-512 copy pays off even where
+/// the arithmetic does not bind: an MLP's state (a few MB) lives in L3, and
+/// half as many loads and stores per element moved Adadelta's update of
+/// 159,010 floats from 80 us to 46 us on an AVX-512 Zen 4.
 using cpu::Isa;
 using cpu::native_isa;
 
@@ -184,12 +187,30 @@ __attribute__((target("avx2"))) void loop_avx2(std::size_t n, Element element) {
   for (std::size_t i = 0; i < n; ++i)
     element(i);
 }
+
+// The same for AVX-512, at the full 16-float width even where the compiler's
+// tuning would prefer 256-bit vectors (each compiler spells that its own way).
+#if defined(__clang__)
+#define OPTBENCH_AVX512_LOOP __attribute__((target("avx512f"), min_vector_width(512)))
+#else
+#define OPTBENCH_AVX512_LOOP __attribute__((target("avx512f,prefer-vector-width=512")))
+#endif
+template <class Element>
+OPTBENCH_AVX512_LOOP void loop_avx512(std::size_t n, Element element) {
+  for (std::size_t i = 0; i < n; ++i)
+    element(i);
+}
+#undef OPTBENCH_AVX512_LOOP
 #endif
 
 }  // namespace detail
 
 /// Calls `element(i)` for every i in [0, n) in a loop compiled for `isa`,
-/// which must be one the CPU runs (native_isa() or Baseline).
+/// which must be one the CPU runs (native_isa() or narrower). A tensor longer
+/// than cpu::kWideLoopMaxElements runs the AVX2 copy even where AVX-512 is
+/// offered: streaming from memory, the 16-float loop was 15-25 % slower
+/// than the 8-float one on a Zen 4 (Adam, momentum and Adadelta over 10M
+/// floats), while in cache it is up to 1.8x faster. The bits are the same.
 ///
 /// `element` must capture by value: the closure is then a local copy whose
 /// coefficients and pointers the compiler keeps in registers. Loads through a
@@ -198,7 +219,11 @@ __attribute__((target("avx2"))) void loop_avx2(std::size_t n, Element element) {
 template <class Element>
 void for_each_element(Isa isa, std::size_t n, Element element) {
 #if defined(__x86_64__)
-  if (isa == Isa::Avx2) {
+  if (isa == Isa::Avx512 && n <= cpu::kWideLoopMaxElements) {
+    detail::loop_avx512(n, element);
+    return;
+  }
+  if (isa == Isa::Avx512 || isa == Isa::Avx2) {
     detail::loop_avx2(n, element);
     return;
   }
