@@ -14,8 +14,10 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "cpu_isa.hpp"
 #include "dataset_common.hpp"
 #include "optbench/data_cache.hpp"
 
@@ -296,13 +298,68 @@ SplitData load_split(const SplitFiles& files, std::size_t limit, std::size_t& ro
   return s;
 }
 
-// Pixels stay uint8 and are normalized in fill() through a 256-entry table:
-// a quarter of the memory of float32 (47 MB instead of 188 MB for MNIST's
-// train split), and a table lookup per pixel costs the same as copying a
-// float, since the table sits in L1. Each value is computed once, in float32
-// exactly as torchvision does, so results match the float-in-memory design
-// bit for bit. The uint8 bytes are the data cache's mapped pages, which every
-// process training on the same files shares.
+// How fill() turns a pixel byte into a float, each in float32 exactly as
+// torchvision's ToTensor (and Normalize(0.5, 0.5)) computes it.
+enum class Scale { None, Unit, Symmetric };
+
+template <Scale S>
+[[gnu::always_inline]] inline float scaled(std::uint8_t v) {
+  const float x = static_cast<float>(v);
+  if constexpr (S == Scale::Unit) return x / 255.0f;
+  if constexpr (S == Scale::Symmetric) return (x / 255.0f - 0.5f) / 0.5f;
+  return x;
+}
+
+// The rows of a shuffled batch lie anywhere in the split (47 MB for the
+// train images), so each sample's row is requested from memory a few
+// samples before it is converted: waiting for each row in turn took 50 us
+// of a 64-sample batch, against 9 us prefetched 4 samples ahead. The
+// conversion is arithmetic rather than a table lookup so that it
+// vectorizes.
+constexpr std::size_t kPrefetchAhead = 4;
+
+template <Scale S>
+[[gnu::always_inline]] inline void convert_rows(const std::uint8_t* pixels,
+                                                std::span<const std::size_t> indices,
+                                                std::size_t stride, float* inputs) {
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    if (k + kPrefetchAhead < indices.size()) {
+      const std::uint8_t* ahead = pixels + indices[k + kPrefetchAhead] * stride;
+      for (std::size_t offset = 0; offset < stride; offset += 64)
+        __builtin_prefetch(ahead + offset);
+    }
+    const std::uint8_t* src = pixels + indices[k] * stride;
+    float* dst = inputs + k * stride;
+    for (std::size_t j = 0; j < stride; ++j)
+      dst[j] = scaled<S>(src[j]);
+  }
+}
+
+#if defined(__x86_64__)
+template <Scale S>
+__attribute__((target("avx2"))) void convert_rows_avx2(const std::uint8_t* pixels,
+                                                       std::span<const std::size_t> indices,
+                                                       std::size_t stride, float* inputs) {
+  convert_rows<S>(pixels, indices, stride, inputs);
+}
+#endif
+
+template <Scale S>
+void convert_rows_widest(const std::uint8_t* pixels, std::span<const std::size_t> indices,
+                         std::size_t stride, float* inputs) {
+#if defined(__x86_64__)
+  if (optbench::cpu::runs(optbench::cpu::Isa::Avx2)) {
+    convert_rows_avx2<S>(pixels, indices, stride, inputs);
+    return;
+  }
+#endif
+  convert_rows<S>(pixels, indices, stride, inputs);
+}
+
+// Pixels stay uint8 and are normalized in fill(): a quarter of the memory of
+// float32 (47 MB instead of 188 MB for MNIST's train split), and the same
+// bits as normalizing once ahead. The uint8 bytes are the data cache's
+// mapped pages, which every process training on the same files shares.
 class IdxDataset final : public optbench::Dataset {
  public:
   IdxDataset(SplitData train, SplitData test, std::size_t rows, std::size_t cols,
@@ -313,18 +370,10 @@ class IdxDataset final : public optbench::Dataset {
         cols_(cols),
         classes_(classes),
         flatten_(flatten),
-        reconstruct_(reconstruct) {
-    for (int v = 0; v < 256; ++v) {
-      const float x = static_cast<float>(v);
-      if (normalize == "none") {
-        lut_[v] = x;
-      } else if (normalize == "unit") {
-        lut_[v] = x / 255.0f;
-      } else {
-        lut_[v] = (x / 255.0f - 0.5f) / 0.5f;
-      }
-    }
-  }
+        reconstruct_(reconstruct),
+        scale_(normalize == "none"   ? Scale::None
+               : normalize == "unit" ? Scale::Unit
+                                     : Scale::Symmetric) {}
 
   optbench::DatasetInfo info() const override {
     optbench::DatasetInfo i;
@@ -343,18 +392,23 @@ class IdxDataset final : public optbench::Dataset {
     const SplitData& s = data(split);
     datasets::check_indices("idx", split, indices, s.count);
     const std::size_t stride = rows_ * cols_;
-    const float* lut = lut_.data();
-    for (std::size_t k = 0; k < indices.size(); ++k) {
-      const std::uint8_t* src = s.pixels() + indices[k] * stride;
-      float* dst = inputs + k * stride;
-      for (std::size_t j = 0; j < stride; ++j)
-        dst[j] = lut[src[j]];
-      if (reconstruct_) {
-        std::copy(dst, dst + stride, targets + k * stride);
-      } else {
-        targets[k] = static_cast<float>(s.label_bytes()[indices[k]]);
-      }
+    switch (scale_) {
+      case Scale::None:
+        convert_rows_widest<Scale::None>(s.pixels(), indices, stride, inputs);
+        break;
+      case Scale::Unit:
+        convert_rows_widest<Scale::Unit>(s.pixels(), indices, stride, inputs);
+        break;
+      case Scale::Symmetric:
+        convert_rows_widest<Scale::Symmetric>(s.pixels(), indices, stride, inputs);
+        break;
     }
+    if (reconstruct_) {
+      std::copy(inputs, inputs + indices.size() * stride, targets);
+      return;
+    }
+    for (std::size_t k = 0; k < indices.size(); ++k)
+      targets[k] = static_cast<float>(s.label_bytes()[indices[k]]);
   }
 
  private:
@@ -365,7 +419,7 @@ class IdxDataset final : public optbench::Dataset {
   std::size_t rows_, cols_, classes_;
   bool flatten_;
   bool reconstruct_;
-  std::array<float, 256> lut_{};
+  Scale scale_;
 };
 
 /// The raw name if present, else name.gz; nullopt when neither exists.
