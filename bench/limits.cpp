@@ -9,7 +9,13 @@
 //     primitives (forward, backward data, backward weights) at the CNN's
 //     shapes, each in the layouts it prefers;
 //   - the triad bandwidth a[i] = b[i] + s * c[i] over arrays far larger than
-//     the last-level cache, the bound of every optimizer loop.
+//     the last-level cache, the bound of every optimizer loop;
+//   - the same streams as the MLP's Adadelta update (four arrays read, three
+//     written) at its 159,010 parameters, in cache: the least that update
+//     can take;
+//   - the CNN's convolutions and dense products again on 2 threads, by the
+//     wall clock: how far oneDNN's own kernels scale, which bounds how far a
+//     run on 2 threads can.
 // bench/run.sh keeps the best repetition of each (a limit is what the
 // machine can do, and a slower repetition only saw a busier machine), by the
 // thread's CPU time, as for the workloads.
@@ -53,8 +59,8 @@ void run_gemm(const Gemm& g, GemmBuffers& buf) {
 
 /// Times a list of products run back to back, as one step runs them; the
 /// "gflops" counter is their FLOP count over the time.
-void gemm_set(benchmark::State& state, const std::vector<Gemm>& gemms) {
-  omp_set_num_threads(1);
+void gemm_set(benchmark::State& state, const std::vector<Gemm>& gemms, int threads = 1) {
+  omp_set_num_threads(threads);
   std::vector<std::unique_ptr<GemmBuffers>> buffers;
   double flop = 0;
   for (const auto& g : gemms) {
@@ -94,15 +100,19 @@ BENCHMARK(BM_limit_gemm_mlp)->Unit(benchmark::kMicrosecond);
 // The CNN's dense layers 1024-512-10 at batch 64: both forward products,
 // both weight gradients, and both input gradients (the convolutions below
 // need the first one's).
+const std::vector<Gemm> kCnnDense = {{'N', 'T', 64, 512, 1024}, {'N', 'T', 64, 10, 512},
+                                     {'T', 'N', 512, 1024, 64}, {'T', 'N', 10, 512, 64},
+                                     {'N', 'N', 64, 512, 10},   {'N', 'N', 64, 1024, 512}};
+
 void BM_limit_gemm_cnn_dense(benchmark::State& state) {
-  gemm_set(state, {{'N', 'T', 64, 512, 1024},
-                   {'N', 'T', 64, 10, 512},
-                   {'T', 'N', 512, 1024, 64},
-                   {'T', 'N', 10, 512, 64},
-                   {'N', 'N', 64, 512, 10},
-                   {'N', 'N', 64, 1024, 512}});
+  gemm_set(state, kCnnDense);
 }
 BENCHMARK(BM_limit_gemm_cnn_dense)->Unit(benchmark::kMicrosecond);
+
+void BM_limit_gemm_cnn_dense_2_threads(benchmark::State& state) {
+  gemm_set(state, kCnnDense, 2);
+}
+BENCHMARK(BM_limit_gemm_cnn_dense_2_threads)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // The CNN's two convolutions at batch 64 (5x5, stride 1, no padding):
 // 1 -> 32 channels on 28x28 and 32 -> 64 on 12x12. Each pass is oneDNN's own
@@ -168,8 +178,8 @@ struct ConvPasses {
   }
 };
 
-void BM_limit_conv_cnn(benchmark::State& state) {
-  omp_set_num_threads(1);
+void conv_limit(benchmark::State& state, int threads) {
+  omp_set_num_threads(threads);
   ConvPasses passes;
   passes.add(1, 32, 28, false);
   passes.add(32, 64, 12, true);
@@ -180,7 +190,18 @@ void BM_limit_conv_cnn(benchmark::State& state) {
   state.counters["gflops"] =
       benchmark::Counter(passes.flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
+
+void BM_limit_conv_cnn(benchmark::State& state) {
+  conv_limit(state, 1);
+}
 BENCHMARK(BM_limit_conv_cnn)->Unit(benchmark::kMillisecond);
+
+// The primitives pick their kernels for the thread count they are created
+// with, so the 2-thread passes are built anew rather than reused.
+void BM_limit_conv_cnn_2_threads(benchmark::State& state) {
+  conv_limit(state, 2);
+}
+BENCHMARK(BM_limit_conv_cnn_2_threads)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The loop in the optimizer plugins' instruction set (AVX2 + FMA), so that
 // the two are compared on equal terms; bandwidth, not arithmetic, bounds it.
@@ -210,5 +231,57 @@ void BM_limit_triad(benchmark::State& state) {
                           static_cast<std::int64_t>(kN * 4 * sizeof(float)));
 }
 BENCHMARK(BM_limit_triad)->Unit(benchmark::kMillisecond);
+
+// Adadelta's memory traffic at the MLP's size without its arithmetic: read
+// the parameter, the gradient and both running averages, write the
+// parameter and both averages, one add each. The 2.5 MB stay in cache
+// between steps as the real update's do, so this is the cache's bandwidth
+// for those streams, in the widest vectors this CPU has (the optimizers'
+// loops use AVX-512 there too). Bytes: 7 x 4 per element.
+template <class Body>
+void update_streams(benchmark::State& state, Body body) {
+  constexpr std::size_t kN = 159'010;
+  std::vector<float> p(kN, 1.0f), g(kN, 0.5f), sq(kN, 0.25f), acc(kN, 0.125f);
+  for (auto _ : state) {
+    body(p.data(), g.data(), sq.data(), acc.data(), kN);
+    benchmark::ClobberMemory();
+  }
+  state.counters["bytes"] = static_cast<double>(kN * 7 * sizeof(float));
+  state.counters["elements"] = static_cast<double>(kN);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kN * 7 * sizeof(float)));
+}
+
+#define OPTBENCH_UPDATE_STREAMS_BODY    \
+  for (std::size_t i = 0; i < n; ++i) { \
+    const float x = g[i];               \
+    sq[i] += x;                         \
+    acc[i] += x;                        \
+    p[i] += x;                          \
+  }
+
+__attribute__((target("avx512f"), noinline)) void streams_avx512(float* __restrict p,
+                                                                 const float* __restrict g,
+                                                                 float* __restrict sq,
+                                                                 float* __restrict acc,
+                                                                 std::size_t n) {
+  OPTBENCH_UPDATE_STREAMS_BODY
+}
+__attribute__((target("avx2"), noinline)) void streams_avx2(float* __restrict p,
+                                                            const float* __restrict g,
+                                                            float* __restrict sq,
+                                                            float* __restrict acc, std::size_t n) {
+  OPTBENCH_UPDATE_STREAMS_BODY
+}
+#undef OPTBENCH_UPDATE_STREAMS_BODY
+
+void BM_limit_update_mlp(benchmark::State& state) {
+  if (__builtin_cpu_supports("avx512f")) {
+    update_streams(state, streams_avx512);
+  } else {
+    update_streams(state, streams_avx2);
+  }
+}
+BENCHMARK(BM_limit_update_mlp)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
