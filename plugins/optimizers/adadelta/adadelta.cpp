@@ -6,32 +6,19 @@
 
 namespace {
 
-using optbench::optimizers::real_spec;
-
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      optbench::optimizers::lr_spec(1.0),
-      real_spec("rho", 0.9, "decay rate of both running averages, in [0, 1]", 0.0, 1.0),
-      optbench::optimizers::eps_spec(1e-6, "added inside both square roots, >= 0"),
-      optbench::optimizers::weight_decay_spec(),
-      optbench::optimizers::maximize_spec(),
-  };
-}
-
-using optbench::optimizers::adadelta::Coeffs;
-
 class Adadelta final : public optbench::optimizers::OptimizerBase {
  public:
-  explicit Adadelta(const optbench::Params& p)
-      : OptimizerBase("adadelta", p.real("lr")),
+  Adadelta(std::string name, const optbench::Params& p)
+      : OptimizerBase(std::move(name), p.real("lr")),
         rho_(p.real("rho")),
         eps_(p.real("eps")),
         grad_(optbench::optimizers::GradOptions::from(p)) {}
 
   void step() override {
     begin_step();
-    const Coeffs c{static_cast<float>(-lr_), static_cast<float>(rho_),
-                   static_cast<float>(1.0 - rho_), static_cast<float>(eps_), grad_.weight_decay};
+    const optbench::optimizers::adadelta::Coeffs c{
+        static_cast<float>(-lr_), static_cast<float>(rho_), static_cast<float>(1.0 - rho_),
+        static_cast<float>(eps_), grad_.weight_decay};
     optbench::optimizers::with_flags(
         [&](auto maximize, auto decay) {
           for (std::size_t k = 0; k < params_.size(); ++k) {
@@ -56,12 +43,16 @@ class Adadelta final : public optbench::optimizers::OptimizerBase {
 
 optbench::PluginInfo info() {
   return optbench::optimizers::make_info(
-      "adadelta", "Adadelta, as torch.optim.Adadelta (lr-scaled, L2 weight decay)", schema());
+      "adadelta", "Adadelta, as torch.optim.Adadelta (lr-scaled, L2 weight decay)",
+      {optbench::optimizers::lr_spec(1.0),
+       optbench::optimizers::real_spec("rho", 0.9, "decay rate of both running averages, in [0, 1]",
+                                       0.0, 1.0),
+       optbench::optimizers::eps_spec(1e-6, "added inside both square roots, >= 0"),
+       optbench::optimizers::weight_decay_spec(), optbench::optimizers::maximize_spec()});
 }
 
 std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  const auto resolved = optbench::resolve_params("adadelta", schema(), params);
-  return std::make_unique<Adadelta>(optbench::Params(resolved));
+  return optbench::optimizers::make_optimizer<Adadelta>(info(), params);
 }
 
 }  // namespace

@@ -6,26 +6,10 @@
 
 namespace {
 
-using optbench::optimizers::real_spec;
-
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      optbench::optimizers::lr_spec(1e-2),
-      real_spec("lr_decay", 0.0, "learning-rate decay: step t uses lr / (1 + (t - 1) * lr_decay)"),
-      optbench::optimizers::weight_decay_spec(),
-      real_spec("initial_accumulator_value", 0.0,
-                "starting value of every element of the squared-gradient sum, >= 0"),
-      optbench::optimizers::eps_spec(1e-10, "added to sqrt(sum) for numerical stability, >= 0"),
-      optbench::optimizers::maximize_spec(),
-  };
-}
-
-using optbench::optimizers::adagrad::Coeffs;
-
 class Adagrad final : public optbench::optimizers::OptimizerBase {
  public:
-  explicit Adagrad(const optbench::Params& p)
-      : OptimizerBase("adagrad", p.real("lr")),
+  Adagrad(std::string name, const optbench::Params& p)
+      : OptimizerBase(std::move(name), p.real("lr")),
         lr_decay_(p.real("lr_decay")),
         initial_(static_cast<float>(p.real("initial_accumulator_value"))),
         eps_(static_cast<float>(p.real("eps"))),
@@ -33,8 +17,8 @@ class Adagrad final : public optbench::optimizers::OptimizerBase {
 
   void step() override {
     const auto t = static_cast<double>(begin_step());
-    const Coeffs c{static_cast<float>(-(lr_ / (1.0 + (t - 1.0) * lr_decay_))), eps_,
-                   grad_.weight_decay};
+    const optbench::optimizers::adagrad::Coeffs c{
+        static_cast<float>(-(lr_ / (1.0 + (t - 1.0) * lr_decay_))), eps_, grad_.weight_decay};
     optbench::optimizers::with_flags(
         [&](auto maximize, auto decay) {
           for (std::size_t k = 0; k < params_.size(); ++k) {
@@ -58,12 +42,19 @@ class Adagrad final : public optbench::optimizers::OptimizerBase {
 optbench::PluginInfo info() {
   return optbench::optimizers::make_info(
       "adagrad", "Adagrad, as torch.optim.Adagrad (lr decay, initial accumulator, L2 decay)",
-      schema());
+      {optbench::optimizers::lr_spec(1e-2),
+       optbench::optimizers::real_spec(
+           "lr_decay", 0.0, "learning-rate decay: step t uses lr / (1 + (t - 1) * lr_decay)"),
+       optbench::optimizers::weight_decay_spec(),
+       optbench::optimizers::real_spec(
+           "initial_accumulator_value", 0.0,
+           "starting value of every element of the squared-gradient sum, >= 0"),
+       optbench::optimizers::eps_spec(1e-10, "added to sqrt(sum) for numerical stability, >= 0"),
+       optbench::optimizers::maximize_spec()});
 }
 
 std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  const auto resolved = optbench::resolve_params("adagrad", schema(), params);
-  return std::make_unique<Adagrad>(optbench::Params(resolved));
+  return optbench::optimizers::make_optimizer<Adagrad>(info(), params);
 }
 
 }  // namespace

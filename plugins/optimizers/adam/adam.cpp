@@ -3,13 +3,9 @@
 // optional AMSGrad.
 #include "adam/adam_optimizer.hpp"
 
-namespace {
-
 constexpr optbench::optimizers::AdamPreset kPreset{
     .name = "adam",
     .description = "Adam, as torch.optim.Adam (coupled L2 weight decay, optional AMSGrad)",
-    .decoupled = false};
-
-}  // namespace
+    .settings = {.decoupled = false}};
 
 OPTBENCH_OPTIMIZER_PRESET(kPreset)

@@ -14,14 +14,20 @@
 
 namespace optbench::optimizers {
 
-inline std::vector<ParamSpec> adam_schema(bool decoupled) {
+struct AdamVariant {
+  /// AdamW's weight decay, applied to the parameter itself, instead of L2.
+  bool decoupled = false;
+};
+
+inline std::vector<ParamSpec> adam_schema(const AdamVariant& variant) {
   return {
       lr_spec(1e-3),
       betas_spec(),
       eps_spec(1e-8, "added to sqrt(v) / sqrt(1 - beta2^t) for numerical stability, >= 0"),
-      decoupled ? real_spec("weight_decay", 1e-2,
-                            "decoupled decay: param *= 1 - lr * weight_decay before each update")
-                : weight_decay_spec(),
+      variant.decoupled
+          ? real_spec("weight_decay", 1e-2,
+                      "decoupled decay: param *= 1 - lr * weight_decay before each update")
+          : weight_decay_spec(),
       bool_spec("amsgrad", false, "AMSGrad: normalize by the running maximum of the second moment"),
       maximize_spec(),
   };
@@ -29,15 +35,15 @@ inline std::vector<ParamSpec> adam_schema(bool decoupled) {
 
 class AdamOptimizer final : public OptimizerBase {
  public:
-  AdamOptimizer(std::string name, const Params& p, bool decoupled)
+  AdamOptimizer(std::string name, const Params& p, const AdamVariant& variant)
       : OptimizerBase(std::move(name), p.real("lr")),
         beta1_(p.reals("betas")[0]),
         beta2_(p.reals("betas")[1]),
         eps_(p.real("eps")),
-        decay_(decoupled ? p.real("weight_decay") : 0.0),
+        decay_(variant.decoupled ? p.real("weight_decay") : 0.0),
         amsgrad_(p.boolean("amsgrad")),
         grad_{p.boolean("maximize"),
-              decoupled ? 0.0f : static_cast<float>(p.real("weight_decay"))} {}
+              variant.decoupled ? 0.0f : static_cast<float>(p.real("weight_decay"))} {}
 
   /// beta1, as torch's schedulers cycle `betas[0]`; the bias correction
   /// then uses the current beta1, as torch's does.
@@ -88,24 +94,13 @@ class AdamOptimizer final : public OptimizerBase {
   std::vector<std::vector<float>> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;
 };
 
-inline std::unique_ptr<Optimizer> create_adam(const std::string& plugin,
-                                              const std::vector<ParamSpec>& schema,
-                                              const ParamMap& given, bool decoupled) {
-  const ParamMap resolved = resolve_params(plugin, schema, given);
-  return std::make_unique<AdamOptimizer>(plugin, Params(resolved), decoupled);
+inline std::unique_ptr<Optimizer> create_adam(const PluginInfo& info, const ParamMap& given,
+                                              const AdamVariant& variant) {
+  return std::make_unique<AdamOptimizer>(info.name, ResolvedParams(info, given), variant);
 }
 
 /// Adam's rule under a name of its own: coupled (Adam) or decoupled (AdamW)
 /// weight decay.
-struct AdamPreset {
-  const char* name;
-  const char* description;
-  bool decoupled;
-
-  PluginInfo info() const { return make_info(name, description, adam_schema(decoupled)); }
-  std::unique_ptr<Optimizer> create(const ParamMap& params) const {
-    return create_adam(name, adam_schema(decoupled), params, decoupled);
-  }
-};
+using AdamPreset = Preset<AdamVariant, adam_schema, create_adam>;
 
 }  // namespace optbench::optimizers

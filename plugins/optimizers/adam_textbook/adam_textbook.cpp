@@ -10,21 +10,10 @@
 
 namespace {
 
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      optbench::optimizers::lr_spec(1e-3),
-      optbench::optimizers::betas_spec(),
-      optbench::optimizers::eps_spec(1e-8,
-                                     "added to v_hat inside the square root (course notes), >= 0"),
-  };
-}
-
-using optbench::optimizers::adam_textbook::Coeffs;
-
 class AdamTextbook final : public optbench::optimizers::OptimizerBase {
  public:
-  explicit AdamTextbook(const optbench::Params& p)
-      : OptimizerBase("adam_textbook", p.real("lr")),
+  AdamTextbook(std::string name, const optbench::Params& p)
+      : OptimizerBase(std::move(name), p.real("lr")),
         beta1_(p.reals("betas")[0]),
         beta2_(p.reals("betas")[1]),
         eps_(p.real("eps")) {}
@@ -36,7 +25,7 @@ class AdamTextbook final : public optbench::optimizers::OptimizerBase {
 
   void step() override {
     const auto t = static_cast<double>(begin_step());
-    const Coeffs c{
+    const optbench::optimizers::adam_textbook::Coeffs c{
         .lr = static_cast<float>(lr_),
         .beta1 = static_cast<float>(beta1_),
         .beta2 = static_cast<float>(beta2_),
@@ -65,12 +54,14 @@ class AdamTextbook final : public optbench::optimizers::OptimizerBase {
 
 optbench::PluginInfo info() {
   return optbench::optimizers::make_info(
-      "adam_textbook", "Course-notes Adam: eps inside the square root, no weight decay", schema());
+      "adam_textbook", "Course-notes Adam: eps inside the square root, no weight decay",
+      {optbench::optimizers::lr_spec(1e-3), optbench::optimizers::betas_spec(),
+       optbench::optimizers::eps_spec(
+           1e-8, "added to v_hat inside the square root (course notes), >= 0")});
 }
 
 std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  const auto resolved = optbench::resolve_params("adam_textbook", schema(), params);
-  return std::make_unique<AdamTextbook>(optbench::Params(resolved));
+  return optbench::optimizers::make_optimizer<AdamTextbook>(info(), params);
 }
 
 }  // namespace

@@ -2,13 +2,9 @@
 // weight decay applied to the parameter itself before the update, default 1e-2.
 #include "adam/adam_optimizer.hpp"
 
-namespace {
-
 constexpr optbench::optimizers::AdamPreset kPreset{
     .name = "adamw",
     .description = "AdamW, as torch.optim.AdamW (decoupled weight decay, optional AMSGrad)",
-    .decoupled = true};
-
-}  // namespace
+    .settings = {.decoupled = true}};
 
 OPTBENCH_OPTIMIZER_PRESET(kPreset)

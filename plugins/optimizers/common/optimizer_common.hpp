@@ -37,6 +37,7 @@
 #include "optbench/optimizer.hpp"
 #include "optbench/params.hpp"
 #include "optbench/plugin.hpp"
+#include "optbench/resolved_params.hpp"
 
 namespace optbench::optimizers {
 
@@ -109,6 +110,14 @@ inline PluginInfo make_info(std::string name, std::string description,
                             std::vector<ParamSpec> schema) {
   return plugin_info(PluginKind::Optimizer, std::move(name), "1.0.0", std::move(description),
                      std::move(schema));
+}
+
+/// A plugin's factory when its rule is the class `Rule`, constructed from the
+/// plugin's name (which its messages carry) and the settings resolved against
+/// the schema of `info`; the name is then written once, in `info()`.
+template <class Rule>
+std::unique_ptr<Optimizer> make_optimizer(const PluginInfo& info, const ParamMap& given) {
+  return std::make_unique<Rule>(info.name, ResolvedParams(info, given));
 }
 
 // ---------------------------------------------------------------------------
@@ -286,10 +295,24 @@ class OptimizerBase : public Optimizer {
   std::int64_t step_ = 0;
 };
 
-// A preset is one family's rule under its own name, description and
-// defaults (momentum and nesterov are torch.optim.SGD's, adamw is Adam's). Its
-// type has `info()` and `create(params)`; these two templates turn a constant
-// of that type into the plugin's exported functions.
+/// One family's rule under its own name, description and settings (momentum
+/// and nesterov are torch.optim.SGD's with other defaults, adamw is Adam's
+/// with decoupled weight decay): `Schema(settings)` is the plugin's schema and
+/// `Create(info, given, settings)` its factory.
+template <class Settings, auto Schema, auto Create>
+struct Preset {
+  const char* name;
+  const char* description;
+  Settings settings;
+
+  PluginInfo info() const { return make_info(name, description, Schema(settings)); }
+  std::unique_ptr<Optimizer> create(const ParamMap& given) const {
+    return Create(info(), given, settings);
+  }
+};
+
+// These two templates turn a Preset constant into the plugin's exported
+// functions.
 template <const auto& Preset>
 PluginInfo preset_info() {
   return Preset.info();
@@ -303,7 +326,7 @@ std::unique_ptr<Optimizer> preset_create(const ParamMap& params) {
 }  // namespace optbench::optimizers
 
 /// Exports a preset constant as the whole optimizer plugin:
-///   namespace { constexpr SgdPreset kMomentum{...}; }
+///   constexpr SgdPreset kMomentum{...};
 ///   OPTBENCH_OPTIMIZER_PRESET(kMomentum)
 #define OPTBENCH_OPTIMIZER_PRESET(preset)                                \
   OPTBENCH_OPTIMIZER_PLUGIN(::optbench::optimizers::preset_info<preset>, \

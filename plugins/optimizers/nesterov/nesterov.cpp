@@ -3,13 +3,9 @@
 // torch.optim.SGD keyword is accepted by all three SGD-family plugins.
 #include "sgd/sgd_optimizer.hpp"
 
-namespace {
-
 constexpr optbench::optimizers::SgdPreset kPreset{
     .name = "nesterov",
     .description = "SGD with Nesterov momentum (torch.optim.SGD, nesterov, momentum 0.9, lr 0.01)",
-    .defaults = {.lr_required = false, .lr = 0.01, .momentum = 0.9, .nesterov = true}};
-
-}  // namespace
+    .settings = {.lr_required = false, .lr = 0.01, .momentum = 0.9, .nesterov = true}};
 
 OPTBENCH_OPTIMIZER_PRESET(kPreset)

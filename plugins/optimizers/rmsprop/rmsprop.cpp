@@ -6,29 +6,10 @@
 
 namespace {
 
-using optbench::optimizers::bool_spec;
-using optbench::optimizers::real_spec;
-
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      optbench::optimizers::lr_spec(1e-2),
-      real_spec("alpha", 0.99, "smoothing constant of the squared-gradient average, in [0, 1]", 0.0,
-                1.0),
-      optbench::optimizers::eps_spec(1e-8, "added to the root of the average, >= 0"),
-      optbench::optimizers::weight_decay_spec(),
-      real_spec("momentum", 0.0, "momentum factor, >= 0 (0 disables the momentum buffer)"),
-      bool_spec("centered", false,
-                "normalize by an estimate of the gradient's variance instead of its second moment"),
-      optbench::optimizers::maximize_spec(),
-  };
-}
-
-using optbench::optimizers::rmsprop::Coeffs;
-
 class RmsProp final : public optbench::optimizers::OptimizerBase {
  public:
-  explicit RmsProp(const optbench::Params& p)
-      : OptimizerBase("rmsprop", p.real("lr")),
+  RmsProp(std::string name, const optbench::Params& p)
+      : OptimizerBase(std::move(name), p.real("lr")),
         alpha_(p.real("alpha")),
         eps_(p.real("eps")),
         momentum_(p.real("momentum")),
@@ -44,9 +25,9 @@ class RmsProp final : public optbench::optimizers::OptimizerBase {
     begin_step();
     // A schedule may raise the momentum from zero: the buffer starts then.
     if (momentum_ > 0.0 && buf_.empty()) buf_ = make_state();
-    const Coeffs c{static_cast<float>(-lr_),         static_cast<float>(alpha_),
-                   static_cast<float>(1.0 - alpha_), static_cast<float>(eps_),
-                   static_cast<float>(momentum_),    grad_.weight_decay};
+    const optbench::optimizers::rmsprop::Coeffs c{
+        static_cast<float>(-lr_), static_cast<float>(alpha_),    static_cast<float>(1.0 - alpha_),
+        static_cast<float>(eps_), static_cast<float>(momentum_), grad_.weight_decay};
     optbench::optimizers::with_flags(
         [&](auto maximize, auto decay, auto centered, auto momentum) {
           for (std::size_t k = 0; k < params_.size(); ++k) {
@@ -74,12 +55,23 @@ class RmsProp final : public optbench::optimizers::OptimizerBase {
 
 optbench::PluginInfo info() {
   return optbench::optimizers::make_info(
-      "rmsprop", "RMSprop, as torch.optim.RMSprop (optional centering and momentum)", schema());
+      "rmsprop", "RMSprop, as torch.optim.RMSprop (optional centering and momentum)",
+      {optbench::optimizers::lr_spec(1e-2),
+       optbench::optimizers::real_spec(
+           "alpha", 0.99, "smoothing constant of the squared-gradient average, in [0, 1]", 0.0,
+           1.0),
+       optbench::optimizers::eps_spec(1e-8, "added to the root of the average, >= 0"),
+       optbench::optimizers::weight_decay_spec(),
+       optbench::optimizers::real_spec("momentum", 0.0,
+                                       "momentum factor, >= 0 (0 disables the momentum buffer)"),
+       optbench::optimizers::bool_spec(
+           "centered", false,
+           "normalize by an estimate of the gradient's variance instead of its second moment"),
+       optbench::optimizers::maximize_spec()});
 }
 
 std::unique_ptr<optbench::Optimizer> create(const optbench::ParamMap& params) {
-  const auto resolved = optbench::resolve_params("rmsprop", schema(), params);
-  return std::make_unique<RmsProp>(optbench::Params(resolved));
+  return optbench::optimizers::make_optimizer<RmsProp>(info(), params);
 }
 
 }  // namespace

@@ -3,13 +3,9 @@
 // default, as in torch, so a preset must choose it.
 #include "sgd/sgd_optimizer.hpp"
 
-namespace {
-
 constexpr optbench::optimizers::SgdPreset kPreset{
     .name = "sgd",
     .description = "Stochastic gradient descent, as torch.optim.SGD (lr required)",
-    .defaults = {.lr_required = true}};
-
-}  // namespace
+    .settings = {.lr_required = true}};
 
 OPTBENCH_OPTIMIZER_PRESET(kPreset)

@@ -87,32 +87,21 @@ class SgdOptimizer final : public OptimizerBase {
   std::vector<std::vector<float>> buf_;
 };
 
-inline std::unique_ptr<Optimizer> create_sgd(const std::string& plugin,
-                                             const std::vector<ParamSpec>& schema,
-                                             const ParamMap& given) {
-  const ParamMap resolved = resolve_params(plugin, schema, given);
-  const Params p(resolved);
+inline std::unique_ptr<Optimizer> create_sgd(const PluginInfo& info, const ParamMap& given,
+                                             const SgdDefaults&) {
+  const ResolvedParams p(info, given);
   if (p.boolean("nesterov") && (p.real("momentum") <= 0.0 || p.real("dampening") != 0.0)) {
     // torch.optim.SGD's own wording, plus the values that broke it.
-    throw std::invalid_argument(plugin +
+    throw std::invalid_argument(info.name +
                                 ": nesterov: Nesterov momentum requires a momentum and zero "
                                 "dampening (got nesterov true, momentum " +
                                 format_value(p.real("momentum")) + ", dampening " +
                                 format_value(p.real("dampening")) + ")");
   }
-  return std::make_unique<SgdOptimizer>(plugin, p);
+  return std::make_unique<SgdOptimizer>(info.name, p);
 }
 
 /// torch.optim.SGD under a name of its own, with its own defaults.
-struct SgdPreset {
-  const char* name;
-  const char* description;
-  SgdDefaults defaults;
-
-  PluginInfo info() const { return make_info(name, description, sgd_schema(defaults)); }
-  std::unique_ptr<Optimizer> create(const ParamMap& params) const {
-    return create_sgd(name, sgd_schema(defaults), params);
-  }
-};
+using SgdPreset = Preset<SgdDefaults, sgd_schema, create_sgd>;
 
 }  // namespace optbench::optimizers
