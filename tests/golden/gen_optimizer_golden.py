@@ -53,9 +53,21 @@ OPTIMIZER_FOLDERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..
                                  "plugins", "optimizers")
 
 
+def one_change_each(default=None, **changes):
+    """A reference's CASES in one call: "default" (the settings the schema
+    requires, none unless given), then one case per keyword, named for it. A
+    value sets that key alone; a dict is the case's whole settings, for a key
+    whose effect shows only together with others."""
+    cases = [("default", dict(default or {}))]
+    for name, value in changes.items():
+        cases.append((name, dict(value) if isinstance(value, dict) else {name: value}))
+    return cases
+
+
 def load_reference(path):
-    """The names a torch_reference.py defines; it may use torch and REQUIRED."""
-    names = {"torch": torch, "REQUIRED": REQUIRED}
+    """The names a torch_reference.py defines; it may use torch, REQUIRED and
+    one_change_each."""
+    names = {"torch": torch, "REQUIRED": REQUIRED, "one_change_each": one_change_each}
     with open(path) as source:
         exec(compile(source.read(), path, "exec"), names)
     return names

@@ -1,19 +1,15 @@
 """The reference of the `adam_textbook` plugin: Adam with eps inside the
 square root, as course notes write it. torch has no such optimizer, so a
 direct float32 re-implementation of the formula is the reference. Read by
-tests/golden/gen_optimizer_golden.py, which provides `torch` and `REQUIRED`."""
+tests/golden/gen_optimizer_golden.py, which provides `torch`, `REQUIRED` and
+`one_change_each`."""
 
 # The plugin's schema defaults.
 DEFAULTS = dict(lr=1e-3, betas=[0.9, 0.999], eps=1e-8)
 
-# (case, settings given to the plugin); the golden case is named
+# "default", then one case per setting; the golden case is named
 # adam_textbook_<case>.
-CASES = [
-    ("default", dict()),
-    ("lr", dict(lr=0.05)),
-    ("betas", dict(betas=[0.8, 0.99])),
-    ("eps", dict(lr=0.05, eps=0.1)),
-]
+CASES = one_change_each(lr=0.05, betas=[0.8, 0.99], eps=dict(lr=0.05, eps=0.1))
 
 
 class AdamTextbook:

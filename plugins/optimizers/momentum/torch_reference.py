@@ -1,21 +1,15 @@
 """The torch reference of the `momentum` plugin: torch.optim.SGD with this
 plugin's defaults (momentum 0.9, lr 0.01). Read by
-tests/golden/gen_optimizer_golden.py, which provides `torch` and `REQUIRED`."""
+tests/golden/gen_optimizer_golden.py, which provides `torch`, `REQUIRED` and
+`one_change_each`."""
 
 # The plugin's schema defaults.
 DEFAULTS = dict(lr=0.01, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False,
                 maximize=False)
 
-# (case, settings given to the plugin); the golden case is named momentum_<case>.
-CASES = [
-    ("default", dict()),
-    ("lr", dict(lr=0.05)),
-    ("momentum", dict(momentum=0.5)),
-    ("dampening", dict(dampening=0.3)),
-    ("weight_decay", dict(weight_decay=0.1)),
-    ("nesterov", dict(nesterov=True)),
-    ("maximize", dict(maximize=True)),
-]
+# "default", then one case per setting; the golden case is named momentum_<case>.
+CASES = one_change_each(lr=0.05, momentum=0.5, dampening=0.3, weight_decay=0.1, nesterov=True,
+                        maximize=True)
 
 
 def make(params, settings):

@@ -6,16 +6,16 @@ and `REQUIRED` (a default the user must replace)."""
 DEFAULTS = dict(lr=REQUIRED, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                 maximize=False)
 
-# (case, settings given to the plugin); the golden case is named sgd_<case>.
-# "default" gives nothing but what the schema requires.
-CASES = [
-    ("default", dict(lr=0.05)),
-    ("momentum_dampening", dict(lr=0.05, momentum=0.9, dampening=0.1)),
-    ("nesterov", dict(lr=0.05, momentum=0.9, nesterov=True)),
-    ("weight_decay", dict(lr=0.05, weight_decay=0.1)),
-    ("maximize", dict(lr=0.02, maximize=True)),
-    ("all", dict(lr=0.01, momentum=0.8, nesterov=True, weight_decay=0.05, maximize=True)),
-]
+# "default" gives nothing but what the schema requires, then one case per
+# setting; the golden case is named sgd_<case>.
+CASES = one_change_each(
+    default=dict(lr=0.05),
+    momentum_dampening=dict(lr=0.05, momentum=0.9, dampening=0.1),
+    nesterov=dict(lr=0.05, momentum=0.9, nesterov=True),
+    weight_decay=dict(lr=0.05, weight_decay=0.1),
+    maximize=dict(lr=0.02, maximize=True),
+    all=dict(lr=0.01, momentum=0.8, nesterov=True, weight_decay=0.05, maximize=True),
+)
 
 
 def make(params, settings):
