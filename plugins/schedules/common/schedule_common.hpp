@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "optbench/plugin.hpp"
+#include "optbench/resolved_params.hpp"
 #include "optbench/schedule.hpp"
 
 namespace optbench::schedules {
@@ -32,14 +33,36 @@ inline ParamSpec real_spec(std::string name, double default_value, std::string d
           .min_exclusive = min_exclusive};
 }
 
-/// An integer the user must give (torch has no default for it either).
-inline ParamSpec required_int_spec(std::string name, std::string doc, double min) {
+/// A real number the user must give (torch has no default for it either).
+inline ParamSpec required_real_spec(std::string name, std::string doc, double min,
+                                    bool min_exclusive = false) {
+  auto spec = real_spec(std::move(name), 0.0, std::move(doc), min,
+                        std::numeric_limits<double>::infinity(), min_exclusive);
+  spec.required = true;
+  return spec;
+}
+
+inline ParamSpec int_spec(std::string name, std::int64_t default_value, std::string doc,
+                          double min) {
   return {.name = std::move(name),
           .type = ParamType::Int,
-          .default_value = std::int64_t{0},
+          .default_value = default_value,
           .doc = std::move(doc),
-          .min = min,
-          .required = true};
+          .min = min};
+}
+
+/// An integer the user must give (torch has no default for it either).
+inline ParamSpec required_int_spec(std::string name, std::string doc, double min) {
+  auto spec = int_spec(std::move(name), 0, std::move(doc), min);
+  spec.required = true;
+  return spec;
+}
+
+inline ParamSpec bool_spec(std::string name, bool default_value, std::string doc) {
+  return {.name = std::move(name),
+          .type = ParamType::Bool,
+          .default_value = default_value,
+          .doc = std::move(doc)};
 }
 
 inline PluginInfo make_info(std::string name, std::string description,

@@ -9,21 +9,15 @@ namespace {
 
 using namespace optbench::schedules;
 
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      required_int_spec("T_max", "steps (or epochs) from the lr down to eta_min, >= 1", 1),
-      real_spec("eta_min", 0.0, "the lowest lr, reached at T_max", 0.0),
-  };
-}
-
 optbench::PluginInfo info() {
-  return make_info("cosine", "CosineAnnealingLR: half cosine from lr to eta_min over T_max",
-                   schema());
+  return make_info(
+      "cosine", "CosineAnnealingLR: half cosine from lr to eta_min over T_max",
+      {required_int_spec("T_max", "steps (or epochs) from the lr down to eta_min, >= 1", 1),
+       real_spec("eta_min", 0.0, "the lowest lr, reached at T_max", 0.0)});
 }
 
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
-  const auto resolved = optbench::resolve_params("cosine", schema(), given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(info(), given);
   return lr_schedule([t_max = p.integer("T_max"), eta_min = p.real("eta_min")](
                          std::int64_t t, double lr) { return cosine_lr(lr, eta_min, t_max, t); });
 }

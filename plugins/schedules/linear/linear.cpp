@@ -10,25 +10,18 @@ namespace {
 
 using namespace optbench::schedules;
 
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      real_spec("start_factor", 1.0 / 3.0, "factor of the lr at step 0, in (0, 1]", 0.0, 1.0, true),
-      real_spec("end_factor", 1.0, "factor of the lr from total_iters on, in [0, 1]", 0.0, 1.0),
-      {.name = "total_iters",
-       .type = optbench::ParamType::Int,
-       .default_value = std::int64_t{5},
-       .doc = "steps (or epochs) the factor takes to reach end_factor, >= 1",
-       .min = 1},
-  };
-}
-
 optbench::PluginInfo info() {
-  return make_info("linear", "LinearLR: the lr's factor from start_factor to end_factor", schema());
+  return make_info(
+      "linear", "LinearLR: the lr's factor from start_factor to end_factor",
+      {real_spec("start_factor", 1.0 / 3.0, "factor of the lr at step 0, in (0, 1]", 0.0, 1.0,
+                 true),
+       real_spec("end_factor", 1.0, "factor of the lr from total_iters on, in [0, 1]", 0.0, 1.0),
+       int_spec("total_iters", 5, "steps (or epochs) the factor takes to reach end_factor, >= 1",
+                1)});
 }
 
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
-  const auto resolved = optbench::resolve_params("linear", schema(), given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(info(), given);
   return lr_schedule([start = p.real("start_factor"), end = p.real("end_factor"),
                       total = p.integer("total_iters")](std::int64_t t, double lr) {
     const double done = static_cast<double>(std::min(t, total)) / static_cast<double>(total);

@@ -12,25 +12,21 @@ namespace {
 
 using namespace optbench::schedules;
 
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      {.name = "milestones",
-       .type = optbench::ParamType::RealList,
-       .default_value = std::vector<double>{},
-       .doc = "steps (or epochs) at which the lr decays: whole numbers >= 1",
-       .min = 1.0,
-       .required = true},
-      real_spec("gamma", 0.1, "factor applied at each milestone", 0.0),
-  };
-}
-
 optbench::PluginInfo info() {
-  return make_info("multistep", "MultiStepLR: lr * gamma at each milestone", schema());
+  optbench::ParamSpec milestones{
+      .name = "milestones",
+      .type = optbench::ParamType::RealList,
+      .default_value = std::vector<double>{},
+      .doc = "steps (or epochs) at which the lr decays: whole numbers >= 1",
+      .min = 1.0,
+      .required = true};
+  return make_info(
+      "multistep", "MultiStepLR: lr * gamma at each milestone",
+      {std::move(milestones), real_spec("gamma", 0.1, "factor applied at each milestone", 0.0)});
 }
 
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
-  const auto resolved = optbench::resolve_params("multistep", schema(), given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(info(), given);
   std::vector<std::int64_t> milestones;
   for (double m : p.reals("milestones")) {
     if (m != std::floor(m) || m > 9.0e15) {

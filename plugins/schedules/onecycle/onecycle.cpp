@@ -18,13 +18,7 @@ using namespace optbench::schedules;
 
 std::vector<optbench::ParamSpec> schema() {
   return {
-      {.name = "max_lr",
-       .type = optbench::ParamType::Real,
-       .default_value = 0.0,
-       .doc = "the peak learning rate, > 0",
-       .min = 0.0,
-       .min_exclusive = true,
-       .required = true},
+      required_real_spec("max_lr", "the peak learning rate, > 0", 0.0, true),
       required_int_spec("total_steps", "steps (or epochs) of the whole cycle, >= 2", 2),
       real_spec("pct_start", 0.3, "fraction of the cycle spent raising the lr, in [0, 1]", 0.0,
                 1.0),
@@ -33,20 +27,14 @@ std::vector<optbench::ParamSpec> schema() {
        .default_value = std::string("cos"),
        .doc = "cos or linear annealing",
        .choices = {"cos", "linear"}},
-      {.name = "cycle_momentum",
-       .type = optbench::ParamType::Bool,
-       .default_value = true,
-       .doc = "move the momentum (Adam's beta1) opposite to the lr"},
+      bool_spec("cycle_momentum", true, "move the momentum (Adam's beta1) opposite to the lr"),
       real_spec("base_momentum", 0.85, "momentum at the lr's peak", 0.0, 1.0),
       real_spec("max_momentum", 0.95, "momentum at the cycle's ends", 0.0, 1.0),
       real_spec("div_factor", 25.0, "the start lr is max_lr / div_factor, > 0", 0.0,
                 std::numeric_limits<double>::infinity(), true),
       real_spec("final_div_factor", 1e4, "the last lr is the start lr / final_div_factor, > 0", 0.0,
                 std::numeric_limits<double>::infinity(), true),
-      {.name = "three_phase",
-       .type = optbench::ParamType::Bool,
-       .default_value = false,
-       .doc = "come back down to the start lr before the final annealing"},
+      bool_spec("three_phase", false, "come back down to the start lr before the final annealing"),
   };
 }
 
@@ -131,8 +119,7 @@ optbench::PluginInfo info() {
 }
 
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
-  const auto resolved = optbench::resolve_params("onecycle", schema(), given);
-  return std::make_unique<OneCycleSchedule>(optbench::Params(resolved));
+  return std::make_unique<OneCycleSchedule>(optbench::ResolvedParams(info(), given));
 }
 
 }  // namespace

@@ -11,23 +11,17 @@ namespace {
 
 using namespace optbench::schedules;
 
-std::vector<optbench::ParamSpec> schema() {
-  return {
-      required_int_spec("warmup", "steps (or epochs) of linear warmup, >= 1", 1),
-      required_int_spec("T_max", "steps (or epochs) of cosine decay after the warmup, >= 1", 1),
-      real_spec("eta_min", 0.0, "the lowest lr, reached T_max steps after the warmup", 0.0),
-      real_spec("start_factor", 0.01, "factor of the lr at step 0, in (0, 1]", 0.0, 1.0, true),
-  };
-}
-
 optbench::PluginInfo info() {
-  return make_info("warmup_cosine", "linear warmup over `warmup` steps, then cosine to eta_min",
-                   schema());
+  return make_info(
+      "warmup_cosine", "linear warmup over `warmup` steps, then cosine to eta_min",
+      {required_int_spec("warmup", "steps (or epochs) of linear warmup, >= 1", 1),
+       required_int_spec("T_max", "steps (or epochs) of cosine decay after the warmup, >= 1", 1),
+       real_spec("eta_min", 0.0, "the lowest lr, reached T_max steps after the warmup", 0.0),
+       real_spec("start_factor", 0.01, "factor of the lr at step 0, in (0, 1]", 0.0, 1.0, true)});
 }
 
 std::unique_ptr<optbench::Schedule> create(const optbench::ParamMap& given) {
-  const auto resolved = optbench::resolve_params("warmup_cosine", schema(), given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(info(), given);
   return lr_schedule([warmup = p.integer("warmup"), t_max = p.integer("T_max"),
                       eta_min = p.real("eta_min"),
                       start = p.real("start_factor")](std::int64_t t, double lr) {
