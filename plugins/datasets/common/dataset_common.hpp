@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -14,8 +16,64 @@
 #include <vector>
 
 #include "optbench/dataset.hpp"
+#include "optbench/resolved_params.hpp"
 
 namespace datasets {
+
+// Schema entries, one call each, so that a schema reads as a list of names
+// and meanings.
+
+inline optbench::ParamSpec string_spec(std::string name, std::string default_value, std::string doc,
+                                       std::vector<std::string> choices = {}) {
+  return {.name = std::move(name),
+          .type = optbench::ParamType::String,
+          .default_value = std::move(default_value),
+          .doc = std::move(doc),
+          .choices = std::move(choices)};
+}
+
+/// A file or folder, empty unless given.
+inline optbench::ParamSpec path_spec(std::string name, std::string doc, bool required = false) {
+  auto spec = string_spec(std::move(name), std::string(), std::move(doc));
+  spec.required = required;
+  return spec;
+}
+
+inline optbench::ParamSpec int_spec(std::string name, std::int64_t default_value, std::string doc,
+                                    double min = -std::numeric_limits<double>::infinity(),
+                                    double max = std::numeric_limits<double>::infinity()) {
+  return {.name = std::move(name),
+          .type = optbench::ParamType::Int,
+          .default_value = default_value,
+          .doc = std::move(doc),
+          .min = min,
+          .max = max};
+}
+
+inline optbench::ParamSpec real_spec(std::string name, double default_value, std::string doc,
+                                     double min = -std::numeric_limits<double>::infinity()) {
+  return {.name = std::move(name),
+          .type = optbench::ParamType::Real,
+          .default_value = default_value,
+          .doc = std::move(doc),
+          .min = min};
+}
+
+/// The share of the data held out as the test split, in [0, 1): at least
+/// one sample is left to train on.
+inline optbench::ParamSpec test_fraction_spec(double default_value, std::string doc) {
+  auto spec = real_spec("test_fraction", default_value, std::move(doc), 0.0);
+  spec.max = 1.0;
+  spec.max_exclusive = true;
+  return spec;
+}
+
+inline optbench::ParamSpec bool_spec(std::string name, bool default_value, std::string doc) {
+  return {.name = std::move(name),
+          .type = optbench::ParamType::Bool,
+          .default_value = default_value,
+          .doc = std::move(doc)};
+}
 
 /// Relative paths in an experiment name files next to the experiment file,
 /// not next to wherever the process happens to run.
@@ -34,25 +92,20 @@ inline void require_regular_file(const std::filesystem::path& file, const std::s
   std::error_code ec;
   const auto status = fs::status(file, ec);
   const std::string name = file.string() + ": " + what + " file ";
-  switch (status.type()) {
-    case fs::file_type::regular:
-      return;
-    case fs::file_type::not_found:
-      throw std::runtime_error(name + "not found");
-    case fs::file_type::directory:
-      throw std::runtime_error(name + "expected, but this is a directory");
-    case fs::file_type::character:
-      throw std::runtime_error(name + "expected, but this is a character device");
-    case fs::file_type::block:
-      throw std::runtime_error(name + "expected, but this is a block device");
-    case fs::file_type::fifo:
-      throw std::runtime_error(name + "expected, but this is a FIFO (named pipe)");
-    case fs::file_type::socket:
-      throw std::runtime_error(name + "expected, but this is a socket");
-    default:
-      throw std::runtime_error(name + "expected, but it cannot be examined" +
-                               (ec ? " (" + ec.message() + ")" : std::string()));
+  if (status.type() == fs::file_type::regular) return;
+  if (status.type() == fs::file_type::not_found) throw std::runtime_error(name + "not found");
+  static constexpr std::pair<fs::file_type, const char*> kOthers[] = {
+      {fs::file_type::directory, "a directory"}, {fs::file_type::character, "a character device"},
+      {fs::file_type::block, "a block device"},  {fs::file_type::fifo, "a FIFO (named pipe)"},
+      {fs::file_type::socket, "a socket"},
+  };
+  for (const auto& [type, what_it_is] : kOthers) {
+    if (status.type() == type) {
+      throw std::runtime_error(name + "expected, but this is " + what_it_is);
+    }
   }
+  throw std::runtime_error(name + "expected, but it cannot be examined" +
+                           (ec ? " (" + ec.message() + ")" : std::string()));
 }
 
 inline const char* split_name(optbench::Split split) {

@@ -23,57 +23,35 @@
 
 namespace {
 
-using optbench::ParamSpec;
-using optbench::ParamType;
 namespace fs = std::filesystem;
 
 optbench::PluginInfo plugin_info() {
-  const auto path = [](std::string name, std::string doc, bool required = false) {
-    return ParamSpec{.name = std::move(name),
-                     .type = ParamType::String,
-                     .default_value = std::string(),
-                     .doc = std::move(doc),
-                     .required = required};
-  };
-  return datasets::make_info(
+  using namespace datasets;
+  return make_info(
       "idx", "MNIST / Fashion-MNIST IDX files (raw or .gz) as 10-class image classification",
       {
-          path("dir",
-               "folder with the standard names train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-               "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw, else .gz); an explicit "
-               "*_images / *_labels path always wins over dir; the t10k pair is optional"),
-          path("train_images",
-               "train images file; required unless dir is set; relative to the experiment file's "
-               "folder (not to dir) unless absolute"),
-          path("train_labels", "train labels file; required unless dir is set; same rules"),
-          path("test_images", "test images file; empty = from dir if set, else no test split"),
-          path("test_labels", "test labels file; empty = from dir if set, else no test split"),
-          ParamSpec{.name = "normalize",
-                    .type = ParamType::String,
-                    .default_value = std::string("symmetric"),
-                    .doc = "pixel scaling: none (0..255), unit (x/255), symmetric ((x/255-0.5)/0.5 "
-                           "in [-1, 1], torchvision's ToTensor + Normalize(0.5, 0.5))",
-                    .choices = {"none", "unit", "symmetric"}},
-          ParamSpec{.name = "flatten",
-                    .type = ParamType::Bool,
-                    .default_value = true,
-                    .doc = "sample shape {rows*cols} (true) or {1, rows, cols} (false)"},
-          ParamSpec{.name = "target",
-                    .type = ParamType::String,
-                    .default_value = std::string("label"),
-                    .doc = "label: classify the images; image: regress each image onto itself "
-                           "(an autoencoder's reconstruction, scored by mean squared error)",
-                    .choices = {"label", "image"}},
-          ParamSpec{.name = "limit_train",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{0},
-                    .doc = "use only the first N train samples (0 = all)",
-                    .min = 0},
-          ParamSpec{.name = "limit_test",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{0},
-                    .doc = "use only the first N test samples (0 = all)",
-                    .min = 0},
+          path_spec("dir",
+                    "folder with the standard names train-images-idx3-ubyte, "
+                    "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each "
+                    "raw, else .gz); an explicit *_images / *_labels path always wins over dir; "
+                    "the t10k pair is optional"),
+          path_spec("train_images",
+                    "train images file; required unless dir is set; relative to the experiment "
+                    "file's folder (not to dir) unless absolute"),
+          path_spec("train_labels", "train labels file; required unless dir is set; same rules"),
+          path_spec("test_images", "test images file; empty = from dir if set, else no test split"),
+          path_spec("test_labels", "test labels file; empty = from dir if set, else no test split"),
+          string_spec("normalize", "symmetric",
+                      "pixel scaling: none (0..255), unit (x/255), symmetric ((x/255-0.5)/0.5 in "
+                      "[-1, 1], torchvision's ToTensor + Normalize(0.5, 0.5))",
+                      {"none", "unit", "symmetric"}),
+          bool_spec("flatten", true, "sample shape {rows*cols} (true) or {1, rows, cols} (false)"),
+          string_spec("target", "label",
+                      "label: classify the images; image: regress each image onto itself (an "
+                      "autoencoder's reconstruction, scored by mean squared error)",
+                      {"label", "image"}),
+          int_spec("limit_train", 0, "use only the first N train samples (0 = all)", 0),
+          int_spec("limit_test", 0, "use only the first N test samples (0 = all)", 0),
       });
 }
 
@@ -432,9 +410,7 @@ std::optional<fs::path> standard_file(const fs::path& dir, const std::string& na
 
 std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
                                         const optbench::DatasetContext& context) {
-  const auto info = plugin_info();
-  const auto resolved = optbench::resolve_params(info.name, info.schema, given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(plugin_info(), given);
   const std::string& dir_param = p.string("dir");
   const fs::path dir =
       dir_param.empty() ? fs::path() : datasets::resolve_path(context.base_dir, dir_param);

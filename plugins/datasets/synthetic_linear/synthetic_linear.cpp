@@ -9,46 +9,29 @@
 
 namespace {
 
-using optbench::ParamSpec;
-using optbench::ParamType;
-
 optbench::PluginInfo plugin_info() {
-  return datasets::make_info(
+  using namespace datasets;
+  return make_info(
       "synthetic_linear",
       "X ~ N(0,1), y = Xw + b + noise*U(0,1) (the classic optimizer lab's linear fit)",
       {
-          ParamSpec{.name = "samples",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{1000},
-                    .doc = "rows generated in total (train + test)",
-                    .min = 1},
-          ParamSpec{.name = "weights",
-                    .type = ParamType::RealList,
-                    .default_value = std::vector<double>{0.5, 0.8},
-                    .doc = "true weights w; the feature count is the list's length"},
-          ParamSpec{
-              .name = "bias", .type = ParamType::Real, .default_value = 0.0, .doc = "true bias b"},
-          ParamSpec{.name = "noise",
-                    .type = ParamType::Real,
-                    .default_value = 0.01,
-                    .doc = "scale of the one-sided noise noise*U(0,1) added to every target",
-                    .min = 0.0},
-          ParamSpec{.name = "test_fraction",
-                    .type = ParamType::Real,
-                    .default_value = 0.0,
-                    .doc = "fraction of the rows (the last floor(samples*f)) held out as the test "
-                           "split",
-                    .min = 0.0,
-                    .max = 1.0,
-                    .max_exclusive = true},
+          int_spec("samples", 1000, "rows generated in total (train + test)", 1),
+          {.name = "weights",
+           .type = optbench::ParamType::RealList,
+           .default_value = std::vector<double>{0.5, 0.8},
+           .doc = "true weights w; the feature count is the list's length"},
+          real_spec("bias", 0.0, "true bias b"),
+          real_spec("noise", 0.01,
+                    "scale of the one-sided noise noise*U(0,1) added to every target", 0.0),
+          test_fraction_spec(
+              0.0, "fraction of the rows (the last floor(samples*f)) held out as the test split"),
       });
 }
 
 std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
                                         const optbench::DatasetContext& context) {
   const auto info = plugin_info();
-  const auto resolved = optbench::resolve_params(info.name, info.schema, given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(info, given);
   const auto n = static_cast<std::size_t>(p.integer("samples"));
   const auto& w = p.reals("weights");
   const double b = p.real("bias");

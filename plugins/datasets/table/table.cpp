@@ -17,53 +17,28 @@
 
 namespace {
 
-using optbench::ParamSpec;
-using optbench::ParamType;
-
 optbench::PluginInfo plugin_info() {
-  return datasets::make_info(
+  using namespace datasets;
+  return make_info(
       "table", "numeric table (CSV / tab / whitespace) as regression data, e.g. d2l's airfoil",
       {
-          ParamSpec{.name = "path",
-                    .type = ParamType::String,
-                    .default_value = std::string(),
-                    .doc = "table file, relative to the experiment file's folder unless absolute",
-                    .required = true},
-          ParamSpec{.name = "target",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{-1},
-                    .doc = "0-based target column; negative counts from the end (-1 = last)"},
-          ParamSpec{.name = "header",
-                    .type = ParamType::String,
-                    .default_value = std::string("auto"),
-                    .doc = "whether the first non-blank line is a header; auto = yes when it has a "
-                           "non-numeric cell",
-                    .choices = {"auto", "yes", "no"}},
-          ParamSpec{.name = "delimiter",
-                    .type = ParamType::String,
-                    .default_value = std::string("auto"),
-                    .doc =
-                        "field separator; space = runs of spaces/tabs; auto = comma if the first "
-                        "line has one, else semicolon if it has one, else space",
-                    .choices = {"auto", "comma", "tab", "space", "semicolon"}},
-          ParamSpec{.name = "standardize",
-                    .type = ParamType::String,
-                    .default_value = std::string("all"),
-                    .doc = "scale columns to mean 0 / std 1 (population std, statistics of the "
-                           "train rows): none, features, or all (target too, as d2l does)",
-                    .choices = {"none", "features", "all"}},
-          ParamSpec{.name = "limit",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{0},
-                    .doc = "use only the first N data rows (0 = all)",
-                    .min = 0},
-          ParamSpec{.name = "test_fraction",
-                    .type = ParamType::Real,
-                    .default_value = 0.0,
-                    .doc = "the last floor(rows*f) rows, unshuffled, form the test split",
-                    .min = 0.0,
-                    .max = 1.0,
-                    .max_exclusive = true},
+          path_spec("path", "table file, relative to the experiment file's folder unless absolute",
+                    true),
+          int_spec("target", -1, "0-based target column; negative counts from the end (-1 = last)"),
+          string_spec("header", "auto",
+                      "whether the first non-blank line is a header; auto = yes when it has a "
+                      "non-numeric cell",
+                      {"auto", "yes", "no"}),
+          string_spec("delimiter", "auto",
+                      "field separator; space = runs of spaces/tabs; auto = comma if the first "
+                      "line has one, else semicolon if it has one, else space",
+                      {"auto", "comma", "tab", "space", "semicolon"}),
+          string_spec("standardize", "all",
+                      "scale columns to mean 0 / std 1 (population std, statistics of the "
+                      "train rows): none, features, or all (target too, as d2l does)",
+                      {"none", "features", "all"}),
+          int_spec("limit", 0, "use only the first N data rows (0 = all)", 0),
+          test_fraction_spec(0.0, "the last floor(rows*f) rows, unshuffled, form the test split"),
       });
 }
 
@@ -195,8 +170,7 @@ char delimiter_char(const std::string& choice, std::string_view first_line) {
 std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
                                         const optbench::DatasetContext& context) {
   const auto info = plugin_info();
-  const auto resolved = optbench::resolve_params(info.name, info.schema, given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(info, given);
   const auto file = datasets::resolve_path(context.base_dir, p.string("path"));
   const std::string name = file.string();
 

@@ -21,46 +21,25 @@
 
 namespace {
 
-using optbench::ParamSpec;
-using optbench::ParamType;
-
 optbench::PluginInfo plugin_info() {
-  return datasets::make_info(
+  using namespace datasets;
+  return make_info(
       "text", "text files as next-character prediction, e.g. the fortunes collections",
       {
-          ParamSpec{.name = "dir",
-                    .type = ParamType::String,
-                    .default_value = std::string("/usr/share/games/fortunes"),
-                    .doc = "folder of the files, relative to the experiment file's folder unless "
-                           "absolute"},
-          ParamSpec{.name = "files",
-                    .type = ParamType::String,
-                    .default_value = std::string("literature, humorists, people"),
-                    .doc = "comma-separated file names in dir"},
-          ParamSpec{.name = "format",
-                    .type = ParamType::String,
-                    .default_value = std::string("fortune"),
-                    .doc = "fortune: entries separated by lines of '%'; plain: by blank lines",
-                    .choices = {"fortune", "plain"}},
-          ParamSpec{.name = "seq_len",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{64},
-                    .doc = "characters per sample (the steps of the sequence)",
-                    .min = 2,
-                    .max = 4096},
-          ParamSpec{.name = "test_fraction",
-                    .type = ParamType::Real,
-                    .default_value = 0.1,
-                    .doc = "share of the entries held out as the test split",
-                    .min = 0.0,
-                    .max = 1.0,
-                    .max_exclusive = true},
-          ParamSpec{.name = "split_seed",
-                    .type = ParamType::Int,
-                    .default_value = std::int64_t{0},
-                    .doc = "seed of the entries' shuffle before the split (not the run's seed: "
-                           "every run sees the same split)",
-                    .min = 0},
+          string_spec("dir", "/usr/share/games/fortunes",
+                      "folder of the files, relative to the experiment file's folder unless "
+                      "absolute"),
+          string_spec("files", "literature, humorists, people",
+                      "comma-separated file names in dir"),
+          string_spec("format", "fortune",
+                      "fortune: entries separated by lines of '%'; plain: by blank lines",
+                      {"fortune", "plain"}),
+          int_spec("seq_len", 64, "characters per sample (the steps of the sequence)", 2, 4096),
+          test_fraction_spec(0.1, "share of the entries held out as the test split"),
+          int_spec("split_seed", 0,
+                   "seed of the entries' shuffle before the split (not the run's seed: every run "
+                   "sees the same split)",
+                   0),
       });
 }
 
@@ -149,9 +128,7 @@ class TextDataset final : public optbench::Dataset {
 
 std::unique_ptr<optbench::Dataset> make(const optbench::ParamMap& given,
                                         const optbench::DatasetContext& context) {
-  const auto info = plugin_info();
-  const auto resolved = optbench::resolve_params(info.name, info.schema, given);
-  const optbench::Params p(resolved);
+  const optbench::ResolvedParams p(plugin_info(), given);
   const auto dir = datasets::resolve_path(context.base_dir, p.string("dir"));
   const bool fortune = p.string("format") == "fortune";
   std::vector<std::string> all;
