@@ -734,26 +734,30 @@ void require_owner(sqlite3* db, const std::filesystem::path& file, std::int64_t 
                      " s), so its writes are refused");
 }
 
-}  // namespace
-
-void SqliteStore::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
-  const std::string what = "appending metrics of run " + std::to_string(run_id);
-  sqlite3* db = writable(db_, path_, mode_, what);
+/// Appends one batch of a run's points (`kind`: metrics or trajectory) in a
+/// transaction of its own, refused once the run is no longer this process's.
+template <class Point>
+void append_owned(sqlite3* db_or_null, const fs::path& file, SqliteStore::Mode mode,
+                  std::int64_t run_id, const char* kind, std::span<const Point> points,
+                  void (*write_chunks)(sqlite3*, const fs::path&, std::int64_t,
+                                       std::span<const Point>)) {
+  const std::string what = std::string("appending ") + kind + " of run " + std::to_string(run_id);
+  sqlite3* db = writable(db_or_null, file, mode, what);
   if (points.empty()) return;
-  Transaction tx(db, path_, what);
-  require_owner(db, path_, run_id, what);
-  detail::write_metric_chunks(db, path_, run_id, points);
+  Transaction tx(db, file, what);
+  require_owner(db, file, run_id, what);
+  write_chunks(db, file, run_id, points);
   tx.commit();
 }
 
+}  // namespace
+
+void SqliteStore::append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) {
+  append_owned(db_, path_, mode_, run_id, "metrics", points, detail::write_metric_chunks);
+}
+
 void SqliteStore::append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) {
-  const std::string what = "appending trajectory of run " + std::to_string(run_id);
-  sqlite3* db = writable(db_, path_, mode_, what);
-  if (points.empty()) return;
-  Transaction tx(db, path_, what);
-  require_owner(db, path_, run_id, what);
-  detail::write_trajectory_chunks(db, path_, run_id, points);
-  tx.commit();
+  append_owned(db_, path_, mode_, run_id, "trajectory", points, detail::write_trajectory_chunks);
 }
 
 void SqliteStore::finish_run(std::int64_t run_id, const RunResult& result) {
