@@ -46,6 +46,16 @@ void html_table(const results::Table& table, std::ostream& out) {
   out << "</table>\n";
 }
 
+/// Writes a report's page as `index.html` in `dir` and returns its path.
+fs::path write_index(const fs::path& dir, const std::string& html) {
+  const fs::path index = dir / "index.html";
+  std::ofstream out(index, std::ios::binary);
+  out << html;
+  out.close();
+  if (!out) throw std::runtime_error("report: cannot write " + index.string());
+  return index;
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -160,12 +170,7 @@ fs::path write(const store::Reader& db, const std::string& experiment, const Opt
        << html_escape(record->source_path) << "</code>:</p>\n<pre>" << html_escape(record->yaml)
        << "</pre>\n</body>\n</html>\n";
 
-  const fs::path index = options.out_dir / "index.html";
-  std::ofstream out(index, std::ios::binary);
-  out << page.str();
-  out.close();
-  if (!out) throw std::runtime_error("report: cannot write " + index.string());
-  return index;
+  return write_index(options.out_dir, page.str());
 }
 
 fs::path write_leaderboard(const store::Reader& db,
@@ -202,12 +207,7 @@ fs::path write_leaderboard(const store::Reader& db,
   html_table(results::profile_table(board), page);
   page << "</body>\n</html>\n";
   fs::create_directories(options.out_dir);
-  const fs::path index = options.out_dir / "index.html";
-  std::ofstream out(index, std::ios::binary);
-  out << page.str();
-  out.close();
-  if (!out) throw std::runtime_error("report: cannot write " + index.string());
-  return index;
+  return write_index(options.out_dir, page.str());
 }
 
 }  // namespace optbench::report
