@@ -10,10 +10,9 @@ namespace optbench::cli {
 
 int cmd_export(const std::vector<std::string>& args) {
   po::options_description options("export options");
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")("experiment,e",
-                                            po::value<std::string>()->default_value(""),
-                                            "only this experiment (default: every one)")(
+  add_db_option(options);
+  options.add_options()("experiment,e", po::value<std::string>()->default_value(""),
+                        "only this experiment (default: every one)")(
       "table", po::value<std::string>()->default_value("runs"),
       "runs (one row per run) or metrics (one row per stored point)")(
       "format", po::value<std::string>()->default_value("csv"), "csv or json")(

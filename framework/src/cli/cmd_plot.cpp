@@ -13,9 +13,8 @@ int cmd_plot(const std::vector<std::string>& args) {
   std::string kinds;
   for (const auto& k : plot::kinds())
     kinds += (kinds.empty() ? "" : ", ") + k;
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")("experiment,e", po::value<std::string>()->required(),
-                                            "experiment name")(
+  add_db_option(options);
+  options.add_options()("experiment,e", po::value<std::string>()->required(), "experiment name")(
       "out,o", po::value<std::string>(), "output folder (default: EXPERIMENT beside the database)")(
       "all", po::bool_switch(), "also the runs an edit of the experiment set aside")(
       "kind,k", po::value<std::vector<std::string>>()->composing(),

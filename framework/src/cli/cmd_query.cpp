@@ -10,9 +10,9 @@ namespace optbench::cli {
 
 int cmd_query(const std::vector<std::string>& args) {
   po::options_description options("query options");
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")("sql", po::value<std::string>()->required(),
-                                            "one SQL statement (read-only)");
+  add_db_option(options);
+  options.add_options()("sql", po::value<std::string>()->required(),
+                        "one SQL statement (read-only)");
   po::positional_options_description positional;
   positional.add("sql", 1);
   po::variables_map vm;

@@ -9,9 +9,8 @@ namespace optbench::cli {
 
 int cmd_report(const std::vector<std::string>& args) {
   po::options_description options("report options");
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")("experiment,e", po::value<std::string>(),
-                                            "experiment name")(
+  add_db_option(options);
+  options.add_options()("experiment,e", po::value<std::string>(), "experiment name")(
       "leaderboard", po::bool_switch(),
       "a page ranking the optimizers across every experiment of the database (a suite)")(
       "out,o", po::value<std::string>(),

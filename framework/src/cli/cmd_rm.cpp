@@ -10,9 +10,8 @@ namespace optbench::cli {
 
 int cmd_rm(const std::vector<std::string>& args) {
   po::options_description options("rm options");
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")("experiment,e", po::value<std::string>(),
-                                            "the experiment (required)")(
+  add_db_option(options);
+  options.add_options()("experiment,e", po::value<std::string>(), "the experiment (required)")(
       "status", po::value<std::string>(),
       "only runs with this status (pending, running, done, diverged, failed, interrupted)")(
       "run", po::value<std::int64_t>(), "only the run with this id")("yes,y", po::bool_switch(),

@@ -18,10 +18,10 @@ std::string fmt(const char* format, double x) {
 
 int cmd_runs(const std::vector<std::string>& args) {
   po::options_description options("runs options");
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")(
-      "experiment,e", po::value<std::string>()->default_value(""), "only this experiment")(
-      "all", po::bool_switch(), "also the runs an edit of an experiment set aside");
+  add_db_option(options);
+  options.add_options()("experiment,e", po::value<std::string>()->default_value(""),
+                        "only this experiment")("all", po::bool_switch(),
+                                                "also the runs an edit of an experiment set aside");
   po::variables_map vm;
   if (!parse("runs", "[--db FILE] [--experiment NAME]", options, {}, args, vm)) return kOk;
   const auto reader = open_results(vm["db"].as<std::string>());

@@ -1,7 +1,9 @@
 // optbench summary: a verdict per problem (which optimizer wins, by how
 // much, how sure), then per configuration final losses and accuracy over
 // seeds, time to a target loss, rank per problem and best lr per optimizer.
+#include <initializer_list>
 #include <iostream>
+#include <utility>
 
 #include "cli/command.hpp"
 #include "cli/text_table.hpp"
@@ -25,6 +27,16 @@ void print_text(const results::Table& table, std::ostream& out) {
   text.print(out);
 }
 
+/// Writes each table as JSON to stdout, after its prefix (what closes the
+/// previous member and the table's key).
+void write_json_tables(
+    std::initializer_list<std::pair<const char*, const results::Table*>> tables) {
+  for (const auto& [prefix, table] : tables) {
+    std::cout << prefix;
+    results::write_json(*table, std::cout);
+  }
+}
+
 void print_summary(const std::string& experiment, const results::Summary& summary,
                    const std::vector<results::ProblemVerdict>& verdicts,
                    const std::string& format) {
@@ -45,14 +57,10 @@ void print_summary(const std::string& experiment, const results::Summary& summar
     std::cout << "},\n\"verdicts\":[";
     for (std::size_t i = 0; i < verdicts.size(); ++i)
       std::cout << (i ? "," : "") << json::quote(verdicts[i].line);
-    std::cout << "],\n\"chosen\":";
-    results::write_json(chosen, std::cout);
-    std::cout << ",\n\"win_probabilities\":";
-    results::write_json(wins, std::cout);
-    std::cout << ",\n\"configurations\":";
-    results::write_json(configs, std::cout);
-    std::cout << ",\"best_lr\":";
-    results::write_json(best, std::cout);
+    write_json_tables({{"],\n\"chosen\":", &chosen},
+                       {",\n\"win_probabilities\":", &wins},
+                       {",\n\"configurations\":", &configs},
+                       {",\"best_lr\":", &best}});
     std::cout << "}\n";
   } else {
     for (const auto& v : verdicts)
@@ -89,10 +97,7 @@ void print_leaderboard(const results::Leaderboard& board, std::size_t problems,
   if (format == "csv") {
     results::write_csv(entries, std::cout);
   } else if (format == "json") {
-    std::cout << "{\"leaderboard\":";
-    results::write_json(entries, std::cout);
-    std::cout << ",\n\"profile\":";
-    results::write_json(profile, std::cout);
+    write_json_tables({{"{\"leaderboard\":", &entries}, {",\n\"profile\":", &profile}});
     std::cout << "}\n";
   } else {
     std::cout << "leaderboard over " << problems
@@ -110,9 +115,9 @@ void print_leaderboard(const results::Leaderboard& board, std::size_t problems,
 
 int cmd_summary(const std::vector<std::string>& args) {
   po::options_description options("summary options");
-  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
-                        "results database")("experiment,e", po::value<std::string>(),
-                                            "only this experiment (default: every one)")(
+  add_db_option(options);
+  options.add_options()("experiment,e", po::value<std::string>(),
+                        "only this experiment (default: every one)")(
       "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
       "all", po::bool_switch(), "also the runs an edit of the experiment set aside")(
       "leaderboard", po::bool_switch(),

@@ -50,6 +50,11 @@ std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm) {
   return dirs;
 }
 
+void add_db_option(po::options_description& options) {
+  options.add_options()("db", po::value<std::string>()->default_value(kDefaultDb),
+                        "results database");
+}
+
 void add_target_option(po::options_description& options) {
   options.add_options()("target", po::value<double>(),
                         "target loss for time-to-target and the performance profile (default: "

@@ -62,6 +62,9 @@ bool parse(const std::string& command, const std::string& synopsis,
 void add_plugin_dir_option(po::options_description& options);
 std::vector<std::filesystem::path> plugin_dirs(const po::variables_map& vm);
 
+/// Adds --db FILE, the results database (default: kDefaultDb).
+void add_db_option(po::options_description& options);
+
 /// Adds --target LOSS (time-to-target and the performance profile).
 void add_target_option(po::options_description& options);
 /// The --target given, checked to be finite; none when not given.
