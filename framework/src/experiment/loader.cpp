@@ -552,10 +552,7 @@ void check_required(const EntryHead& head, const std::string& path, const std::s
 ScheduleEntry read_schedule(const YamlFile& r, const YAML::Node& node, const std::string& path,
                             const registry::Registry& plugins) {
   auto head = read_head(r, node, path, PluginKind::Schedule, plugins);
-  ScheduleEntry entry;
-  entry.plugin = head.plugin;
-  entry.where = head.where;
-  entry.key_path = path;
+  ScheduleEntry entry{.plugin = head.plugin, .where = head.where, .key_path = path};
   const auto& schema = head.loaded->info.schema;
   for (const auto& e : head.items) {
     const auto key_path = child(path, e.key);
@@ -584,10 +581,7 @@ ScheduleEntry read_schedule(const YamlFile& r, const YAML::Node& node, const std
 PluginEntry read_entry(const YamlFile& r, const YAML::Node& node, const std::string& path,
                        PluginKind kind, const registry::Registry& plugins) {
   auto head = read_head(r, node, path, kind, plugins);
-  PluginEntry entry;
-  entry.plugin = head.plugin;
-  entry.where = head.where;
-  entry.key_path = path;
+  PluginEntry entry{.plugin = head.plugin, .where = head.where, .key_path = path};
   const auto& schema = head.loaded->info.schema;
   for (const auto& e : head.items) {
     r.collect([&] {
@@ -729,6 +723,12 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   // Every top-level key and how it is read, in the order the documentation
   // lists them; the list of known keys is this table's first column.
   using KeyReader = std::function<void(const Entry&)>;
+  // `model:` and `dataset:` hold one entry, their plurals a list of them.
+  const auto plugin_entries = [&](std::vector<PluginEntry>& into, bool list, PluginKind kind) {
+    return KeyReader([&r, &plugins, &into, list, kind](const Entry& e) {
+      into = read_entries(r, e.value, e.key, list, kind, plugins);
+    });
+  };
   const std::vector<std::pair<std::string, KeyReader>> readers = {
       {"name",
        [&](const Entry& e) {
@@ -747,22 +747,10 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
          spec.optimizers = read_entries(r, e.value, e.key, true, PluginKind::Optimizer, plugins);
          have_optimizers = true;
        }},
-      {"model",
-       [&](const Entry& e) {
-         spec.models = read_entries(r, e.value, e.key, false, PluginKind::Model, plugins);
-       }},
-      {"models",
-       [&](const Entry& e) {
-         spec.models = read_entries(r, e.value, e.key, true, PluginKind::Model, plugins);
-       }},
-      {"dataset",
-       [&](const Entry& e) {
-         spec.datasets = read_entries(r, e.value, e.key, false, PluginKind::Dataset, plugins);
-       }},
-      {"datasets",
-       [&](const Entry& e) {
-         spec.datasets = read_entries(r, e.value, e.key, true, PluginKind::Dataset, plugins);
-       }},
+      {"model", plugin_entries(spec.models, false, PluginKind::Model)},
+      {"models", plugin_entries(spec.models, true, PluginKind::Model)},
+      {"dataset", plugin_entries(spec.datasets, false, PluginKind::Dataset)},
+      {"datasets", plugin_entries(spec.datasets, true, PluginKind::Dataset)},
       {"train",
        [&](const Entry& e) {
          spec.train.apply(read_train(r, e.value, e.key));

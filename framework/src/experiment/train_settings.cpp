@@ -1,59 +1,56 @@
 #include "experiment/train_settings.hpp"
 
+#include <limits>
+#include <string>
 #include <type_traits>
+#include <utility>
 
 namespace optbench::experiment {
 
+namespace {
+
+/// The setting read into `member`: its type is the member's, its default
+/// the member's value in TrainSettings{}.
+template <class T>
+TrainSetting setting(std::string name, T TrainSettings::*member, std::string doc,
+                     double min = -std::numeric_limits<double>::infinity(),
+                     double max = std::numeric_limits<double>::infinity()) {
+  static const TrainSettings defaults;
+  const ParamType type = std::is_same_v<T, bool>     ? ParamType::Bool
+                         : std::is_same_v<T, double> ? ParamType::Real
+                                                     : ParamType::Int;
+  return {{.name = std::move(name),
+           .type = type,
+           .default_value = defaults.*member,
+           .doc = std::move(doc),
+           .min = min,
+           .max = max},
+          member};
+}
+
+}  // namespace
+
 const std::vector<TrainSetting>& train_settings() {
   static const std::vector<TrainSetting> settings = [] {
-    const TrainSettings d;
+    auto diverge_above = setting("diverge_above", &TrainSettings::diverge_above,
+                                 "a loss above this, or not finite, ends the run as diverged", 0.0);
+    diverge_above.spec.min_exclusive = true;
+    auto timeout = setting(
+        "timeout", &TrainSettings::timeout,
+        "seconds before the run's worker process is killed and the run failed (0: none)", 0.0);
+    timeout.in_hash = false;
     return std::vector<TrainSetting>{
-        {{.name = "steps",
-          .type = ParamType::Int,
-          .default_value = d.steps,
-          .doc = "optimizer steps for models without data (2-D functions)",
-          .min = 1,
-          .max = static_cast<double>(kMaxSteps)},
-         &TrainSettings::steps},
-        {{.name = "epochs",
-          .type = ParamType::Int,
-          .default_value = d.epochs,
-          .doc = "passes over the training split",
-          .min = 1,
-          .max = static_cast<double>(kMaxEpochs)},
-         &TrainSettings::epochs},
-        {{.name = "batch_size",
-          .type = ParamType::Int,
-          .default_value = d.batch_size,
-          .doc = "samples per step",
-          .min = 1,
-          .max = 1 << 20},
-         &TrainSettings::batch_size},
-        {{.name = "shuffle",
-          .type = ParamType::Bool,
-          .default_value = d.shuffle,
-          .doc = "reshuffle the training split every epoch from the run's seed"},
-         &TrainSettings::shuffle},
-        {{.name = "record_every",
-          .type = ParamType::Int,
-          .default_value = d.record_every,
-          .doc = "store every k-th step's loss",
-          .min = 1},
-         &TrainSettings::record_every},
-        {{.name = "diverge_above",
-          .type = ParamType::Real,
-          .default_value = d.diverge_above,
-          .doc = "a loss above this, or not finite, ends the run as diverged",
-          .min = 0.0,
-          .min_exclusive = true},
-         &TrainSettings::diverge_above},
-        {{.name = "timeout",
-          .type = ParamType::Real,
-          .default_value = d.timeout,
-          .doc = "seconds before the run's worker process is killed and the run failed (0: none)",
-          .min = 0.0},
-         &TrainSettings::timeout,
-         false},
+        setting("steps", &TrainSettings::steps,
+                "optimizer steps for models without data (2-D functions)", 1,
+                static_cast<double>(kMaxSteps)),
+        setting("epochs", &TrainSettings::epochs, "passes over the training split", 1,
+                static_cast<double>(kMaxEpochs)),
+        setting("batch_size", &TrainSettings::batch_size, "samples per step", 1, 1 << 20),
+        setting("shuffle", &TrainSettings::shuffle,
+                "reshuffle the training split every epoch from the run's seed"),
+        setting("record_every", &TrainSettings::record_every, "store every k-th step's loss", 1),
+        std::move(diverge_above),
+        std::move(timeout),
     };
   }();
   return settings;
