@@ -19,25 +19,29 @@ struct MeasureOf {
   Getter get;
 };
 
-// The measures in order of preference: the first that every finished run
-// of the problem has is used.
+// The measures in order of preference, the first that every finished run
+// of the problem has being used: the accuracy on `split`, its loss, and
+// last the train loss, which every run has.
+std::vector<MeasureOf> in_preference(const std::string& split, Getter accuracy, Getter loss) {
+  return {{{split + " accuracy", true}, accuracy},
+          {{split + " loss", false}, loss},
+          {{"train loss", false},
+           [](const RunValues& r) { return std::optional<double>(r.train_loss); }}};
+}
+
+// The configurations are chosen on the validation split...
 const std::vector<MeasureOf>& choice_measures() {
-  static const std::vector<MeasureOf> all{
-      {{"validation accuracy", true}, [](const RunValues& r) { return r.validation_accuracy; }},
-      {{"validation loss", false}, [](const RunValues& r) { return r.validation_loss; }},
-      {{"train loss", false},
-       [](const RunValues& r) { return std::optional<double>(r.train_loss); }},
-  };
+  static const auto all = in_preference(
+      "validation", [](const RunValues& r) { return r.validation_accuracy; },
+      [](const RunValues& r) { return r.validation_loss; });
   return all;
 }
 
+// ... and reported on the test split.
 const std::vector<MeasureOf>& reported_measures() {
-  static const std::vector<MeasureOf> all{
-      {{"test accuracy", true}, [](const RunValues& r) { return r.test_accuracy; }},
-      {{"test loss", false}, [](const RunValues& r) { return r.test_loss; }},
-      {{"train loss", false},
-       [](const RunValues& r) { return std::optional<double>(r.train_loss); }},
-  };
+  static const auto all = in_preference(
+      "test", [](const RunValues& r) { return r.test_accuracy; },
+      [](const RunValues& r) { return r.test_loss; });
   return all;
 }
 
