@@ -48,6 +48,17 @@ def read_jsonl(path):
     return records
 
 
+def read_peer(path):
+    """A PyTorch peer's output: its results by workload, and its info record."""
+    results, info = {}, {}
+    for rec in read_jsonl(path):
+        if rec["kind"] == "result":
+            results[rec["workload"]] = rec
+        elif rec["kind"] == "info":
+            info = rec
+    return results, info
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)
@@ -106,20 +117,10 @@ class Report:
         self.work = work
         cpp_path = os.path.join(work, "cpp.json")
         self.cpp = benchmarks(read_json(cpp_path)) if os.path.exists(cpp_path) else {}
-        self.peer, self.info = {}, {}
-        for rec in read_jsonl(os.path.join(work, "peer.jsonl")):
-            if rec["kind"] == "result":
-                self.peer[rec["workload"]] = rec
-            elif rec["kind"] == "info":
-                self.info = rec
+        self.peer, self.info = read_peer(os.path.join(work, "peer.jsonl"))
         self.user_loop = next(iter(read_jsonl(os.path.join(work, "user_loop.jsonl"))), None)
         # The isolated step again, in the environment as it is.
-        self.peer_env, self.peer_env_info = {}, {}
-        for rec in read_jsonl(os.path.join(work, "peer_env.jsonl")):
-            if rec["kind"] == "result":
-                self.peer_env[rec["workload"]] = rec
-            elif rec["kind"] == "info":
-                self.peer_env_info = rec
+        self.peer_env, self.peer_env_info = read_peer(os.path.join(work, "peer_env.jsonl"))
         self.e2e = {r["workload"]: r for r in read_jsonl(os.path.join(work, "e2e.jsonl"))}
         self.machine = {}
         if os.path.exists(os.path.join(work, "machine.txt")):

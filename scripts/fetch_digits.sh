@@ -15,15 +15,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-"$here/data/digits"}
-if [[ -s "$out/t10k-labels-idx1-ubyte" ]]; then
-  echo "fetch_digits: $out already present, nothing to do"
-  exit 0
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$here/scripts/sklearn_data.sh"
-sklearn_data "$work" fetch_digits
+sklearn_fetch fetch_digits "$out/t10k-labels-idx1-ubyte" "$out"
 csv="$sklearn_data_dir/digits.csv.gz"
 mkdir -p "$out"
 python3 - "$csv" "$out" <<'PY'

@@ -15,15 +15,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-"$here/data/tables"}
 target="$out/diabetes.tsv"
-if [[ -s "$target" ]]; then
-  echo "fetch_tables: $target already present, nothing to do"
-  exit 0
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$here/scripts/sklearn_data.sh"
-sklearn_data "$work" fetch_tables
+sklearn_fetch fetch_tables "$target" "$target"
 data="$sklearn_data_dir"
 mkdir -p "$out"
 {
