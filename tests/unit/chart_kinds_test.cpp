@@ -33,12 +33,7 @@ class ChartKinds : public optbench::testing::SweepSuite {
 };
 
 std::vector<fs::path> per_problem(const fs::path& dir, const std::string& kind) {
-  std::vector<fs::path> out;
-  for (const char* problem : {"bowl-flat", "bowl-steep"}) {
-    for (const char* ext : {".png", ".svg"})
-      out.push_back(dir / ("sweep-" + kind + "-" + problem + ext));
-  }
-  return out;
+  return testing::chart_files(dir, "sweep", kind, {"bowl-flat", "bowl-steep"});
 }
 
 bool has(const std::string& text, const std::string& part) {

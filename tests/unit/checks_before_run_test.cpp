@@ -16,12 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_optbench;
 
-class ChecksBeforeRun : public ::testing::Test {
+class ChecksBeforeRun : public testing::TinyMnistTest {
  protected:
-  void SetUp() override {
-    fs::create_directories(dir_ / "data");
-    testing::write_tiny_mnist(dir_ / "data", 100, 20);
-  }
+  ChecksBeforeRun() : TinyMnistTest(100, 20) {}
   /// Writes `yaml` as x.yaml, runs it with --dry-run and then for real;
   /// both must refuse it the same way, before anything is stored.
   std::string refused(const std::string& yaml) {
@@ -35,7 +32,13 @@ class ChecksBeforeRun : public ::testing::Test {
     EXPECT_EQ(dry.out, real.out);
     return dry.out;
   }
-  testing::TempDir dir_;
+  /// refused() for a sequential model of `layers` (as written after
+  /// `layers: `) on the tiny images.
+  std::string refused_layers(const std::string& layers) {
+    return refused("name: shapes\nmodel:\n  name: sequential\n  layers: " + layers +
+                   "\ndataset: {name: idx, dir: data, flatten: false}\noptimizers:\n"
+                   "  - {name: sgd, lr: 0.1}\n");
+  }
 };
 
 TEST_F(ChecksBeforeRun, ModelSettingsAndPairingsAreRefusedAtTheirLine) {
@@ -113,28 +116,15 @@ optimizers:
 // A layer list that cannot be built is found before the first run, in
 // either spelling, naming the layer's position and both shapes.
 TEST_F(ChecksBeforeRun, ASequentialShapeErrorIsRefusedAtTheModelEntry) {
-  std::string out = refused(R"(name: shapes
-model:
-  name: sequential
-  layers: "conv 8 5, maxpool 2, conv 8 5, maxpool 2, conv 8 5, linear 10"
-dataset: {name: idx, dir: data, flatten: false}
-optimizers:
-  - {name: sgd, lr: 0.1}
-)");
+  std::string out =
+      refused_layers(R"("conv 8 5, maxpool 2, conv 8 5, maxpool 2, conv 8 5, linear 10")");
   EXPECT_TRUE(
       testing::contains(out,
                         "x.yaml:3:3: model: sequential: layers[4] 'conv 8 5' cannot take an "
                         "input of shape (8, 4, 4): nn: conv3 needs a (C, H, W) input of at "
                         "least 5x5"))
       << out;
-  out = refused(R"(name: shapes
-model:
-  name: sequential
-  layers: [conv: {out: 8, kernel: 5}, relu, maxpool: 2, linear: 7]
-dataset: {name: idx, dir: data, flatten: false}
-optimizers:
-  - {name: sgd, lr: 0.1}
-)");
+  out = refused_layers("[conv: {out: 8, kernel: 5}, relu, maxpool: 2, linear: 7]");
   EXPECT_TRUE(
       testing::contains(out,
                         "x.yaml:3:3: model: sequential: the last layer gives (7) per sample; "

@@ -63,6 +63,19 @@ std::vector<std::size_t> all_indices(const Dataset& d, Split split) {
   return i;
 }
 
+/// Expects `d`'s split sizes and what it says about its samples.
+void expect_layout(const Dataset& d, std::size_t train, std::size_t test, Task task,
+                   const std::vector<std::size_t>& sample_shape, std::size_t classes,
+                   std::size_t target_size = 1) {
+  EXPECT_EQ(d.size(Split::Train), train);
+  EXPECT_EQ(d.size(Split::Test), test);
+  const auto info = d.info();
+  EXPECT_EQ(info.task, task);
+  EXPECT_EQ(info.sample_shape, sample_shape);
+  EXPECT_EQ(info.classes, classes);
+  EXPECT_EQ(info.target_size, target_size);
+}
+
 // ---------------------------------------------------------------- idx files
 
 // Raw big-endian words, for headers that are broken on purpose.
@@ -137,13 +150,7 @@ float symmetric(std::uint8_t v) {
 TEST(Idx, LoadsRawFilesWithSymmetricNormalizationByDefault) {
   IdxFixture f;
   auto d = make("idx", f.params(), f.dir.path());
-  EXPECT_EQ(d->size(Split::Train), 20u);
-  EXPECT_EQ(d->size(Split::Test), 5u);
-  const auto info = d->info();
-  EXPECT_EQ(info.task, Task::Classification);
-  EXPECT_EQ(info.sample_shape, std::vector<std::size_t>{784});
-  EXPECT_EQ(info.classes, 10u);
-  EXPECT_EQ(info.target_size, 1u);
+  expect_layout(*d, 20, 5, Task::Classification, {784}, 10);
 
   const std::vector<std::size_t> picks = {3, 0, 19, 3};
   const auto b = fill(*d, Split::Train, picks);
@@ -479,12 +486,7 @@ TEST(Idx, FetchedNpmMnistIfPresent) {
 
 TEST(SyntheticLinear, DefaultsFollowTheSeedLab) {
   auto d = make("synthetic_linear", {});
-  EXPECT_EQ(d->size(Split::Train), 1000u);
-  EXPECT_EQ(d->size(Split::Test), 0u);
-  const auto info = d->info();
-  EXPECT_EQ(info.task, Task::Regression);
-  EXPECT_EQ(info.sample_shape, std::vector<std::size_t>{2});
-  EXPECT_EQ(info.target_size, 1u);
+  expect_layout(*d, 1000, 0, Task::Regression, {2}, 0);
 }
 
 TEST(SyntheticLinear, SameSeedSameBytesOtherSeedOtherData) {
@@ -575,15 +577,17 @@ std::shared_ptr<Dataset> make_table(const TempDir& dir, const std::string& conte
   return make("table", params, dir.path());
 }
 
+/// Expects the table file `content` to be refused with `message`.
+void expect_refused_table(const TempDir& dir, const std::string& content,
+                          const std::string& message) {
+  expect_error([&] { make_table(dir, content); }, {message});
+}
+
 TEST(Table, CsvWithHeaderAndTargetColumn) {
   TempDir dir;
   const std::string csv = "a, b ,y\n1,2,3\n4,5,6\r\n\n7,+8,1e1\n";
   auto d = make_table(dir, csv, {{"standardize", std::string("none")}});
-  EXPECT_EQ(d->size(Split::Train), 3u);
-  EXPECT_EQ(d->size(Split::Test), 0u);
-  const auto info = d->info();
-  EXPECT_EQ(info.task, Task::Regression);
-  EXPECT_EQ(info.sample_shape, std::vector<std::size_t>{2});
+  expect_layout(*d, 3, 0, Task::Regression, {2}, 0);
   const auto b = fill(*d, Split::Train, {0, 1, 2});
   EXPECT_EQ(b.x, (std::vector<float>{1, 2, 4, 5, 7, 8}));
   EXPECT_EQ(b.y, (std::vector<float>{3, 6, 10}));
@@ -702,14 +706,11 @@ TEST(Table, LimitAndTestSplitUseTrainStatistics) {
 
 TEST(Table, ErrorsNameFileLineAndColumn) {
   TempDir dir;
-  expect_error([&] { make_table(dir, "a,b,c\n1,2,3\n4,  abc,6\n"); },
-               {"data.txt:3:5 (field 2): expected a number, got 'abc'"});
-  expect_error([&] { make_table(dir, "1 2 3\n4 5 6\n\n7 8\n"); },
-               {"data.txt:4: expected 3 fields, got 2"});
-  expect_error([&] { make_table(dir, "1,2\n3,nan\n"); },
-               {"data.txt:2:3 (field 2): expected a number, got 'nan'"});
-  expect_error([&] { make_table(dir, "1,2\n3,\n"); },
-               {"data.txt:2:3 (field 2): expected a number, got ''"});
+  expect_refused_table(dir, "a,b,c\n1,2,3\n4,  abc,6\n",
+                       "data.txt:3:5 (field 2): expected a number, got 'abc'");
+  expect_refused_table(dir, "1 2 3\n4 5 6\n\n7 8\n", "data.txt:4: expected 3 fields, got 2");
+  expect_refused_table(dir, "1,2\n3,nan\n", "data.txt:2:3 (field 2): expected a number, got 'nan'");
+  expect_refused_table(dir, "1,2\n3,\n", "data.txt:2:3 (field 2): expected a number, got ''");
   expect_error(
       [&] {
         make_table(dir, "x y\n1 2\n", {{"header", std::string("no")}});
@@ -742,17 +743,17 @@ TEST(Table, ErrorsNameFileLineAndColumn) {
 // database as the run's error).
 TEST(Table, HostileContentIsRefusedWithPrintableMessages) {
   TempDir dir;
-  expect_error([&] { make_table(dir, "1,2\n3,1e400\n"); },
-               {"data.txt:2:3 (field 2): expected a number, got '1e400'"});
-  expect_error([&] { make_table(dir, "1,2\n3,-inf\n"); },
-               {"data.txt:2:3 (field 2): expected a number, got '-inf'"});
-  expect_error([&] { make_table(dir, std::string("1,2\n3,4\n5,\x00\x01\n", 12)); },
-               {"data.txt:3:3: binary data (a NUL byte); expected a text table"});
-  expect_error([&] { make_table(dir, "1 2\n3 4 5\n"); }, {"data.txt:2: expected 2 fields, got 3"});
-  expect_error([&] { make_table(dir, "a b\n1 \x1b[31m\xff\n"); },
-               {"data.txt:2:3 (field 2): expected a number, got '\\x1b[31m\\xff'"});
-  expect_error([&] { make_table(dir, "a b\n1 " + std::string(100, '7') + "x\n"); },
-               {"expected a number, got '" + std::string(40, '7') + "...'"});
+  expect_refused_table(dir, "1,2\n3,1e400\n",
+                       "data.txt:2:3 (field 2): expected a number, got '1e400'");
+  expect_refused_table(dir, "1,2\n3,-inf\n",
+                       "data.txt:2:3 (field 2): expected a number, got '-inf'");
+  expect_refused_table(dir, std::string("1,2\n3,4\n5,\x00\x01\n", 12),
+                       "data.txt:3:3: binary data (a NUL byte); expected a text table");
+  expect_refused_table(dir, "1 2\n3 4 5\n", "data.txt:2: expected 2 fields, got 3");
+  expect_refused_table(dir, "a b\n1 \x1b[31m\xff\n",
+                       "data.txt:2:3 (field 2): expected a number, got '\\x1b[31m\\xff'");
+  expect_refused_table(dir, "a b\n1 " + std::string(100, '7') + "x\n",
+                       "expected a number, got '" + std::string(40, '7') + "...'");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "process_support.hpp"
 #include "results/verdict.hpp"
 #include "run/halving.hpp"
+#include "spec_support.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
@@ -64,10 +65,9 @@ train: {epochs: 9, batch_size: 30}
 
 TEST(Halving, StoresPrunedRunsAndARerunAddsNothing) {
   testing::TempDir dir;
-  const auto& plugins = testing::built_plugins();
-  const auto spec = experiment::load_text(kYaml, "h.yaml", plugins);
-  const auto runs = experiment::expand(spec, plugins);
+  const auto [spec, runs] = testing::load_and_expand(kYaml, "h.yaml");
   ASSERT_EQ(runs.size(), 27u);  // 9 configurations x 3 rungs x 1 seed, at most
+  const auto& plugins = testing::built_plugins();
   const run::Options options{.db = dir / "h.db"};
   const auto r = run::run_halving(spec, runs, plugins, options);
   EXPECT_EQ(r.total, 9u + 3u + 1u);
@@ -163,11 +163,7 @@ TEST(Halving, AVersion4FileLearnsThePrunedStatus) {
   {
     auto db = store::SqliteStore::open(file);
     const auto exp = db.upsert_experiment("e", "", "", "");
-    store::RunRecord run;
-    run.config_hash = "h";
-    run.optimizer = "sgd";
-    run.lr = 0.1;
-    id = db.claim_run(exp, run).run_id;
+    id = db.claim_run(exp, testing::plain_sgd_run()).run_id;
     db.finish_run(id, RunStatus::Done, "", 1.0, 3, 0.5);
   }
   {

@@ -29,11 +29,7 @@ TEST(Heartbeat, ResumesAfterALockHeldPastTheBusyTimeout) {
   const auto file = dir.path() / "hb.db";
   auto store = store::SqliteStore::open(file);
   const auto experiment = store.upsert_experiment("e", "", "name: e\n", "e.yaml");
-  store::RunRecord run;
-  run.config_hash = "h";
-  run.optimizer = "sgd";
-  run.lr = 0.1;
-  ASSERT_FALSE(store.claim_run(experiment, run).already_done);
+  ASSERT_FALSE(store.claim_run(experiment, testing::plain_sgd_run()).already_done);
 
   const run::Heartbeat heartbeat(file);
   sqlite3* locker = nullptr;

@@ -18,6 +18,7 @@
 
 #include "experiment/chart_kinds.hpp"
 #include "store/sqlite_store.hpp"
+#include "sweep_fixture.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -120,17 +121,7 @@ class PlotTest : public StoreSuite {
     SqliteStore db = SqliteStore::open(dir_->path() / "results.db");
     const std::int64_t exp = db.upsert_experiment("quad-demo", "Quadratic bowl: optimizers",
                                                   "name: quad-demo\n", "quad-demo.yaml");
-    Surface s;
-    s.problem_key = "quadratic";
-    s.model = "quadratic";
-    s.nx = s.ny = 60;
-    s.x0_min = s.x1_min = -5;
-    s.x0_max = s.x1_max = 5;
-    for (int j = 0; j < s.ny; ++j) {
-      for (int i = 0; i < s.nx; ++i)
-        s.values.push_back(f(-5 + 10.0 * i / 59, -5 + 10.0 * j / 59));
-    }
-    db.put_surface(exp, s);
+    db.put_surface(exp, testing::quadratic_surface("quadratic", 60, f));
 
     add_run(db, exp, "g1-sgd", "SGD lr=0.6", 0, RunStatus::Diverged, diverging_sgd());
     add_run(db, exp, "g2-momentum", "Momentum lr=0.1", 0, RunStatus::Done,
@@ -577,13 +568,7 @@ class DataPlotTest : public StoreSuite {
 
 /// Every drawn file, in order, for `kind` over both problems.
 std::vector<fs::path> both_problems(const fs::path& dir, const std::string& kind) {
-  std::vector<fs::path> out;
-  // Problems are drawn in key order.
-  for (const char* problem : {"linear_synthetic", "mlp_digits"}) {
-    for (const char* ext : {".png", ".svg"})
-      out.push_back(dir / ("mlp-demo-" + kind + "-" + problem + ext));
-  }
-  return out;
+  return chart_files(dir, "mlp-demo", kind, {"linear_synthetic", "mlp_digits"});
 }
 
 TEST_F(DataPlotTest, EpochsPngAndSvg) {

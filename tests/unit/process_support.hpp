@@ -23,6 +23,16 @@
 
 namespace optbench::testing {
 
+/// A run to claim where only its identity matters: SGD at lr 0.1, config
+/// hash "h".
+inline store::RunRecord plain_sgd_run() {
+  store::RunRecord run;
+  run.config_hash = "h";
+  run.optimizer = "sgd";
+  run.lr = 0.1;
+  return run;
+}
+
 /// Starts `optbench ARGS` with stdout and stderr going to `output`, without
 /// OPTBENCH_PLUGIN_PATH. Returns its pid.
 inline pid_t spawn_optbench(const std::vector<std::string>& args,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "process_support.hpp"
+#include "spec_support.hpp"
 #include "test_support.hpp"
 
 namespace optbench {
@@ -144,12 +145,8 @@ train: {steps: 2000}
 TEST_F(Reruns, ASecondFileWithTheSameNameIsRefusedUnlessReplace) {
   ASSERT_EQ(run("").exit_code, 0);
   fs::create_directories(dir_ / "other");
-  testing::write_file(dir_ / "other/e.yaml", R"(name: reruns
-model: {name: quadratic}
-optimizers:
-  - {name: adam, lr: 0.1}
-train: {steps: 2000}
-)");
+  testing::write_file(dir_ / "other/e.yaml",
+                      testing::quadratic_experiment("reruns", "name: adam, lr: 0.1", 2000));
   const std::string yaml_before = sql("SELECT yaml FROM experiments");
   auto r = run("", dir_ / "other/e.yaml");
   EXPECT_EQ(r.exit_code, 2) << r.out;

@@ -14,6 +14,7 @@
 #include "process_support.hpp"
 #include "run/execute.hpp"
 #include "run/stop.hpp"
+#include "spec_support.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 #include "tiny_mnist.hpp"
@@ -25,13 +26,11 @@ namespace fs = std::filesystem;
 using testing::run_optbench;
 using testing::scalar;
 
-class Results : public ::testing::Test {
+// 100 samples in batches of 64: the last batch holds 36, so the last
+// batch's loss and the epoch's mean differ.
+class Results : public testing::TinyMnistTest {
  protected:
-  void SetUp() override {
-    fs::create_directories(dir_ / "data");
-    // 100 samples in batches of 64: the last batch holds 36, so the last
-    // batch's loss and the epoch's mean differ.
-    testing::write_tiny_mnist(dir_ / "data", 100, 40);
+  Results() : TinyMnistTest(100, 40) {
     testing::write_file(dir_ / "d.yaml", R"(name: defs
 model: {name: mlp, hidden: [16]}
 dataset: {name: idx, dir: data}
@@ -41,7 +40,6 @@ train: {epochs: 2, batch_size: 64}
 )");
   }
   std::string sql(const std::string& q) { return scalar(db_, q); }
-  testing::TempDir dir_;
   fs::path db_ = dir_ / "r.db";
 };
 
@@ -149,12 +147,8 @@ TEST_F(Results, RunsFlatHasOneColumnPerHyperparameter) {
 
 // Finding 6: --db in a missing folder created it; charts went to ./results.
 TEST_F(Results, DbInAMissingFolderIsRefusedAndChartsGoBesideTheDatabase) {
-  testing::write_file(dir_ / "f.yaml", R"(name: beside
-model: {name: quadratic}
-optimizers:
-  - {name: sgd, lr: 0.1}
-train: {steps: 5}
-)");
+  testing::write_file(dir_ / "f.yaml",
+                      testing::quadratic_experiment("beside", "name: sgd, lr: 0.1", 5));
   auto r = run_optbench("run " + (dir_ / "f.yaml").string() + " --db " +
                         (dir_ / "nowhere/sub/x.db").string());
   EXPECT_EQ(r.exit_code, 2) << r.out;
@@ -177,12 +171,8 @@ TEST_F(Results, EveryExitCodeAsTheHelpSays) {
   const std::string help = run_optbench("--help").out;
   EXPECT_TRUE(testing::contains(help, "2 bad input")) << help;
   EXPECT_TRUE(testing::contains(help, "3 the database file is damaged")) << help;
-  testing::write_file(dir_ / "ok.yaml", R"(name: codes
-model: {name: quadratic}
-optimizers:
-  - {name: sgd, lr: 0.1}
-train: {steps: 5}
-)");
+  testing::write_file(dir_ / "ok.yaml",
+                      testing::quadratic_experiment("codes", "name: sgd, lr: 0.1", 5));
   const std::string db = (dir_ / "codes.db").string();
   EXPECT_EQ(run_optbench("run " + (dir_ / "ok.yaml").string() + " --no-plots --db " + db).exit_code,
             0);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <fstream>
+#include <string>
 #include <thread>
 
 #include "process_support.hpp"
@@ -34,6 +36,17 @@ class RetryableFailures : public ::testing::Test {
   testing::Result run(const fs::path& yaml, const std::string& extra) {
     return testing::run_optbench("run '" + yaml.string() + "' --db '" + db().string() +
                                  "' --no-plots " + extra);
+  }
+  /// SGD at `lr` (one value or a list) on the quadratic for `steps`: long
+  /// enough to be caught mid-run. Written as `file`, named for it.
+  fs::path long_sweep(const std::string& file, const std::string& lr, std::int64_t steps,
+                      int record_every) {
+    const auto yaml = dir_.path() / file;
+    testing::write_file(yaml, "name: " + yaml.stem().string() +
+                                  "\nmodel: quadratic\noptimizers: [{name: sgd, lr: " + lr +
+                                  "}]\ntrain: {steps: " + std::to_string(steps) +
+                                  ", record_every: " + std::to_string(record_every) + "}\n");
+    return yaml;
   }
   testing::TempDir dir_;
 };
@@ -64,10 +77,7 @@ TEST_F(RetryableFailures, MissingDataIsRefusedBeforeAnyRunAndTrainsOnceThere) {
 }
 
 TEST_F(RetryableFailures, AWorkerKilledFromOutsideIsRetried) {
-  const auto yaml = dir_.path() / "long.yaml";
-  testing::write_file(yaml,
-                      "name: k\nmodel: quadratic\noptimizers: [{name: sgd, lr: 0.001}]\n"
-                      "train: {steps: 3000000, record_every: 100}\n");
+  const auto yaml = long_sweep("long.yaml", "0.001", 3000000, 100);
   const pid_t host = testing::spawn_optbench(
       {"run", yaml.string(), "--db", db().string(), "--no-plots", "--isolate", "--jobs", "1"},
       dir_.path() / "first.txt");
@@ -98,10 +108,7 @@ class LockedDatabase : public RetryableFailures,
                        public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(LockedDatabase, StopsTheSweepAndTheRunIsRetried) {
-  const auto yaml = dir_.path() / "locked.yaml";
-  testing::write_file(yaml,
-                      "name: l\nmodel: quadratic\noptimizers: [{name: sgd, lr: [0.001, 0.002]}]\n"
-                      "train: {steps: 2000000, record_every: 10}\n");
+  const auto yaml = long_sweep("locked.yaml", "[0.001, 0.002]", 2000000, 10);
   const pid_t host = testing::spawn_optbench(
       {"run", yaml.string(), "--db", db().string(), "--no-plots", GetParam(), "--jobs", "1"},
       dir_.path() / "first.txt");

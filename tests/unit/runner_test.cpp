@@ -33,18 +33,28 @@ train: {steps: 20}
 seeds: [0, 1]
 )";
 
+/// kLab's runs in `db`, each expected done with its 21 loss points (steps
+/// + 1): none lost, none duplicated.
+std::vector<store::RunRecord> done_lab_runs(const store::SqliteStore& db) {
+  auto runs = db.runs("lab");
+  EXPECT_EQ(runs.size(), 6u);
+  for (const auto& run : runs) {
+    EXPECT_EQ(run.status, RunStatus::Done) << run.label;
+    EXPECT_EQ(db.metrics(run.id, "loss").size(), 21u) << run.label << ": history lost or doubled";
+  }
+  return runs;
+}
+
 TEST(Runner, RecordsEveryRunWithLossAndTrajectory) {
   testing::TempDir dir;
   const auto r = sweep(kLab, dir / "r.db");
   EXPECT_EQ(r.total, 6u);
   EXPECT_EQ(r.done, 6u);
   const auto db = store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly);
-  const auto runs = db.runs("lab");
+  const auto runs = done_lab_runs(db);
   ASSERT_EQ(runs.size(), 6u);
   for (const auto& run : runs) {
-    EXPECT_EQ(run.status, RunStatus::Done);
     EXPECT_EQ(run.steps, 20);
-    EXPECT_EQ(db.metrics(run.id, "loss").size(), 21u);  // steps + 1 points
     EXPECT_EQ(db.trajectory(run.id).size(), 21u);
     EXPECT_EQ(run.problem_key, "quadratic");
   }
@@ -68,13 +78,7 @@ TEST(Runner, RerunSkipsDoneRunsAndRedoesInterruptedOnes) {
   const auto r = sweep(kLab, dir / "r.db");
   EXPECT_EQ(r.skipped, 5u);
   EXPECT_EQ(r.done, 1u);
-  const auto db = store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly);
-  const auto runs = db.runs("lab");
-  EXPECT_EQ(runs.size(), 6u);
-  for (const auto& run : runs) {
-    EXPECT_EQ(run.status, RunStatus::Done);
-    EXPECT_EQ(db.metrics(run.id, "loss").size(), 21u) << "history duplicated or lost";
-  }
+  done_lab_runs(store::SqliteStore::open(dir / "r.db", store::SqliteStore::Mode::ReadOnly));
 }
 
 TEST(Runner, ThresholdDivergenceStopsEarly) {

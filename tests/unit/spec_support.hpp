@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "experiment/grid.hpp"
@@ -12,6 +13,14 @@
 #include "test_support.hpp"
 
 namespace optbench::testing {
+
+/// The text of an experiment named `name` that trains one optimizer entry
+/// (`entry`, the inside of its flow mapping) on the quadratic for `steps`.
+inline std::string quadratic_experiment(const std::string& name, const std::string& entry,
+                                        int steps) {
+  return "name: " + name + "\nmodel: {name: quadratic}\noptimizers:\n  - {" + entry +
+         "}\ntrain: {steps: " + std::to_string(steps) + "}\n";
+}
 
 /// The experiment `yaml` as if read from a file named exp.yaml.
 inline experiment::ExperimentSpec load_yaml(const std::string& yaml,
@@ -23,6 +32,18 @@ inline experiment::ExperimentSpec load_yaml(const std::string& yaml,
 inline std::vector<experiment::RunSpec> expand_yaml(
     const std::string& yaml, const registry::Registry& plugins = built_plugins()) {
   return experiment::expand(load_yaml(yaml, plugins), plugins);
+}
+
+/// An experiment read from `yaml` as the file `file`, and its runs.
+struct Expanded {
+  experiment::ExperimentSpec spec;
+  std::vector<experiment::RunSpec> runs;
+};
+inline Expanded load_and_expand(const std::string& yaml, const std::string& file,
+                                const registry::Registry& plugins = built_plugins()) {
+  auto spec = experiment::load_text(yaml, file, plugins);
+  auto runs = experiment::expand(spec, plugins);
+  return {std::move(spec), std::move(runs)};
 }
 
 /// Expects reading and expanding `yaml` to be refused at exp.yaml:line:column,

@@ -108,6 +108,37 @@ inline void add_sweep_run(store::SqliteStore& db, std::int64_t experiment, const
                 loss.back().value);
 }
 
+/// The files a chart kind draws for `experiment`, in order: per problem (in
+/// key order, as they are drawn), its PNG and its SVG.
+inline std::vector<std::filesystem::path> chart_files(const std::filesystem::path& dir,
+                                                      const std::string& experiment,
+                                                      const std::string& kind,
+                                                      const std::vector<std::string>& problems) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& problem : problems) {
+    for (const char* ext : {".png", ".svg"})
+      out.push_back(dir / (experiment + "-" + kind + "-" + problem + ext));
+  }
+  return out;
+}
+
+/// The surface of a quadratic problem `problem`: `f` sampled on an n x n
+/// grid over [-5, 5]^2, row by row.
+template <class F>
+store::Surface quadratic_surface(const std::string& problem, int n, F f) {
+  store::Surface s;
+  s.problem_key = problem;
+  s.model = "quadratic";
+  s.nx = s.ny = n;
+  s.x0_min = s.x1_min = -5;
+  s.x0_max = s.x1_max = 5;
+  for (int j = 0; j < n; ++j) {
+    for (int i = 0; i < n; ++i)
+      s.values.push_back(f(-5 + 10.0 * i / (n - 1), -5 + 10.0 * j / (n - 1)));
+  }
+  return s;
+}
+
 /// Writes the whole sweep into a new database at `file`, as experiment
 /// `name` with `title`.
 inline void build_sweep_db(const std::filesystem::path& file, const std::string& name = "sweep",
@@ -115,17 +146,9 @@ inline void build_sweep_db(const std::filesystem::path& file, const std::string&
   store::SqliteStore db = store::SqliteStore::open(file);
   const std::int64_t exp = db.upsert_experiment(name, title, kSweepYaml, "sweep.yaml");
   for (const Bowl& bowl : sweep_bowls()) {
-    store::Surface s;
-    s.problem_key = bowl.name;
-    s.model = "quadratic";
-    s.nx = s.ny = 41;
-    s.x0_min = s.x1_min = -5;
-    s.x0_max = s.x1_max = 5;
-    for (int j = 0; j < s.ny; ++j) {
-      for (int i = 0; i < s.nx; ++i)
-        s.values.push_back(bowl.f(-5 + 0.25 * i, -5 + 0.25 * j));
-    }
-    db.put_surface(exp, s);
+    // 41 points a side: a step of 0.25.
+    db.put_surface(exp, quadratic_surface(bowl.name, 41,
+                                          [&](double x0, double x1) { return bowl.f(x0, x1); }));
     for (const SweepConfig& c : sweep_configs()) {
       for (int seed = 0; seed < 2; ++seed)
         add_sweep_run(db, exp, bowl, c, seed);

@@ -2,6 +2,8 @@
 // on data without the real files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -36,5 +38,16 @@ inline void write_tiny_mnist(const std::filesystem::path& dir, std::uint32_t tra
   make(train, "train");
   make(test, "t10k");
 }
+
+/// A test whose temporary folder `dir_` holds a tiny MNIST in `data/`
+/// (write_tiny_mnist), for experiments that name `dir: data`.
+class TinyMnistTest : public ::testing::Test {
+ protected:
+  TinyMnistTest(std::uint32_t train, std::uint32_t test) {
+    std::filesystem::create_directories(dir_ / "data");
+    write_tiny_mnist(dir_ / "data", train, test);
+  }
+  TempDir dir_;
+};
 
 }  // namespace optbench::testing

@@ -38,12 +38,9 @@ run::SweepResult run_file(const std::filesystem::path& file, const std::filesyst
   return run::run_sweep(spec, experiment::expand(spec, plugins), plugins, {.db = db, .jobs = jobs});
 }
 
-class TrainingEndToEnd : public ::testing::Test {
+class TrainingEndToEnd : public testing::TinyMnistTest {
  protected:
-  void SetUp() override {
-    std::filesystem::create_directories(dir_ / "data");
-    testing::write_tiny_mnist(dir_ / "data", 1000, 300);
-  }
+  TrainingEndToEnd() : TinyMnistTest(1000, 300) {}
 
   struct Trained {
     run::SweepResult sweep;
@@ -56,8 +53,6 @@ class TrainingEndToEnd : public ::testing::Test {
     const auto sweep = run_file(dir_ / "e.yaml", dir_ / "r.db", jobs);
     return {sweep, store::SqliteStore::open(dir_ / "r.db", store::SqliteStore::Mode::ReadOnly)};
   }
-
-  testing::TempDir dir_;
 };
 
 TEST_F(TrainingEndToEnd, MlpLearnsAndRecordsEveryMetric) {

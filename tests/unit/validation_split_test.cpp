@@ -10,6 +10,7 @@
 #include "experiment/loader.hpp"
 #include "run/runner.hpp"
 #include "run/trainer.hpp"
+#include "spec_support.hpp"
 #include "store/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -56,15 +57,13 @@ train: {epochs: 2, batch_size: 16}
 
 TEST(ValidationSplit, IsEvaluatedEachEpochAndTrainsOnTheRest) {
   testing::TempDir dir;
-  const auto& plugins = testing::built_plugins();
-  const auto spec = experiment::load_text(kYaml, "val.yaml", plugins);
-  const auto runs = experiment::expand(spec, plugins);
+  const auto [spec, runs] = testing::load_and_expand(kYaml, "val.yaml");
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_DOUBLE_EQ(runs[0].validation.fraction, 0.25);
   EXPECT_NE(runs[0].hyperparams_json.find(R"("validation":{"fraction":0.25,"seed":1})"),
             std::string::npos)
       << runs[0].hyperparams_json;
-  const auto r = run::run_sweep(spec, runs, plugins, {.db = dir / "v.db"});
+  const auto r = run::run_sweep(spec, runs, testing::built_plugins(), {.db = dir / "v.db"});
   ASSERT_EQ(r.done, 1u);
   const auto db = store::SqliteStore::open(dir / "v.db", store::SqliteStore::Mode::ReadOnly);
   const auto run = db.runs("val").at(0);
@@ -80,8 +79,7 @@ TEST(ValidationSplit, IsEvaluatedEachEpochAndTrainsOnTheRest) {
   std::string plain = kYaml;
   plain.replace(plain.find(", validation: {fraction: 0.25, seed: 1}"),
                 std::string(", validation: {fraction: 0.25, seed: 1}").size(), "");
-  const auto plain_runs =
-      experiment::expand(experiment::load_text(plain, "val.yaml", plugins), plugins);
+  const auto plain_runs = testing::load_and_expand(plain, "val.yaml").runs;
   EXPECT_EQ(plain_runs[0].hyperparams_json.find("validation"), std::string::npos);
   EXPECT_NE(plain_runs[0].config_hash, runs[0].config_hash);
 }
