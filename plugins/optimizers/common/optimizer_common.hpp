@@ -313,14 +313,14 @@ struct Preset {
 
 // These two templates turn a Preset constant into the plugin's exported
 // functions.
-template <const auto& Preset>
+template <const auto& Constant>
 PluginInfo preset_info() {
-  return Preset.info();
+  return Constant.info();
 }
 
-template <const auto& Preset>
+template <const auto& Constant>
 std::unique_ptr<Optimizer> preset_create(const ParamMap& params) {
-  return Preset.create(params);
+  return Constant.create(params);
 }
 
 }  // namespace optbench::optimizers
