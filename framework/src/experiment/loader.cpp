@@ -725,8 +725,8 @@ ExperimentSpec load_text(const std::string& text, const std::string& file,
   using KeyReader = std::function<void(const Entry&)>;
   // `model:` and `dataset:` hold one entry, their plurals a list of them.
   const auto plugin_entries = [&](std::vector<PluginEntry>& into, bool list, PluginKind kind) {
-    return KeyReader([&r, &plugins, &into, list, kind](const Entry& e) {
-      into = read_entries(r, e.value, e.key, list, kind, plugins);
+    return KeyReader([&r, &plugins, target = &into, list, kind](const Entry& e) {
+      *target = read_entries(r, e.value, e.key, list, kind, plugins);
     });
   };
   const std::vector<std::pair<std::string, KeyReader>> readers = {
