@@ -33,7 +33,7 @@ class ChartKinds : public optbench::testing::SweepSuite {
 };
 
 std::vector<fs::path> per_problem(const fs::path& dir, const std::string& kind) {
-  return testing::chart_files(dir, "sweep", kind, {"bowl-flat", "bowl-steep"});
+  return chart_files(dir, "sweep", kind, {"bowl-flat", "bowl-steep"});
 }
 
 bool has(const std::string& text, const std::string& part) {
