@@ -121,7 +121,7 @@ class PlotTest : public StoreSuite {
     SqliteStore db = SqliteStore::open(dir_->path() / "results.db");
     const std::int64_t exp = db.upsert_experiment("quad-demo", "Quadratic bowl: optimizers",
                                                   "name: quad-demo\n", "quad-demo.yaml");
-    db.put_surface(exp, testing::quadratic_surface("quadratic", 60, f));
+    db.put_surface(exp, quadratic_surface("quadratic", 60, f));
 
     add_run(db, exp, "g1-sgd", "SGD lr=0.6", 0, RunStatus::Diverged, diverging_sgd());
     add_run(db, exp, "g2-momentum", "Momentum lr=0.1", 0, RunStatus::Done,
