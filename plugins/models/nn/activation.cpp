@@ -1,4 +1,5 @@
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
@@ -40,6 +41,19 @@ class Activation final : public Layer {
   Dims shape_;
   algorithm kind_;
 };
+
+// The words: oneDNN's function behind each, shape kept.
+LayerKind activation_word(std::string word, algorithm kind, int order) {
+  return {.word = std::move(word),
+          .shape = [](const LayerSite& site) { return site.in; },
+          .make = [kind](const LayerSite& site) { return make_activation(site.in, kind); },
+          .order = order};
+}
+
+const LayerRegistrar relu_word(activation_word("relu", algorithm::eltwise_relu, 40));
+const LayerRegistrar tanh_word(activation_word("tanh", algorithm::eltwise_tanh, 41));
+const LayerRegistrar sigmoid_word(activation_word("sigmoid", algorithm::eltwise_logistic, 42));
+const LayerRegistrar gelu_word(activation_word("gelu", algorithm::eltwise_gelu_erf, 43));
 
 }  // namespace
 

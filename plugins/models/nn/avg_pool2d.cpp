@@ -3,7 +3,9 @@
 #include <string>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
+#include "pool_shape.hpp"
 
 namespace nn {
 namespace {
@@ -14,13 +16,8 @@ namespace {
 // before reads when that differs.
 class AvgPool2d final : public Layer {
  public:
-  AvgPool2d(const Dims& in, memory::dim k) : kernel_(k) {
-    if (in.size() != 3 || k < 1 || in[1] < k || in[2] < k) {
-      throw std::invalid_argument("nn: average pooling needs a (C, H, W) input of at least " +
-                                  std::to_string(k) + "x" + std::to_string(k));
-    }
-    out_shape_ = {in[0], in[1] / k, in[2] / k};
-  }
+  AvgPool2d(const Dims& in, memory::dim k)
+      : kernel_(k), out_shape_(pooled_shape(in, k, "average pooling")) {}
 
   const Dims& output_shape() const override { return out_shape_; }
 
@@ -56,6 +53,17 @@ class AvgPool2d final : public Layer {
   memory::dim kernel_;
   Dims out_shape_;
 };
+
+const LayerRegistrar avgpool_word({
+    .word = "avgpool",
+    .arguments = {{.name = "kernel", .shown = "K"}},
+    .shape =
+        [](const LayerSite& site) {
+          return pooled_shape(site.in, site.count(0), "average pooling");
+        },
+    .make = [](const LayerSite& site) { return make_avg_pool2d(site.in, site.count(0)); },
+    .order = 31,
+});
 
 }  // namespace
 

@@ -4,12 +4,22 @@
 #include <vector>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
 namespace {
 
 using flags = dnnl::normalization_flags;
+
+/// (C) or (C, H, W), kept; throws naming the layer for any other input.
+Dims batch_norm_shape(const Dims& in, const std::string& name) {
+  if (in.size() != 1 && in.size() != 3) {
+    throw std::invalid_argument("nn: " + name + " needs a (C) or (C, H, W) input, got " +
+                                std::to_string(in.size()) + "-D");
+  }
+  return in;
+}
 
 // (C) or (C, H, W) -> same shape, as nn.BatchNorm1d / nn.BatchNorm2d with
 // their defaults (eps 1e-5, momentum 0.1, affine, running statistics).
@@ -21,11 +31,7 @@ using flags = dnnl::normalization_flags;
 class BatchNorm final : public Layer {
  public:
   BatchNorm(const Dims& in, const std::string& name, float momentum, float eps)
-      : shape_(in), momentum_(momentum), eps_(eps) {
-    if (in.size() != 1 && in.size() != 3) {
-      throw std::invalid_argument("nn: " + name + " needs a (C) or (C, H, W) input, got " +
-                                  std::to_string(in.size()) + "-D");
-    }
+      : shape_(batch_norm_shape(in, name)), momentum_(momentum), eps_(eps) {
     const Dims c{in[0]};
     weight_ = make_parameter(name + ".weight", c, 1, ParamKind::Trainable, Init::Ones);
     bias_ = make_parameter(name + ".bias", c, 1, ParamKind::Trainable, Init::Zeros);
@@ -156,6 +162,13 @@ class BatchNorm final : public Layer {
   float momentum_, eps_;
   std::unique_ptr<Parameter> weight_, bias_, running_mean_, running_var_;
 };
+
+const LayerRegistrar batchnorm_word({
+    .word = "batchnorm",
+    .shape = [](const LayerSite& site) { return batch_norm_shape(site.in, site.name("bn")); },
+    .make = [](const LayerSite& site) { return make_batch_norm(site.in, site.name("bn")); },
+    .order = 50,
+});
 
 }  // namespace
 

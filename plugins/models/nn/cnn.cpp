@@ -14,9 +14,8 @@ optbench::PluginInfo info() {
 
 std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
                                         const optbench::ModelContext& context) {
-  const auto about = info();
-  optbench::resolve_params(about.name, about.schema, given);
-  const auto& data = nn::require_data(about.name, context);
+  const nn::ModelSetup setup(info(), given, context);
+  const auto& data = setup.data;
   if (data.sample_shape.size() != 3) {
     throw std::invalid_argument("cnn: needs image samples shaped (channels, height, width), got " +
                                 std::to_string(data.sample_shape.size()) +

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
@@ -41,20 +42,24 @@ class ChannelSum {
   std::vector<float> partial_;
 };
 
+/// (C, H, W) -> (out, H-k+1, W-k+1); throws naming the layer for any other input.
+Dims conv2d_shape(const Dims& in, memory::dim out, memory::dim k, const std::string& name) {
+  if (in.size() != 3 || in[1] < k || in[2] < k) {
+    throw std::invalid_argument("nn: " + name + " needs a (C, H, W) input of at least " +
+                                std::to_string(k) + "x" + std::to_string(k));
+  }
+  return {out, in[1] - k + 1, in[2] - k + 1};
+}
+
 // Square kernel, stride 1, no padding. The weight format is left to oneDNN
 // (format_tag::any); when it picks a blocked one, the plain oihw parameter is
 // reordered into it before forward and the gradient back after backward.
 class Conv2d final : public Layer {
  public:
   Conv2d(const Dims& in, memory::dim out, memory::dim k, const std::string& name)
-      : weight_(make_parameter(name + ".weight", {out, in.at(0), k, k}, in.at(0) * k * k)),
-        bias_(make_parameter(name + ".bias", {out}, in.at(0) * k * k)) {
-    if (in.size() != 3 || in[1] < k || in[2] < k) {
-      throw std::invalid_argument("nn: " + name + " needs a (C, H, W) input of at least " +
-                                  std::to_string(k) + "x" + std::to_string(k));
-    }
-    out_shape_ = {out, in[1] - k + 1, in[2] - k + 1};
-  }
+      : out_shape_(conv2d_shape(in, out, k, name)),
+        weight_(make_parameter(name + ".weight", {out, in[0], k, k}, in[0] * k * k)),
+        bias_(make_parameter(name + ".bias", {out}, in[0] * k * k)) {}
 
   const Dims& output_shape() const override { return out_shape_; }
   std::vector<Parameter*> parameters() override { return {weight_.get(), bias_.get()}; }
@@ -178,6 +183,20 @@ class Conv2d final : public Layer {
   Dims out_shape_;
   std::unique_ptr<Parameter> weight_, bias_;
 };
+
+const LayerRegistrar conv_word({
+    .word = "conv",
+    .arguments = {{.name = "out", .shown = "OUT"}, {.name = "kernel", .shown = "K"}},
+    .shape =
+        [](const LayerSite& site) {
+          return conv2d_shape(site.in, site.count(0), site.count(1), site.name("conv"));
+        },
+    .make =
+        [](const LayerSite& site) {
+          return make_conv2d(site.in, site.count(0), site.count(1), site.name("conv"));
+        },
+    .order = 20,
+});
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
@@ -120,6 +121,40 @@ class TokenDense final : public Layer {
   Dense inner_;
   std::vector<memory> keep_;
 };
+
+// `linear` without a width is as wide as the data's target: one logit per
+// class (of each step, for sequences), or one value per target; the head,
+// or the layer before a final activation.
+memory::dim linear_width(const LayerSite& site) {
+  if (site.given(0)) return site.count(0);
+  const auto& data = site.data;
+  const bool classify = data.task == optbench::Task::Classification;
+  if (!classify && site.in.size() == 2) {
+    return static_cast<memory::dim>(data.target_size) / site.in[0];
+  }
+  return static_cast<memory::dim>(classify ? data.classes : data.target_size);
+}
+
+// On a (T, F) sequence, nn.Linear acts on each step.
+const LayerRegistrar linear_word({
+    .word = "linear",
+    .arguments = {{.name = "out", .shown = "N", .optional = true}},
+    .shape =
+        [](const LayerSite& site) {
+          const auto width = linear_width(site);
+          return site.in.size() == 2 ? Dims{site.in[0], width} : Dims{width};
+        },
+    .make =
+        [](const LayerSite& site) {
+          const auto width = linear_width(site);
+          const auto name = site.name("fc");
+          return site.in.size() == 2 ? make_token_dense(site.in, width, name)
+                                     : make_dense(site.in, width, name);
+        },
+    .order = 10,
+    .note = "(alone: the data's width)",
+    .expected = "linear N, or linear alone for the data's width",
+});
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 #include "optbench/random.hpp"
 
@@ -83,6 +84,19 @@ class Dropout final : public Layer {
   float p_;
   optbench::Rng rng_;
 };
+
+const LayerRegistrar dropout_word({
+    .word = "dropout",
+    .arguments = {{.name = "p", .shown = "P", .kind = LayerArgument::Kind::Probability}},
+    .shape = [](const LayerSite& site) { return site.in; },
+    .make =
+        [](const LayerSite& site) {
+          // Each dropout its own stream, apart from the weights' draws.
+          return make_dropout(site.in, static_cast<float>(site.number(0)),
+                              site.seed ^ (0xd509ULL + 0x9e3779b97f4a7c15ULL * (site.index + 1)));
+        },
+    .order = 60,
+});
 
 }  // namespace
 

@@ -4,10 +4,20 @@
 #include <string>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
 namespace {
+
+/// (T) -> (T, dim); throws naming the layer for any other input.
+Dims embedding_shape(const Dims& in, memory::dim vocab, memory::dim dim, const std::string& name) {
+  if (in.size() != 1) {
+    throw std::invalid_argument("nn: " + name + " needs a (T) sequence of token ids");
+  }
+  if (vocab < 1 || dim < 1) throw std::invalid_argument("nn: " + name + " needs a vocabulary");
+  return {in[0], dim};
+}
 
 // (T) token ids stored as floats -> (T, dim), as nn.Embedding(vocab, dim):
 // row id of the weight for each token. oneDNN 2.6 has no gather primitive;
@@ -17,14 +27,9 @@ namespace {
 class Embedding final : public Layer {
  public:
   Embedding(const Dims& in, memory::dim vocab, memory::dim dim, const std::string& name)
-      : out_shape_{in.empty() ? 0 : in[0], dim},
+      : out_shape_(embedding_shape(in, vocab, dim, name)),
         weight_(make_parameter(name + ".weight", {vocab, dim}, 1, ParamKind::Trainable,
-                               Init::StandardNormal)) {
-    if (in.size() != 1) {
-      throw std::invalid_argument("nn: " + name + " needs a (T) sequence of token ids");
-    }
-    if (vocab < 1 || dim < 1) throw std::invalid_argument("nn: " + name + " needs a vocabulary");
-  }
+                               Init::StandardNormal)) {}
 
   const Dims& output_shape() const override { return out_shape_; }
   std::vector<Parameter*> parameters() override { return {weight_.get()}; }
@@ -81,6 +86,26 @@ class Embedding final : public Layer {
   Dims out_shape_;
   std::unique_ptr<Parameter> weight_;
 };
+
+// The vocabulary is the data's: token ids and classes share it.
+memory::dim vocabulary(const LayerSite& site) {
+  return static_cast<memory::dim>(site.data.classes);
+}
+
+const LayerRegistrar embedding_word({
+    .word = "embedding",
+    .arguments = {{.name = "dim", .shown = "DIM"}},
+    .shape =
+        [](const LayerSite& site) {
+          if (site.index != 0) site.refuse("embedding must be the first layer");
+          return embedding_shape(site.in, vocabulary(site), site.count(0), site.name("emb"));
+        },
+    .make =
+        [](const LayerSite& site) {
+          return make_embedding(site.in, vocabulary(site), site.count(0), site.name("emb"));
+        },
+    .order = 80,
+});
 
 }  // namespace
 

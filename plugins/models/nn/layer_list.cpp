@@ -7,29 +7,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "layer_registry.hpp"
+
 namespace nn {
 
 namespace {
-
-// Argument names in the order the text spelling gives them positionally.
-const std::map<std::string, std::vector<std::string>>& kinds() {
-  static const std::map<std::string, std::vector<std::string>> table = {
-      {"linear", {"out"}},
-      {"conv", {"out", "kernel"}},
-      {"maxpool", {"kernel"}},
-      {"avgpool", {"kernel"}},
-      {"relu", {}},
-      {"tanh", {}},
-      {"sigmoid", {}},
-      {"gelu", {}},
-      {"batchnorm", {}},
-      {"dropout", {"p"}},
-      {"flatten", {}},
-      {"embedding", {"dim"}},
-      {"lstm", {"hidden", "layers"}},
-  };
-  return table;
-}
 
 [[noreturn]] void fail(std::size_t index, const std::string& text, const std::string& what) {
   throw std::invalid_argument("sequential: layers[" + std::to_string(index) + "] '" + text +
@@ -101,7 +83,8 @@ LayerEntry parse_item(std::size_t index, const YAML::Node& item) {
   }
   layer.kind = item.begin()->first.Scalar();
   const YAML::Node value = item.begin()->second;
-  const auto* names = layer_arguments(layer.kind);
+  // An unknown word is left to the caller, which lists the known ones.
+  const LayerKind* kind = find_layer(layer.kind);
   if (value.IsScalar()) {
     layer.args.push_back(number(index, layer.text, value.Scalar()));
   } else if (value.IsSequence()) {
@@ -109,16 +92,16 @@ LayerEntry parse_item(std::size_t index, const YAML::Node& item) {
       if (!x.IsScalar()) fail(index, layer.text, "expected numbers, got " + flow(x));
       layer.args.push_back(number(index, layer.text, x.Scalar()));
     }
-  } else if (value.IsMap() && names) {
+  } else if (value.IsMap() && kind) {
     std::string all;
-    for (const auto& n : *names)
-      all += (all.empty() ? "" : ", ") + n;
+    for (const auto& a : kind->arguments)
+      all += (all.empty() ? "" : ", ") + a.name;
     std::map<std::string, double> given;
     for (const auto& kv : value) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : flow(kv.first);
       bool known = false;
-      for (const auto& n : *names)
-        known = known || n == key;
+      for (const auto& a : kind->arguments)
+        known = known || a.name == key;
       if (!known) {
         fail(index, layer.text,
              "unknown argument '" + key + "' of " + layer.kind + "; expected " +
@@ -129,8 +112,8 @@ LayerEntry parse_item(std::size_t index, const YAML::Node& item) {
     }
     // Named arguments become the positional ones; a missing one is left out
     // so that the layer's own check says what it needs.
-    for (const auto& n : *names) {
-      if (const auto it = given.find(n); it != given.end()) {
+    for (const auto& a : kind->arguments) {
+      if (const auto it = given.find(a.name); it != given.end()) {
         layer.args.push_back(it->second);
       } else {
         break;
@@ -146,17 +129,6 @@ LayerEntry parse_item(std::size_t index, const YAML::Node& item) {
 }
 
 }  // namespace
-
-const std::vector<std::string>* layer_arguments(const std::string& kind) {
-  const auto it = kinds().find(kind);
-  return it == kinds().end() ? nullptr : &it->second;
-}
-
-std::string layer_kinds() {
-  // In the order users meet them, not the table's alphabetical order.
-  return "linear, conv, maxpool, avgpool, relu, tanh, sigmoid, gelu, batchnorm, dropout, "
-         "flatten, embedding, lstm";
-}
 
 std::vector<LayerEntry> parse_layer_list(const std::string& value) {
   std::vector<LayerEntry> out;

@@ -10,17 +10,10 @@
 namespace nn {
 
 struct LayerEntry {
-  std::string kind;
+  std::string kind;          ///< its word (layer_registry.hpp)
   std::vector<double> args;  ///< in the order of the kind's argument names
   std::string text;          ///< as written, for messages
 };
-
-/// The argument names of `kind` in order ("out", "kernel" for conv), or
-/// null for an unknown kind.
-const std::vector<std::string>* layer_arguments(const std::string& kind);
-
-/// Every known kind, comma-separated, for messages.
-std::string layer_kinds();
 
 /// Reads either spelling. Throws std::invalid_argument naming the layer's
 /// position and text ("sequential: layers[1] 'linear ten': expected a

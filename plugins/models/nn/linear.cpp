@@ -18,19 +18,16 @@ optbench::PluginInfo info() {
 
 std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
                                         const optbench::ModelContext& context) {
-  const auto about = info();
-  const auto resolved = optbench::resolve_params(about.name, about.schema, given);
-  const optbench::Params params(resolved);
-  const auto& data = nn::require_data(about.name, context);
+  const nn::ModelSetup setup(info(), given, context);
+  const auto& data = setup.data;
   if (data.task != optbench::Task::Regression) {
     throw std::invalid_argument("linear: needs a regression dataset (use mlp for classification)");
   }
-  auto net = std::make_unique<nn::Network>(
-      nn::Dims{static_cast<nn::memory::dim>(nn::volume(data.sample_shape))}, context.threads);
+  auto net = nn::flat_network(data, context.threads);
   net->dense(static_cast<nn::memory::dim>(data.target_size), "linear");
   net->finish(nn::Loss::MeanSquared, context.max_batch);
   optbench::Rng rng(context.seed);
-  if (params.string("init") == "normal") {
+  if (setup.params.string("init") == "normal") {
     auto* weight = net->parameters()[0];
     for (auto& v : weight->value)
       v = static_cast<float>(rng.normal());

@@ -1,9 +1,11 @@
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
@@ -12,6 +14,17 @@ namespace {
 using dnnl::lstm_backward;
 using dnnl::lstm_forward;
 using dnnl::rnn_direction;
+
+/// (T, C) -> (T, hidden); throws naming the layer for any other input.
+Dims lstm_shape(const Dims& in, memory::dim hidden, memory::dim layers, const std::string& name) {
+  if (in.size() != 2) {
+    throw std::invalid_argument("nn: " + name + " needs a (T, C) sequence");
+  }
+  if (hidden < 1 || layers < 1) {
+    throw std::invalid_argument("nn: " + name + " needs hidden >= 1 and layers >= 1");
+  }
+  return {in[0], hidden};
+}
 
 // A stack of LSTM layers, one oneDNN lstm primitive each (a single
 // multi-layer primitive needs the input width to equal the hidden width).
@@ -26,13 +39,7 @@ using dnnl::rnn_direction;
 class Lstm final : public Layer {
  public:
   Lstm(const Dims& in, memory::dim hidden, memory::dim layers, const std::string& name)
-      : out_shape_{in.size() == 2 ? in[0] : 0, hidden} {
-    if (in.size() != 2) {
-      throw std::invalid_argument("nn: " + name + " needs a (T, C) sequence");
-    }
-    if (hidden < 1 || layers < 1) {
-      throw std::invalid_argument("nn: " + name + " needs hidden >= 1 and layers >= 1");
-    }
+      : out_shape_(lstm_shape(in, hidden, layers, name)) {
     for (memory::dim k = 0; k < layers; ++k) {
       const auto suffix = "_l" + std::to_string(k);
       const memory::dim width = k == 0 ? in[1] : hidden;
@@ -83,9 +90,7 @@ class Lstm final : public Layer {
       Bound b;
       b.src = layer_src;
       b.dst = last ? view(step.dst, H) : memory(seq(H), ctx.engine);
-      const memory::desc any_layer({1, 1, l.input, 4, H}, f32, tag::any);
-      const memory::desc any_iter({1, 1, H, 4, H}, f32, tag::any);
-      const memory::desc bias_md({1, 1, 4, H}, f32, tag::ldgo);
+      const auto [any_layer, any_iter, bias_md] = level_descs(l.input, H);
       b.fwd = lstm_forward::primitive_desc({forward_kind(ctx),
                                             rnn_direction::unidirectional_left2right,
                                             seq(l.input),
@@ -143,9 +148,7 @@ class Lstm final : public Layer {
       } else {
         diff_layer_src = memory(seq(l.input), ctx.engine);  // asked for, then unused
       }
-      const memory::desc any_layer({1, 1, l.input, 4, H}, f32, tag::any);
-      const memory::desc any_iter({1, 1, H, 4, H}, f32, tag::any);
-      const memory::desc bias_md({1, 1, 4, H}, f32, tag::ldgo);
+      const auto [any_layer, any_iter, bias_md] = level_descs(l.input, H);
       const lstm_backward::primitive_desc bwd({prop_kind::backward,
                                                rnn_direction::unidirectional_left2right,
                                                seq(l.input),
@@ -226,6 +229,14 @@ class Lstm final : public Layer {
     std::unique_ptr<Parameter> w_ih, w_hh, b_ih, b_hh;
   };
 
+  /// A level's weights (layer, iter) in the layout the primitive chooses,
+  /// and its one bias, for an input `in` wide and `hidden` units.
+  static std::array<memory::desc, 3> level_descs(memory::dim in, memory::dim hidden) {
+    return {memory::desc({1, 1, in, 4, hidden}, f32, tag::any),
+            memory::desc({1, 1, hidden, 4, hidden}, f32, tag::any),
+            memory::desc({1, 1, 4, hidden}, f32, tag::ldgo)};
+  }
+
   /// A torch (4H, in) weight, or its gradient, as oneDNN's ldgoi.
   static memory user_weights(const BindContext& ctx, Parameter& p, memory::dim in,
                              memory::dim hidden, bool grad) {
@@ -246,6 +257,25 @@ class Lstm final : public Layer {
   Dims out_shape_;
   std::vector<Level> levels_;
 };
+
+memory::dim lstm_layers(const LayerSite& site) {
+  return site.given(1) ? site.count(1) : 1;
+}
+
+const LayerRegistrar lstm_word({
+    .word = "lstm",
+    .arguments = {{.name = "hidden", .shown = "HIDDEN"},
+                  {.name = "layers", .shown = "LAYERS", .optional = true}},
+    .shape =
+        [](const LayerSite& site) {
+          return lstm_shape(site.in, site.count(0), lstm_layers(site), site.name("lstm"));
+        },
+    .make =
+        [](const LayerSite& site) {
+          return make_lstm(site.in, site.count(0), lstm_layers(site), site.name("lstm"));
+        },
+    .order = 90,
+});
 
 }  // namespace
 

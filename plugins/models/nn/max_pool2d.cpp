@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "dnnl_helpers.hpp"
+#include "layer_registry.hpp"
 #include "layers.hpp"
 #include "max_pool.hpp"
+#include "pool_shape.hpp"
 
 namespace nn {
 namespace {
@@ -59,19 +61,19 @@ PoolLayout pool_layout_of(const memory::desc& md) {
   return l;
 }
 
+/// pooled_shape, for windows the kernels' one-byte winner index can address.
+Dims max_pooled_shape(const Dims& in, memory::dim k) {
+  auto out = pooled_shape(in, k, "max pooling");
+  if (k > 15) throw std::invalid_argument("nn: max pooling windows are at most 15x15");
+  return out;
+}
+
 // Non-overlapping max pooling (stride = kernel, floor), as nn.MaxPool2d(k),
 // on max_pool.hpp's kernels. The output keeps the input's layout; the
 // gradient is written in whatever layout the layer before reads it.
 class MaxPool2d final : public Layer {
  public:
-  MaxPool2d(const Dims& in, memory::dim k) : kernel_(k) {
-    if (in.size() != 3 || in[1] < k || in[2] < k) {
-      throw std::invalid_argument("nn: max pooling needs a (C, H, W) input of at least " +
-                                  std::to_string(k) + "x" + std::to_string(k));
-    }
-    if (k > 15) throw std::invalid_argument("nn: max pooling windows are at most 15x15");
-    out_shape_ = {in[0], in[1] / k, in[2] / k};
-  }
+  MaxPool2d(const Dims& in, memory::dim k) : kernel_(k), out_shape_(max_pooled_shape(in, k)) {}
 
   const Dims& output_shape() const override { return out_shape_; }
 
@@ -114,6 +116,14 @@ class MaxPool2d final : public Layer {
   memory::dim kernel_;
   Dims out_shape_;
 };
+
+const LayerRegistrar maxpool_word({
+    .word = "maxpool",
+    .arguments = {{.name = "kernel", .shown = "K"}},
+    .shape = [](const LayerSite& site) { return max_pooled_shape(site.in, site.count(0)); },
+    .make = [](const LayerSite& site) { return make_max_pool2d(site.in, site.count(0)); },
+    .order = 30,
+});
 
 }  // namespace
 

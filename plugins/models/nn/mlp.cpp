@@ -31,15 +31,11 @@ dnnl::algorithm activation(const std::string& name) {
 
 std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
                                         const optbench::ModelContext& context) {
-  const auto about = info();
-  const auto resolved = optbench::resolve_params(about.name, about.schema, given);
-  const optbench::Params params(resolved);
-  const auto& data = nn::require_data(about.name, context);
-  auto net = std::make_unique<nn::Network>(
-      nn::Dims{static_cast<nn::memory::dim>(nn::volume(data.sample_shape))}, context.threads);
-  const auto kind = activation(params.string("activation"));
+  const nn::ModelSetup setup(info(), given, context);
+  auto net = nn::flat_network(setup.data, context.threads);
+  const auto kind = activation(setup.params.string("activation"));
   int index = 1;
-  for (double width : params.reals("hidden")) {
+  for (double width : setup.params.reals("hidden")) {
     if (width != std::floor(width) || width > 1e7) {
       throw std::invalid_argument("mlp: hidden: expected whole numbers, got " +
                                   optbench::format_value(width));
@@ -47,7 +43,7 @@ std::unique_ptr<optbench::Model> create(const optbench::ParamMap& given,
     net->dense(static_cast<nn::memory::dim>(width), "fc" + std::to_string(index++));
     net->activation(kind);
   }
-  return nn::finish_with_head(std::move(net), about.name, "fc" + std::to_string(index), data,
+  return nn::finish_with_head(std::move(net), "mlp", "fc" + std::to_string(index), setup.data,
                               context);
 }
 

@@ -21,6 +21,11 @@ std::size_t volume(const std::vector<std::size_t>& shape) {
   return n;
 }
 
+std::unique_ptr<Network> flat_network(const optbench::DatasetInfo& data, int threads) {
+  return std::make_unique<Network>(Dims{static_cast<memory::dim>(volume(data.sample_shape))},
+                                   threads);
+}
+
 std::unique_ptr<optbench::Model> finish_with_head(std::unique_ptr<Network> net,
                                                   const std::string& model,
                                                   const std::string& output_name,

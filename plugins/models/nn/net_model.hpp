@@ -48,6 +48,25 @@ std::unique_ptr<optbench::Model> finish_with_head(std::unique_ptr<Network> net,
 /// when the experiment gives none.
 const optbench::DatasetInfo& require_data(const std::string& model,
                                           const optbench::ModelContext& context);
+
+/// What every nn plugin's create() starts from: its settings checked
+/// against its schema, and the data it trains on.
+struct ModelSetup {
+  ModelSetup(const optbench::PluginInfo& about, const optbench::ParamMap& given,
+             const optbench::ModelContext& context)
+      : resolved(optbench::resolve_params(about.name, about.schema, given)),
+        params(resolved),
+        data(require_data(about.name, context)) {}
+  ModelSetup(const ModelSetup&) = delete;  // `params` reads `resolved` in place
+  ModelSetup& operator=(const ModelSetup&) = delete;
+
+  const optbench::ParamMap resolved;
+  const optbench::Params params;
+  const optbench::DatasetInfo& data;
+};
+
+/// A network that reads each sample as one flat vector (linear, mlp).
+std::unique_ptr<Network> flat_network(const optbench::DatasetInfo& data, int threads);
 /// Product of a shape's extents.
 std::size_t volume(const std::vector<std::size_t>& shape);
 
