@@ -13,9 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,22 +29,17 @@ struct Expected {
 };
 
 std::map<std::string, Expected> golden() {
-  std::ifstream in(OPTBENCH_TEST_SOURCE_DIR "/tests/golden/nn_models.csv");
-  EXPECT_TRUE(in) << "tests/golden/nn_models.csv is missing";
+  const auto rows = testing::parse_csv(
+      testing::read_file(OPTBENCH_TEST_SOURCE_DIR "/tests/golden/nn_models.csv"));
+  EXPECT_GT(rows.size(), 1u) << "tests/golden/nn_models.csv is missing or empty";
   std::map<std::string, Expected> out;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::stringstream row(line);
-    std::string model, quantity, index, value;
-    std::getline(row, model, ',');
-    std::getline(row, quantity, ',');
-    std::getline(row, index, ',');
-    std::getline(row, value, ',');
-    if (quantity == "loss") {
-      out[model].loss = std::stod(value);
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];  // model, quantity, index, value
+    const double value = std::stod(row.at(3));
+    if (row.at(1) == "loss") {
+      out[row[0]].loss = value;
     } else {
-      out[model].grads[quantity][index] = std::stod(value);
+      out[row[0]].grads[row[1]][row.at(2)] = value;
     }
   }
   return out;

@@ -13,9 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +21,7 @@
 #include "init.hpp"
 #include "layers.hpp"
 #include "net_model.hpp"
+#include "test_support.hpp"
 
 namespace nn {
 namespace {
@@ -32,19 +31,14 @@ using Quantities = std::map<std::string, std::vector<double>>;
 const std::map<std::string, Quantities>& golden() {
   static const auto table = [] {
     std::map<std::string, Quantities> out;
-    std::ifstream in(OPTBENCH_TEST_SOURCE_DIR "/tests/golden/nn_layers.csv");
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      std::stringstream row(line);
-      std::string name, quantity, index, value;
-      std::getline(row, name, ',');
-      std::getline(row, quantity, ',');
-      std::getline(row, index, ',');
-      std::getline(row, value, ',');
-      auto& v = out[name][quantity];
-      EXPECT_EQ(std::stoul(index), v.size()) << line;
-      v.push_back(std::stod(value));
+    const auto rows = optbench::testing::parse_csv(
+        optbench::testing::read_file(OPTBENCH_TEST_SOURCE_DIR "/tests/golden/nn_layers.csv"));
+    EXPECT_GT(rows.size(), 1u) << "tests/golden/nn_layers.csv is missing or empty";
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      const auto& row = rows[r];  // case, quantity, index, value
+      auto& v = out[row.at(0)][row.at(1)];
+      EXPECT_EQ(std::stoul(row.at(2)), v.size()) << row[0] << " " << row[1];
+      v.push_back(std::stod(row.at(3)));
     }
     return out;
   }();

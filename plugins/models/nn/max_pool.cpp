@@ -188,100 +188,96 @@ template <int Lanes>
   }
 }
 
-/// Pools image n.
-template <int Lanes>
-[[gnu::always_inline]] inline void forward_image(const PoolShape& s, std::size_t n,
-                                                 std::size_t step, const float* src,
-                                                 const PoolLayout& sl, float* dst,
-                                                 const PoolLayout& dl, std::uint8_t* winner) {
-  const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width(), lanes = dl.lanes;
-  for (std::size_t c0 = 0; c0 < s.channels; c0 += lanes) {
-    // Padded lanes of a channel block are pooled too: zero in, zero out.
-    const std::size_t width = sl.lanes == lanes ? lanes : std::min(lanes, s.channels - c0);
-    const float* in = src + block_base(sl, n, c0);
-    const std::size_t out = block_base(dl, n, c0);
-    for (std::size_t y = 0; y < oh; ++y) {
-      for (std::size_t x = 0; x < ow; ++x) {
-        const float* window = in + y * k * sl.h_stride + x * k * sl.w_stride;
-        const std::size_t at = out + y * dl.h_stride + x * dl.w_stride;
-        std::size_t j = 0;
-        if (step == 1 && k == 2) {
-          for (; j + Lanes <= width; j += Lanes)
-            pool_lanes<Lanes, 2>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
-                                 winner + at + j);
-        } else if (step == 1) {
-          for (; j + Lanes <= width; j += Lanes)
-            pool_lanes<Lanes, 0>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
-                                 winner + at + j);
+// The two passes, one image at a time, for Lanes channels per vector.
+struct Forward {
+  /// Pools image n.
+  template <int Lanes>
+  [[gnu::always_inline]] static void image(std::size_t n, const PoolShape& s, std::size_t step,
+                                           const float* src, const PoolLayout& sl, float* dst,
+                                           const PoolLayout& dl, std::uint8_t* winner) {
+    const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width(), lanes = dl.lanes;
+    for (std::size_t c0 = 0; c0 < s.channels; c0 += lanes) {
+      // Padded lanes of a channel block are pooled too: zero in, zero out.
+      const std::size_t width = sl.lanes == lanes ? lanes : std::min(lanes, s.channels - c0);
+      const float* in = src + block_base(sl, n, c0);
+      const std::size_t out = block_base(dl, n, c0);
+      for (std::size_t y = 0; y < oh; ++y) {
+        for (std::size_t x = 0; x < ow; ++x) {
+          const float* window = in + y * k * sl.h_stride + x * k * sl.w_stride;
+          const std::size_t at = out + y * dl.h_stride + x * dl.w_stride;
+          std::size_t j = 0;
+          if (step == 1 && k == 2) {
+            for (; j + Lanes <= width; j += Lanes)
+              pool_lanes<Lanes, 2>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
+                                   winner + at + j);
+          } else if (step == 1) {
+            for (; j + Lanes <= width; j += Lanes)
+              pool_lanes<Lanes, 0>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
+                                   winner + at + j);
+          }
+          for (; j < width; ++j)
+            pool_one(window + j * step, k, sl.h_stride, sl.w_stride, dst + at + j, winner + at + j);
         }
-        for (; j < width; ++j)
-          pool_one(window + j * step, k, sl.h_stride, sl.w_stride, dst + at + j, winner + at + j);
       }
     }
   }
-}
+};
 
-/// Routes image n's gradient into every element its windows cover.
-template <int Lanes>
-[[gnu::always_inline]] inline void backward_image(const PoolShape& s, std::size_t n,
-                                                  std::size_t step, const float* diff_dst,
-                                                  const PoolLayout& dl, const std::uint8_t* winner,
-                                                  float* diff_src, const PoolLayout& sl) {
-  const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width(), lanes = dl.lanes;
-  for (std::size_t c0 = 0; c0 < s.channels; c0 += lanes) {
-    const std::size_t width = sl.lanes == lanes ? lanes : std::min(lanes, s.channels - c0);
-    float* out = diff_src + block_base(sl, n, c0);
-    const std::size_t in = block_base(dl, n, c0);
-    for (std::size_t y = 0; y < oh; ++y) {
-      for (std::size_t x = 0; x < ow; ++x) {
-        float* window = out + y * k * sl.h_stride + x * k * sl.w_stride;
-        const std::size_t at = in + y * dl.h_stride + x * dl.w_stride;
-        std::size_t j = 0;
-        if (step == 1) {
-          for (; j + Lanes <= width; j += Lanes)
-            route_lanes<Lanes>(diff_dst + at + j, winner + at + j, k, window + j, sl.h_stride,
-                               sl.w_stride);
+struct Backward {
+  /// Routes image n's gradient into every element its windows cover.
+  template <int Lanes>
+  [[gnu::always_inline]] static void image(std::size_t n, const PoolShape& s, std::size_t step,
+                                           const float* diff_dst, const PoolLayout& dl,
+                                           const std::uint8_t* winner, float* diff_src,
+                                           const PoolLayout& sl) {
+    const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width(), lanes = dl.lanes;
+    for (std::size_t c0 = 0; c0 < s.channels; c0 += lanes) {
+      const std::size_t width = sl.lanes == lanes ? lanes : std::min(lanes, s.channels - c0);
+      float* out = diff_src + block_base(sl, n, c0);
+      const std::size_t in = block_base(dl, n, c0);
+      for (std::size_t y = 0; y < oh; ++y) {
+        for (std::size_t x = 0; x < ow; ++x) {
+          float* window = out + y * k * sl.h_stride + x * k * sl.w_stride;
+          const std::size_t at = in + y * dl.h_stride + x * dl.w_stride;
+          std::size_t j = 0;
+          if (step == 1) {
+            for (; j + Lanes <= width; j += Lanes)
+              route_lanes<Lanes>(diff_dst + at + j, winner + at + j, k, window + j, sl.h_stride,
+                                 sl.w_stride);
+          }
+          for (; j < width; ++j)
+            route_one(diff_dst + at + j, winner + at + j, k, window + j * step, sl.h_stride,
+                      sl.w_stride);
         }
-        for (; j < width; ++j)
-          route_one(diff_dst + at + j, winner + at + j, k, window + j * step, sl.h_stride,
-                    sl.w_stride);
       }
     }
   }
-}
+};
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) void forward_image_avx2(const PoolShape& s, std::size_t n,
-                                                        std::size_t step, const float* src,
-                                                        const PoolLayout& sl, float* dst,
-                                                        const PoolLayout& dl,
-                                                        std::uint8_t* winner) {
-  forward_image<8>(s, n, step, src, sl, dst, dl, winner);
-}
-
-__attribute__((target("avx2"))) void backward_image_avx2(const PoolShape& s, std::size_t n,
-                                                         std::size_t step, const float* diff_dst,
-                                                         const PoolLayout& dl,
-                                                         const std::uint8_t* winner,
-                                                         float* diff_src, const PoolLayout& sl) {
-  backward_image<8>(s, n, step, diff_dst, dl, winner, diff_src, sl);
+/// A pass's image in the copy compiled for AVX2, 8 channels per vector.
+template <class Pass, class... Args>
+__attribute__((target("avx2"))) void image_avx2(std::size_t n, const Args&... args) {
+  Pass::template image<8>(n, args...);
 }
 #endif
 
 // Images are split between the run's threads, as oneDNN's primitives do.
-// The parallel loop stays outside the AVX2 functions: GCC compiles the body
-// it outlines for OpenMP without their target attribute. Callers check the
+// The parallel loop stays outside the AVX2 copies: GCC compiles the body it
+// outlines for OpenMP without their target attribute. Callers check the
 // layouts first: an exception must not leave an OpenMP region.
-template <class Avx2, class Baseline>
-void for_each_image(std::size_t batch, const Avx2& avx2_image, const Baseline& baseline_image) {
-  const bool avx2 = optbench::cpu::runs(optbench::cpu::Isa::Avx2);
+template <class Pass, class... Args>
+void for_each_image(std::size_t batch, const Args&... args) {
+  [[maybe_unused]] const bool avx2 = optbench::cpu::runs(optbench::cpu::Isa::Avx2);
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < batch; ++n) {
+#if defined(__x86_64__)
     if (avx2) {
-      avx2_image(n);
-    } else {
-      baseline_image(n);
+      image_avx2<Pass>(n, args...);
+      continue;
     }
+#endif
+    Pass::template image<4>(n, args...);
   }
 }
 
@@ -289,15 +285,7 @@ void for_each_image(std::size_t batch, const Avx2& avx2_image, const Baseline& b
 
 void max_pool_forward(const PoolShape& s, const float* src, const PoolLayout& sl, float* dst,
                       const PoolLayout& dl, std::uint8_t* winner) {
-  const std::size_t step = channel_step(sl, dl, s.channels);
-  for_each_image(
-      s.batch,
-      [&](std::size_t n) {
-#if defined(__x86_64__)
-        forward_image_avx2(s, n, step, src, sl, dst, dl, winner);
-#endif
-      },
-      [&](std::size_t n) { forward_image<4>(s, n, step, src, sl, dst, dl, winner); });
+  for_each_image<Forward>(s.batch, s, channel_step(sl, dl, s.channels), src, sl, dst, dl, winner);
 }
 
 void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayout& dl,
@@ -309,14 +297,7 @@ void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayo
   if (s.out_height() * s.kernel != s.height || s.out_width() * s.kernel != s.width || padded) {
     std::memset(diff_src, 0, sl.size(s.batch) * sizeof(float));
   }
-  for_each_image(
-      s.batch,
-      [&](std::size_t n) {
-#if defined(__x86_64__)
-        backward_image_avx2(s, n, step, diff_dst, dl, winner, diff_src, sl);
-#endif
-      },
-      [&](std::size_t n) { backward_image<4>(s, n, step, diff_dst, dl, winner, diff_src, sl); });
+  for_each_image<Backward>(s.batch, s, step, diff_dst, dl, winner, diff_src, sl);
 }
 
 }  // namespace nn

@@ -107,40 +107,41 @@ Network::Plan& Network::plan(std::size_t batch, bool training) {
   return *slot;
 }
 
-void Network::load(Plan& p, const optbench::Batch& batch) {
+Network::Plan& Network::run(const optbench::Batch& batch, bool training, const char* caller) {
+  if (batch.size == 0 || !batch.inputs || !batch.targets) {
+    throw std::invalid_argument(std::string("nn: ") + caller +
+                                " needs a non-empty batch with inputs and targets");
+  }
+  use_threads();
+  Plan& p = plan(batch.size, training);
   // Copied rather than wrapped: backward needs the input after the caller
   // may have refilled its batch buffer.
   std::memcpy(p.input.get_data_handle(), batch.inputs,
               batch.size * static_cast<std::size_t>(product(sample_shape_)) * sizeof(float));
   std::memcpy(p.targets.data(), batch.targets, batch.size * target_size_ * sizeof(float));
-}
-
-void Network::run_forward(Plan& p) {
   for (auto& step : p.steps) {
     for (auto& op : step.forward)
       op.run(stream_);
   }
   stream_.wait();
+  return p;
+}
+
+double Network::score(const Plan& p, std::size_t samples, float* grad, std::size_t* hits) const {
+  const auto* out = static_cast<const float*>(p.steps.back().dst.get_data_handle());
+  if (loss_ == Loss::CrossEntropy) {
+    return softmax_cross_entropy(out, p.targets.data(), samples * rows_, outputs_, grad, hits);
+  }
+  return mean_squared_error(out, p.targets.data(), samples * rows_, outputs_, grad);
 }
 
 double Network::forward(const optbench::Batch& batch) {
-  if (batch.size == 0 || !batch.inputs || !batch.targets) {
-    throw std::invalid_argument("nn: forward needs a non-empty batch with inputs and targets");
-  }
-  use_threads();
-  Plan& p = plan(batch.size, true);
-  load(p, batch);
-  run_forward(p);
+  Plan& p = run(batch, true, "forward");
   last_ = &p;
   // The loss gradient is cheap and needs the outputs just computed, so it is
   // written now and backward only runs the primitives.
-  const auto* out = static_cast<const float*>(p.steps.back().dst.get_data_handle());
-  auto* grad = static_cast<float*>(p.steps.back().diff_dst.get_data_handle());
-  if (loss_ == Loss::CrossEntropy) {
-    return softmax_cross_entropy(out, p.targets.data(), batch.size * rows_, outputs_, grad,
-                                 nullptr);
-  }
-  return mean_squared_error(out, p.targets.data(), batch.size * rows_, outputs_, grad);
+  return score(p, batch.size, static_cast<float*>(p.steps.back().diff_dst.get_data_handle()),
+               nullptr);
 }
 
 void Network::backward() {
@@ -154,27 +155,15 @@ void Network::backward() {
 }
 
 optbench::Evaluation Network::evaluate(const optbench::Batch& batch) {
-  if (batch.size == 0 || !batch.inputs || !batch.targets) {
-    throw std::invalid_argument("nn: evaluate needs a non-empty batch with inputs and targets");
-  }
-  use_threads();
   // An inference plan of its own, so a forward awaiting its backward keeps
   // its activations.
-  Plan& p = plan(batch.size, false);
-  load(p, batch);
-  run_forward(p);
-  const auto* out = static_cast<const float*>(p.steps.back().dst.get_data_handle());
+  const Plan& p = run(batch, false, "evaluate");
   optbench::Evaluation e;
-  if (loss_ == Loss::CrossEntropy) {
-    std::size_t hits = 0;
-    e.loss =
-        softmax_cross_entropy(out, p.targets.data(), batch.size * rows_, outputs_, nullptr, &hits);
-    // The host divides by samples: a sequence counts as the fraction of
-    // its steps predicted right, rounded to whole samples per batch.
-    e.correct = (hits + rows_ / 2) / rows_;
-  } else {
-    e.loss = mean_squared_error(out, p.targets.data(), batch.size * rows_, outputs_, nullptr);
-  }
+  std::size_t hits = 0;
+  e.loss = score(p, batch.size, nullptr, &hits);
+  // The host divides by samples: a sequence counts as the fraction of its
+  // steps predicted right, rounded to whole samples per batch.
+  if (loss_ == Loss::CrossEntropy) e.correct = (hits + rows_ / 2) / rows_;
   return e;
 }
 

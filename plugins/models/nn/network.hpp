@@ -71,8 +71,13 @@ class Network {
   };
   Plan& plan(std::size_t batch, bool training);
   std::unique_ptr<Plan> build(std::size_t batch, bool training);
-  void load(Plan& p, const optbench::Batch& batch);
-  void run_forward(Plan& p);
+  /// Checks `batch`, copies it into the plan for its size and runs the
+  /// forward pass; `caller` names the entry point in the message.
+  Plan& run(const optbench::Batch& batch, bool training, const char* caller);
+  /// The loss of the plan's outputs against its targets; writes
+  /// d(loss)/d(outputs) when `grad` is given and counts the right
+  /// predictions of a classifier when `hits` is.
+  double score(const Plan& p, std::size_t samples, float* grad, std::size_t* hits) const;
   void use_threads() const;
 
   Dims sample_shape_;
