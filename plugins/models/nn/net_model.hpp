@@ -12,6 +12,7 @@
 #include "layers.hpp"
 #include "network.hpp"
 #include "optbench/model.hpp"
+#include "optbench/resolved_params.hpp"
 
 namespace nn {
 
@@ -54,14 +55,9 @@ const optbench::DatasetInfo& require_data(const std::string& model,
 struct ModelSetup {
   ModelSetup(const optbench::PluginInfo& about, const optbench::ParamMap& given,
              const optbench::ModelContext& context)
-      : resolved(optbench::resolve_params(about.name, about.schema, given)),
-        params(resolved),
-        data(require_data(about.name, context)) {}
-  ModelSetup(const ModelSetup&) = delete;  // `params` reads `resolved` in place
-  ModelSetup& operator=(const ModelSetup&) = delete;
+      : params(about, given), data(require_data(about.name, context)) {}
 
-  const optbench::ParamMap resolved;
-  const optbench::Params params;
+  const optbench::ResolvedParams params;
   const optbench::DatasetInfo& data;
 };
 
