@@ -53,16 +53,22 @@ std::vector<float> train_three_steps(Model& model, const Data& d, std::size_t ba
   return trace;
 }
 
+/// Both models have the same tensors, by name, and give the same losses and
+/// parameters, to the bit, after three steps on `d`.
+void expect_same_network(Model& a, Model& b, const Data& d, std::size_t batch) {
+  ASSERT_EQ(a.parameters().size(), b.parameters().size());
+  for (std::size_t k = 0; k < a.parameters().size(); ++k)
+    EXPECT_EQ(a.parameters()[k].name, b.parameters()[k].name);
+  EXPECT_EQ(train_three_steps(a, d, batch), train_three_steps(b, d, batch));
+}
+
 TEST(Sequential, MlpWrittenAsAListIsBitIdenticalToTheMlpPlugin) {
   const auto d = random_data(16, 784, 1);
   auto mlp = make("mlp", {{"hidden", std::vector<double>{64, 32}}}, {784}, 16);
   auto seq =
       make("sequential", {{"layers", std::string("linear 64, relu, linear 32, relu, linear 10")}},
            {784}, 16);
-  ASSERT_EQ(mlp->parameters().size(), seq->parameters().size());
-  for (std::size_t k = 0; k < mlp->parameters().size(); ++k)
-    EXPECT_EQ(mlp->parameters()[k].name, seq->parameters()[k].name);
-  EXPECT_EQ(train_three_steps(*mlp, d, 16), train_three_steps(*seq, d, 16));
+  expect_same_network(*mlp, *seq, d, 16);
 }
 
 TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
@@ -72,7 +78,7 @@ TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
                   {{"layers", std::string("conv 32 5, maxpool 2, relu, conv 64 5, maxpool 2, relu, "
                                           "flatten, linear 512, relu, linear 10")}},
                   {1, 28, 28}, 8);
-  EXPECT_EQ(train_three_steps(*cnn, d, 8), train_three_steps(*seq, d, 8));
+  expect_same_network(*cnn, *seq, d, 8);
 }
 
 // The YAML spelling as the host hands it over (one flow-style text) builds
@@ -88,10 +94,7 @@ TEST(Sequential, TheYamlListIsTheSameNetworkAsTheText) {
                                            "{maxpool: 2}, {dropout: 0.25}, flatten, "
                                            "{linear: [16]}, relu, linear 10]")}},
                    {1, 12, 12}, 8);
-  ASSERT_EQ(text->parameters().size(), yaml->parameters().size());
-  for (std::size_t k = 0; k < text->parameters().size(); ++k)
-    EXPECT_EQ(text->parameters()[k].name, yaml->parameters()[k].name);
-  EXPECT_EQ(train_three_steps(*text, d, 8), train_three_steps(*yaml, d, 8));
+  expect_same_network(*text, *yaml, d, 8);
 }
 
 TEST(Sequential, CnnWithBatchNormAndDropoutLearnsAFixedBatch) {
