@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -90,24 +89,13 @@ class Lstm final : public Layer {
       Bound b;
       b.src = layer_src;
       b.dst = last ? view(step.dst, H) : memory(seq(H), ctx.engine);
-      const auto [any_layer, any_iter, bias_md] = level_descs(l.input, H);
-      b.fwd = lstm_forward::primitive_desc({forward_kind(ctx),
-                                            rnn_direction::unidirectional_left2right,
-                                            seq(l.input),
-                                            {},
-                                            {},
-                                            any_layer,
-                                            any_iter,
-                                            bias_md,
-                                            seq(H),
-                                            {},
-                                            {}},
-                                           ctx.attr, ctx.engine);
+      const LevelDescs d{seq(l.input), l.input, H};
+      b.fwd = lstm_forward::primitive_desc(d.forward(forward_kind(ctx)), ctx.attr, ctx.engine);
       b.w_layer = weights(ctx, step.forward, user_weights(ctx, *l.w_ih, l.input, H, false),
                           b.fwd.weights_layer_desc());
       b.w_iter = weights(ctx, step.forward, user_weights(ctx, *l.w_hh, H, H, false),
                          b.fwd.weights_iter_desc());
-      b.bias = memory(bias_md, ctx.engine);
+      b.bias = memory(d.bias, ctx.engine);
       Op sum;
       sum.kernel = [n = static_cast<std::size_t>(4 * H),
                     to = static_cast<float*>(b.bias.get_data_handle()), x = l.b_ih->value.data(),
@@ -148,28 +136,8 @@ class Lstm final : public Layer {
       } else {
         diff_layer_src = memory(seq(l.input), ctx.engine);  // asked for, then unused
       }
-      const auto [any_layer, any_iter, bias_md] = level_descs(l.input, H);
-      const lstm_backward::primitive_desc bwd({prop_kind::backward,
-                                               rnn_direction::unidirectional_left2right,
-                                               seq(l.input),
-                                               {},
-                                               {},
-                                               any_layer,
-                                               any_iter,
-                                               bias_md,
-                                               seq(H),
-                                               {},
-                                               {},
-                                               seq(l.input),
-                                               {},
-                                               {},
-                                               any_layer,
-                                               any_iter,
-                                               bias_md,
-                                               seq(H),
-                                               {},
-                                               {}},
-                                              ctx.attr, ctx.engine, b.fwd);
+      const LevelDescs d{seq(l.input), l.input, H};
+      const lstm_backward::primitive_desc bwd(d.backward(), ctx.attr, ctx.engine, b.fwd);
       auto& ops = step.backward;
       const memory w_layer = bwd.weights_layer_desc() == b.w_layer.get_desc()
                                  ? b.w_layer
@@ -188,7 +156,7 @@ class Lstm final : public Layer {
       const memory g_iter = bwd.diff_weights_iter_desc() == g_iter_user.get_desc()
                                 ? g_iter_user
                                 : memory(bwd.diff_weights_iter_desc(), ctx.engine);
-      const memory g_bias(bias_md, ctx.engine);
+      const memory g_bias(d.bias, ctx.engine);
       for (const memory& m : {g_layer, g_iter, g_bias}) {
         Op zero;
         zero.kernel = [p = m.get_data_handle(), n = m.get_desc().get_size()] {
@@ -229,13 +197,47 @@ class Lstm final : public Layer {
     std::unique_ptr<Parameter> w_ih, w_hh, b_ih, b_hh;
   };
 
-  /// A level's weights (layer, iter) in the layout the primitive chooses,
-  /// and its one bias, for an input `in` wide and `hidden` units.
-  static std::array<memory::desc, 3> level_descs(memory::dim in, memory::dim hidden) {
-    return {memory::desc({1, 1, in, 4, hidden}, f32, tag::any),
-            memory::desc({1, 1, hidden, 4, hidden}, f32, tag::any),
-            memory::desc({1, 1, 4, hidden}, f32, tag::ldgo)};
-  }
+  /// One level's primitive descriptors: a (T, N, in) sequence in and a
+  /// (T, N, hidden) one out, no iteration states (a zero start, nothing
+  /// kept), the weights in the layout the primitive chooses, one bias. The
+  /// backward's gradients are described like the values they belong to.
+  struct LevelDescs {
+    LevelDescs(const memory::desc& sequence_in, memory::dim in, memory::dim hidden)
+        : src(sequence_in),
+          dst({sequence_in.dims()[0], sequence_in.dims()[1], hidden}, f32, tag::ntc),
+          layer({1, 1, in, 4, hidden}, f32, tag::any),
+          iter({1, 1, hidden, 4, hidden}, f32, tag::any),
+          bias({1, 1, 4, hidden}, f32, tag::ldgo) {}
+
+    lstm_forward::desc forward(prop_kind prop) const {
+      return {prop, kDirection, src, {}, {}, layer, iter, bias, dst, {}, {}};
+    }
+    lstm_backward::desc backward() const {
+      return {prop_kind::backward,
+              kDirection,
+              src,
+              {},
+              {},
+              layer,
+              iter,
+              bias,
+              dst,
+              {},
+              {},
+              src,
+              {},
+              {},
+              layer,
+              iter,
+              bias,
+              dst,
+              {},
+              {}};
+    }
+
+    memory::desc src, dst, layer, iter, bias;
+  };
+  static constexpr auto kDirection = rnn_direction::unidirectional_left2right;
 
   /// A torch (4H, in) weight, or its gradient, as oneDNN's ldgoi.
   static memory user_weights(const BindContext& ctx, Parameter& p, memory::dim in,
