@@ -23,6 +23,12 @@ std::shared_ptr<Model> make(const std::string& name, const ParamMap& params,
   return testing::built_plugins().make_model(name, params, context);
 }
 
+/// The sequential model of `layers` on samples of `shape`.
+std::shared_ptr<Model> sequential(const std::string& layers, std::vector<std::size_t> shape,
+                                  std::size_t batch) {
+  return make("sequential", {{"layers", layers}}, std::move(shape), batch);
+}
+
 struct Data {
   std::vector<float> inputs, labels;
 };
@@ -65,19 +71,17 @@ void expect_same_network(Model& a, Model& b, const Data& d, std::size_t batch) {
 TEST(Sequential, MlpWrittenAsAListIsBitIdenticalToTheMlpPlugin) {
   const auto d = random_data(16, 784, 1);
   auto mlp = make("mlp", {{"hidden", std::vector<double>{64, 32}}}, {784}, 16);
-  auto seq =
-      make("sequential", {{"layers", std::string("linear 64, relu, linear 32, relu, linear 10")}},
-           {784}, 16);
+  auto seq = sequential("linear 64, relu, linear 32, relu, linear 10", {784}, 16);
   expect_same_network(*mlp, *seq, d, 16);
 }
 
 TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
   const auto d = random_data(8, 784, 2);
   auto cnn = make("cnn", {}, {1, 28, 28}, 8);
-  auto seq = make("sequential",
-                  {{"layers", std::string("conv 32 5, maxpool 2, relu, conv 64 5, maxpool 2, relu, "
-                                          "flatten, linear 512, relu, linear 10")}},
-                  {1, 28, 28}, 8);
+  auto seq = sequential(
+      "conv 32 5, maxpool 2, relu, conv 64 5, maxpool 2, relu, "
+      "flatten, linear 512, relu, linear 10",
+      {1, 28, 28}, 8);
   expect_same_network(*cnn, *seq, d, 8);
 }
 
@@ -85,24 +89,24 @@ TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
 // the same network as the text spelling: same tensors, same bits.
 TEST(Sequential, TheYamlListIsTheSameNetworkAsTheText) {
   const auto d = random_data(8, 1 * 12 * 12, 4);
-  auto text = make("sequential",
-                   {{"layers", std::string("conv 4 3, batchnorm, relu, maxpool 2, dropout 0.25, "
-                                           "flatten, linear 16, relu, linear 10")}},
-                   {1, 12, 12}, 8);
-  auto yaml = make("sequential",
-                   {{"layers", std::string("[{conv: {out: 4, kernel: 3}}, batchnorm, relu, "
-                                           "{maxpool: 2}, {dropout: 0.25}, flatten, "
-                                           "{linear: [16]}, relu, linear 10]")}},
-                   {1, 12, 12}, 8);
+  auto text = sequential(
+      "conv 4 3, batchnorm, relu, maxpool 2, dropout 0.25, "
+      "flatten, linear 16, relu, linear 10",
+      {1, 12, 12}, 8);
+  auto yaml = sequential(
+      "[{conv: {out: 4, kernel: 3}}, batchnorm, relu, "
+      "{maxpool: 2}, {dropout: 0.25}, flatten, "
+      "{linear: [16]}, relu, linear 10]",
+      {1, 12, 12}, 8);
   expect_same_network(*text, *yaml, d, 8);
 }
 
 TEST(Sequential, CnnWithBatchNormAndDropoutLearnsAFixedBatch) {
   const auto d = random_data(32, 1 * 12 * 12, 3);
-  auto model = make("sequential",
-                    {{"layers", std::string("conv 8 3, batchnorm, relu, avgpool 2, dropout 0.1, "
-                                            "flatten, linear 32, batchnorm, gelu, linear 10")}},
-                    {1, 12, 12}, 32);
+  auto model = sequential(
+      "conv 8 3, batchnorm, relu, avgpool 2, dropout 0.1, "
+      "flatten, linear 32, batchnorm, gelu, linear 10",
+      {1, 12, 12}, 32);
   EXPECT_EQ(model->buffers().size(), 4u);  // two batchnorms' running mean and variance
   const Batch batch{d.inputs.data(), d.labels.data(), 32};
   const double first = model->forward(batch);
@@ -123,7 +127,7 @@ TEST(Sequential, CnnWithBatchNormAndDropoutLearnsAFixedBatch) {
 void expect_refused(const std::string& layers, std::vector<std::size_t> shape,
                     const std::string& message) {
   try {
-    make("sequential", {{"layers", layers}}, std::move(shape), 4);
+    sequential(layers, std::move(shape), 4);
     ADD_FAILURE() << "accepted: " << layers;
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
