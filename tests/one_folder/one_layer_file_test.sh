@@ -11,11 +11,16 @@
 # Only the nn plugins are built, unoptimized: the folder's copy and its build
 # stay under WORK_DIR between runs, so a rerun compiles only what changed.
 #
-#   one_layer_file_test.sh BUILD_DIR SOURCE_DIR WORK_DIR
+#   one_layer_file_test.sh BUILD_DIR SOURCE_DIR WORK_DIR [CXX]
+#
+# CXX is the build's compiler: the copy uses it too, so that the copied
+# plugin links the same OpenMP runtime as the plugins it is loaded beside.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
 work="$3"
+cxx=()
+if [[ -n "${4:-}" ]]; then cxx=(-DCMAKE_CXX_COMPILER="$4"); fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 unset OPTBENCH_PLUGIN_PATH
@@ -72,7 +77,7 @@ EOF
 
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-cmake -S "$project" -B "$project/build" -DCMAKE_PREFIX_PATH="$work/prefix" "${launcher[@]}" \
+cmake -S "$project" -B "$project/build" -DCMAKE_PREFIX_PATH="$work/prefix" "${cxx[@]}" "${launcher[@]}" \
   >"$work/configure.log" 2>&1 || { cat "$work/configure.log" >&2; fail "configuring the copy"; }
 cmake --build "$project/build" --target model_sequential -j"${OPTBENCH_JOBS:-2}" \
   >"$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; fail "building the copy"; }
