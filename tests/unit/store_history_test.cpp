@@ -240,6 +240,69 @@ TEST_F(StoreHistoryTest, InterleavedSeriesComeBackSeparatelyInStepOrder) {
             "count(*)\n3\n");
 }
 
+// Over MPI a rank's scratch store hands its chunk rows to rank 0's store as
+// they are: the second file then holds the very rows, text and all, and
+// reads back the same doubles. A chunk of the wrong shape is refused
+// before anything of the batch is stored.
+TEST_F(StoreHistoryTest, ChunksCopiedBetweenStoresKeepEveryByte) {
+  SqliteStore scratch = SqliteStore::open(dir_ / "scratch.db");
+  const std::int64_t run =
+      scratch.claim_run(scratch.upsert_experiment("exp", "", "", ""), run_record()).run_id;
+  const std::vector<double> values = hard_values(9000);
+  std::vector<MetricPoint> points;
+  std::vector<TrajectoryPoint> path;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto step = static_cast<std::int64_t>(i);
+    points.push_back(
+        {step, step / 100, i % 3 ? "train" : "test", "loss", values[i], 1e-3 * double(i)});
+    path.push_back({step, values[i], -values[i]});
+  }
+  scratch.append_metrics(run, points);
+  scratch.append_trajectory(run, path);
+  const auto chunks = scratch.history_chunks(run);
+  // train (6,000 points) and test (3,000), a chunk each, then the 9,000
+  // points of the trajectory in two.
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_FALSE(chunks[0].trajectory);
+  EXPECT_TRUE(chunks[3].trajectory);
+
+  SqliteStore results = SqliteStore::open(dir_ / "results.db");
+  const std::int64_t copy =
+      results.claim_run(results.upsert_experiment("exp", "", "", ""), run_record()).run_id;
+  results.append_chunks(copy, chunks);
+  const char* rows =
+      "SELECT split, name, first_step, last_step, count, points FROM metric_chunks ORDER BY id";
+  EXPECT_EQ(csv(results, rows), csv(scratch, rows));
+  const char* path_rows =
+      "SELECT first_step, last_step, count, points FROM trajectory_chunks ORDER BY id";
+  EXPECT_EQ(csv(results, path_rows), csv(scratch, path_rows));
+  const auto read = results.all_metrics(copy);
+  const auto expected = scratch.all_metrics(run);
+  ASSERT_EQ(read.size(), expected.size());
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    ASSERT_EQ(read[i].step, expected[i].step) << i;
+    ASSERT_TRUE(same(read[i].value, expected[i].value)) << i;
+  }
+  const auto trajectory = results.trajectory(copy);
+  ASSERT_EQ(trajectory.size(), path.size());
+  for (std::size_t i = 0; i < path.size(); ++i)
+    ASSERT_TRUE(same(trajectory[i].x1, path[i].x1)) << i;
+
+  auto bad = chunks;
+  bad.back().points = "not a chunk";
+  try {
+    results.append_chunks(copy, bad);
+    ADD_FAILURE() << "a malformed chunk was stored";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("chunk 3 is not a chunk of points"), std::string::npos)
+        << e.what();
+  }
+  bad = chunks;
+  bad.front().count = 0;
+  EXPECT_THROW(results.append_chunks(copy, bad), StoreError);
+  EXPECT_EQ(results.all_metrics(copy).size(), expected.size()) << "a refused batch left rows";
+}
+
 TEST_F(StoreHistoryTest, DamagedChunkIsReportedWithFileAndChunk) {
   const fs::path file = dir_ / "h.db";
   {

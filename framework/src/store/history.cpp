@@ -160,6 +160,66 @@ std::vector<TrajectoryPoint> read_trajectory(sqlite3* db, const std::filesystem:
       by_step);
 }
 
+std::vector<HistoryChunk> read_history_chunks(sqlite3* db, const std::filesystem::path& file,
+                                              std::int64_t run_id) {
+  const std::string what = "reading the history chunks of run " + std::to_string(run_id);
+  std::vector<HistoryChunk> out;
+  Statement metrics(db, file,
+                    "SELECT split, name, first_step, last_step, count, points FROM metric_chunks "
+                    "WHERE run_id = ?1 ORDER BY id",
+                    what);
+  metrics.bind_int(1, run_id);
+  while (metrics.step()) {
+    out.push_back({false, metrics.column_text(0), metrics.column_text(1), metrics.column_int(2),
+                   metrics.column_int(3), metrics.column_int(4), metrics.column_text(5)});
+  }
+  Statement trajectory(db, file,
+                       "SELECT first_step, last_step, count, points FROM trajectory_chunks "
+                       "WHERE run_id = ?1 ORDER BY id",
+                       what);
+  trajectory.bind_int(1, run_id);
+  while (trajectory.step()) {
+    out.push_back({true, "", "", trajectory.column_int(0), trajectory.column_int(1),
+                   trajectory.column_int(2), trajectory.column_text(3)});
+  }
+  return out;
+}
+
+void write_history_chunks(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
+                          std::span<const HistoryChunk> chunks) {
+  const std::string what = "appending history chunks of run " + std::to_string(run_id);
+  Statement metric(db, file,
+                   "INSERT INTO metric_chunks (run_id, split, name, first_step, last_step, "
+                   "count, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                   what);
+  Statement trajectory(db, file,
+                       "INSERT INTO trajectory_chunks (run_id, first_step, last_step, count, "
+                       "points) VALUES (?1, ?2, ?3, ?4, ?5)",
+                       what);
+  metric.bind_int(1, run_id);
+  trajectory.bind_int(1, run_id);
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const auto& c = chunks[i];
+    const bool shaped = c.count > 0 && c.first_step <= c.last_step && c.points.size() >= 4 &&
+                        c.points.front() == '[' && c.points[1] == '[' && c.points.back() == ']' &&
+                        (c.trajectory || (!c.split.empty() && !c.name.empty()));
+    if (!shaped)
+      fail_plain(file, what + ": chunk " + std::to_string(i) +
+                           " is not a chunk of points (count, steps or text malformed)");
+    Statement& insert = c.trajectory ? trajectory : metric;
+    int at = 2;
+    if (!c.trajectory) {
+      insert.bind_text(at++, c.split);
+      insert.bind_text(at++, c.name);
+    }
+    insert.bind_int(at++, c.first_step);
+    insert.bind_int(at++, c.last_step);
+    insert.bind_int(at++, c.count);
+    insert.bind_text(at, c.points);
+    insert.run();
+  }
+}
+
 void clear_history(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id) {
   const std::string what = "clearing the history of run " + std::to_string(run_id);
   for (const char* sql : {"DELETE FROM metric_chunks WHERE run_id = ?1",

@@ -37,6 +37,17 @@ std::vector<MetricPoint> read_all_metrics(sqlite3* db, const std::filesystem::pa
 std::vector<TrajectoryPoint> read_trajectory(sqlite3* db, const std::filesystem::path& file,
                                              std::int64_t run_id);
 
+/// A run's chunk rows as stored (metric chunks, then trajectory chunks, each
+/// in insertion order), text untouched.
+std::vector<HistoryChunk> read_history_chunks(sqlite3* db, const std::filesystem::path& file,
+                                              std::int64_t run_id);
+/// Inserts chunk rows as they are, after a check of their shape that costs
+/// no parsing (a count, a step range, text that is one JSON array): a rank
+/// of the same build wrote them with the encoders. The caller holds the
+/// transaction.
+void write_history_chunks(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
+                          std::span<const HistoryChunk> chunks);
+
 /// Deletes a run's history (before it is trained again).
 void clear_history(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id);
 

@@ -37,6 +37,9 @@ class Reader {
   /// Every metric of one run, by name, split and step (for export).
   virtual std::vector<MetricPoint> all_metrics(std::int64_t run_id) const = 0;
   virtual std::vector<TrajectoryPoint> trajectory(std::int64_t run_id) const = 0;
+  /// The run's whole history as stored: metric chunks, then trajectory
+  /// chunks, each in the order written.
+  virtual std::vector<HistoryChunk> history_chunks(std::int64_t run_id) const = 0;
   virtual std::optional<Surface> surface(const std::string& experiment,
                                          const std::string& problem_key) const = 0;
 };

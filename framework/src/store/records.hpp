@@ -132,6 +132,18 @@ struct TrajectoryPoint {
   double x0 = 0.0, x1 = 0.0;
 };
 
+/// A piece of one run's history exactly as the store keeps it: one series
+/// (a metric of one split, or the 2-D trajectory), its points already in the
+/// store's text (store/chunks.hpp). Over MPI a rank reads these from its
+/// scratch store and rank 0 inserts them as they are, so no number is turned
+/// into text twice and rank 0 does no number formatting at all.
+struct HistoryChunk {
+  bool trajectory = false;  ///< a trajectory chunk; else a metric chunk
+  std::string split, name;  ///< the metric's; empty for a trajectory
+  std::int64_t first_step = 0, last_step = 0, count = 0;
+  std::string points;  ///< the JSON array of the chunk's points
+};
+
 /// A 2-D function sampled on a regular grid, so charts can draw contours
 /// without loading the model plugin. values[j * nx + i] = f(x0_i, x1_j).
 struct Surface {

@@ -760,6 +760,16 @@ void SqliteStore::append_trajectory(std::int64_t run_id, std::span<const Traject
   append_owned(db_, path_, mode_, run_id, "trajectory", points, detail::write_trajectory_chunks);
 }
 
+void SqliteStore::append_chunks(std::int64_t run_id, std::span<const HistoryChunk> chunks) {
+  const std::string what = "appending history chunks of run " + std::to_string(run_id);
+  sqlite3* db = writable(db_, path_, mode_, what);
+  if (chunks.empty()) return;
+  Transaction tx(db, path_, what);
+  require_owner(db, path_, run_id, what);
+  detail::write_history_chunks(db, path_, run_id, chunks);
+  tx.commit();
+}
+
 void SqliteStore::finish_run(std::int64_t run_id, const RunResult& result) {
   const std::string what = "finishing run " + std::to_string(run_id);
   sqlite3* db = writable(db_, path_, mode_, what);
@@ -904,6 +914,11 @@ std::vector<MetricPoint> SqliteStore::all_metrics(std::int64_t run_id) const {
 std::vector<TrajectoryPoint> SqliteStore::trajectory(std::int64_t run_id) const {
   sqlite3* db = readable(db_, path_, "reading a trajectory");
   return detail::read_trajectory(db, path_, run_id);
+}
+
+std::vector<HistoryChunk> SqliteStore::history_chunks(std::int64_t run_id) const {
+  sqlite3* db = readable(db_, path_, "reading a run's history chunks");
+  return detail::read_history_chunks(db, path_, run_id);
 }
 
 std::optional<Surface> SqliteStore::surface(const std::string& experiment,

@@ -53,6 +53,8 @@ class SqliteStore final : public Backend {
   std::size_t recover_stale_runs() override;
   void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) override;
   void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) override;
+  /// Inserts the chunks' text as it is, after checking their shape.
+  void append_chunks(std::int64_t run_id, std::span<const HistoryChunk> chunks) override;
   void finish_run(std::int64_t run_id, const RunResult& result) override;
   using Writer::finish_run;  // the overload with separate figures
   bool prune_run(std::int64_t run_id, const std::string& reason) override;
@@ -76,6 +78,7 @@ class SqliteStore final : public Backend {
                                    const std::string& split = "train") const override;
   std::vector<MetricPoint> all_metrics(std::int64_t run_id) const override;
   std::vector<TrajectoryPoint> trajectory(std::int64_t run_id) const override;
+  std::vector<HistoryChunk> history_chunks(std::int64_t run_id) const override;
   std::optional<Surface> surface(const std::string& experiment,
                                  const std::string& problem_key) const override;
 

@@ -78,6 +78,10 @@ class Writer {
   /// and change nothing.
   virtual void append_metrics(std::int64_t run_id, std::span<const MetricPoint> points) = 0;
   virtual void append_trajectory(std::int64_t run_id, std::span<const TrajectoryPoint> points) = 0;
+  /// Appends chunks another store of this build wrote (Reader::history_chunks)
+  /// atomically, under the same rule as append_metrics. This default decodes
+  /// them and appends their points.
+  virtual void append_chunks(std::int64_t run_id, std::span<const HistoryChunk> chunks);
   /// Sets the final status and figures of a run.
   virtual void finish_run(std::int64_t run_id, const RunResult& result) = 0;
   void finish_run(std::int64_t run_id, RunStatus status, const std::string& error,
