@@ -1,7 +1,9 @@
 // Sweeps over MPI ranks (mpirun on loopback, oversubscribed): the same runs
 // and bit-identical histories as one process with 3 and 4 ranks; kill -9 of
 // mpirun mid-sweep, then the same command resumes with no run lost or
-// duplicated and an intact file; a crashing plugin fails only its own run;
+// duplicated and an intact file; SIGINT and SIGTERM to mpirun or to the
+// ranks store the runs in flight `interrupted`, then the same command
+// resumes; a crashing plugin fails only its own run;
 // runs of uneven length balance across ranks. Labelled `mpi`. Without MPI
 // in the build, a parallel launch is refused with one line.
 #include <gtest/gtest.h>
@@ -48,17 +50,18 @@ std::vector<std::string> mpirun_args(int ranks) {
           OPTBENCH_TEST_BINARY};
 }
 
-pid_t start_mpirun(int ranks, const std::vector<std::string>& optbench_args,
-                   const fs::path& output) {
+pid_t start_mpirun(int ranks, const std::vector<std::string>& optbench_args, const fs::path& output,
+                   const std::vector<std::string>& env = {}) {
   auto args = mpirun_args(ranks);
   args.insert(args.end(), optbench_args.begin(), optbench_args.end());
-  return util::spawn_process(OPTBENCH_TEST_MPIEXEC, args,
-                             {.unset_env = {"OPTBENCH_PLUGIN_PATH"}, .output = output});
+  return util::spawn_process(
+      OPTBENCH_TEST_MPIEXEC, args,
+      {.unset_env = {"OPTBENCH_PLUGIN_PATH"}, .set_env = env, .output = output});
 }
 
 testing::Result mpirun(int ranks, const std::vector<std::string>& optbench_args,
-                       const fs::path& output) {
-  const int status = testing::wait_for(start_mpirun(ranks, optbench_args, output));
+                       const fs::path& output, const std::vector<std::string>& env = {}) {
+  const int status = testing::wait_for(start_mpirun(ranks, optbench_args, output, env));
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(output)};
 }
 
@@ -295,6 +298,19 @@ TEST_F(MpiSweep, RunsOfUnevenLengthBalanceAcrossRanks) {
   EXPECT_GT(round_robin, 1.3 * units / 3);
 }
 
+// Waits (up to a minute) until every process reparented to this one (by
+// PR_SET_CHILD_SUBREAPER) has ended; false if some outlive that.
+bool reap_orphans() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 class MpiKill : public MpiSweep {
  protected:
   void SetUp() override {
@@ -329,14 +345,7 @@ train: {steps: 4000000, record_every: 500}
   testing::wait_for(job);
   // Every rank notices that mpirun is gone and ends; rank 0 is the only one
   // that had the file open.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  for (;;) {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    if (waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) break;
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "ranks outlived mpirun";
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
   const auto before = histories(db, "mpi-kill");
   std::size_t done_before = 0;
   for (const auto& [hash, h] : before)
@@ -363,6 +372,170 @@ train: {steps: 4000000, record_every: 500}
       EXPECT_TRUE(earlier->second == h);
     }
   }
+}
+
+const char* kSignalled = R"(name: mpi-signal
+model: {name: quadratic}
+optimizers:
+  - {name: sgd, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
+  - {name: adam, lr: [0.0001, 0.001, 0.01]}
+seeds: [0, 1]
+train: {steps: 4000000, record_every: 500}
+)";
+
+// Who gets the signal: mpirun (Ctrl-C in its terminal, kill), or every rank
+// (as a batch system's scancel does), and the exit status mpirun then
+// reports.
+struct Stopping {
+  int signal;
+  bool to_mpirun;
+  int exit_code;
+};
+
+// A sweep over 3 ranks stopped mid-way by `how`: every run handed out and
+// not finished is stored `interrupted` (none is left `running`), finished
+// runs are kept as they were, the file is intact, and the same command then
+// trains every run exactly once. The ranks' scratch folders do not pile up:
+// a stale one planted in TMPDIR is gone afterwards, and so is every folder
+// of the stopped job.
+void expect_stopped_then_resumed(const Stopping& how, const fs::path& dir) {
+  testing::write_file(dir / "signal.yaml", kSignalled);
+  const auto tmp = dir / "tmp";
+  fs::create_directories(tmp / "optbench-rank-stale1");
+  testing::write_file(tmp / "optbench-rank-stale1" / "owner.lock", "");
+  const std::vector<std::string> env = {"TMPDIR=" + tmp.string()};
+  const auto db = dir / "signal.db";
+  const std::vector<std::string> command = {
+      "run",       (dir / "signal.yaml").string(), "--db", db.string(), "--threads-per-run", "1",
+      "--no-plots"};
+  const pid_t job = start_mpirun(3, command, dir / "stopped.out", env);
+  // Some runs stored, and a run in flight on at least two ranks.
+  ASSERT_TRUE(testing::wait_until(db,
+                                  "SELECT (SELECT count(*) FROM runs WHERE status = 'done') >= 3 "
+                                  "AND (SELECT count(*) FROM runs WHERE status = 'running') >= 2",
+                                  "1", 120))
+      << testing::read_file(dir / "stopped.out");
+  EXPECT_FALSE(fs::exists(tmp / "optbench-rank-stale1")) << "the ranks removed the stale folder";
+  const auto signalled = std::chrono::steady_clock::now();
+  if (how.to_mpirun) {
+    kill(job, how.signal);
+  } else {
+    const auto ranks = testing::children_of(job);
+    ASSERT_EQ(ranks.size(), 3u);
+    for (pid_t rank : ranks)
+      kill(rank, how.signal);
+  }
+  const int status = testing::wait_for(job);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
+  const auto out = testing::read_file(dir / "stopped.out");
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), how.exit_code) << out;
+  ::testing::Test::RecordProperty("seconds_to_stop", std::to_string(took));
+  EXPECT_LT(took, 10.0) << out;
+  EXPECT_NE(out.find("stopped by SIG"), std::string::npos) << out;
+
+  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(testing::scalar(db,
+                            "SELECT count(*) FROM runs WHERE status NOT IN ('done', "
+                            "'interrupted')"),
+            "0")
+      << out;
+  const auto interrupted =
+      std::stoi(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"));
+  EXPECT_GE(interrupted, 1) << out;
+  EXPECT_EQ(testing::scalar(db,
+                            "SELECT count(*) FROM runs WHERE status = 'interrupted' AND "
+                            "error NOT LIKE 'interrupted by SIG%'"),
+            "0");
+  const auto before = histories(db, "mpi-signal");
+  std::size_t done_before = 0;
+  for (const auto& [hash, h] : before)
+    done_before += h.status == "done";
+  ASSERT_LT(done_before, 18u) << "the sweep finished before the signal";
+  EXPECT_EQ(done_before + static_cast<std::size_t>(interrupted), before.size());
+
+  const auto r = mpirun(3, command, dir / "resumed.out", env);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(std::to_string(done_before) + " already in the database"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs"), "18");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(DISTINCT config_hash) FROM runs"), "18");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "18");
+  for (const auto& [hash, h] : histories(db, "mpi-signal")) {
+    SCOPED_TRACE(hash);
+    EXPECT_EQ(h.metrics.size(), 4000000u / 500 + 1);
+    const auto earlier = before.find(hash);
+    if (earlier != before.end() && earlier->second.status == "done") {
+      EXPECT_TRUE(earlier->second == h);
+    }
+  }
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(tmp))
+    left.push_back(entry.path().filename().string());
+  EXPECT_TRUE(left.empty()) << "left in TMPDIR: " << ::testing::PrintToString(left);
+}
+
+// Open MPI 4.1's mpirun, signalled, ends the job itself (SIGTERM to every
+// rank, SIGKILL a second later) and exits 1 whatever the ranks do: its
+// signal handler sets that status before anything else.
+TEST_F(MpiKill, SigintToMpirunStoresTheRunsInFlightInterruptedThenTheSameCommandResumes) {
+  expect_stopped_then_resumed({SIGINT, true, 1}, dir_.path());
+}
+
+TEST_F(MpiKill, SigtermToMpirunStoresTheRunsInFlightInterruptedThenTheSameCommandResumes) {
+  expect_stopped_then_resumed({SIGTERM, true, 1}, dir_.path());
+}
+
+// Signalled directly, the ranks end by the signal, and mpirun reports it as
+// a shell does: 128 + the signal.
+TEST_F(MpiKill, SigintToEveryRankEndsTheJobWith130ThenTheSameCommandResumes) {
+  expect_stopped_then_resumed({SIGINT, false, 130}, dir_.path());
+}
+
+TEST_F(MpiKill, SigtermToEveryRankEndsTheJobWith143ThenTheSameCommandResumes) {
+  expect_stopped_then_resumed({SIGTERM, false, 143}, dir_.path());
+}
+
+// A run its rank cannot stop (a plugin looping inside a step) is stored
+// `interrupted` all the same: rank 0 stores the runs in flight before it
+// waits for any rank, and mpirun kills the stuck rank two seconds after its
+// own signal.
+TEST_F(MpiKill, ARunThatCannotStopInTimeIsStoredInterruptedByRankZero) {
+  testing::write_file(dir_ / "stuck.yaml", R"(name: mpi-stuck
+model: {name: quadratic}
+optimizers:
+  - {name: faulty, label: stuck, fault: loop, at_step: 3}
+  - {name: faulty, fault: none, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
+train: {steps: 2000000, record_every: 500}
+)");
+  const auto db = dir_ / "stuck.db";
+  const pid_t job =
+      start_mpirun(3,
+                   {"run", (dir_ / "stuck.yaml").string(), "--db", db.string(), "--threads-per-run",
+                    "1", "--no-plots", "--plugin-dir", OPTBENCH_TEST_FIXTURE_PLUGIN_DIR},
+                   dir_ / "out");
+  ASSERT_TRUE(
+      testing::wait_until(db,
+                          "SELECT (SELECT status FROM runs WHERE label = 'stuck') = 'running' AND "
+                          "(SELECT count(*) FROM runs WHERE status = 'done') >= 1",
+                          "1", 120))
+      << testing::read_file(dir_ / "out");
+  kill(job, SIGTERM);
+  const int status = testing::wait_for(job);
+  ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
+  const auto out = testing::read_file(dir_ / "out");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
+  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(testing::scalar(db, "SELECT status FROM runs WHERE label = 'stuck'"), "interrupted")
+      << out;
+  EXPECT_EQ(testing::scalar(db,
+                            "SELECT count(*) FROM runs WHERE status NOT IN ('done', "
+                            "'interrupted')"),
+            "0")
+      << out;
 }
 
 // Without MPI in the build, a launch of several copies would run the whole

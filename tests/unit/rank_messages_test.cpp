@@ -1,6 +1,7 @@
-// The messages between MPI ranks: every kind survives encoding with every
-// double's bits (NaN payloads, -0.0, infinities), and a damaged buffer is
-// refused instead of read past its end.
+// The messages between MPI ranks: every kind survives encoding (doubles with
+// their bits: NaN payloads, -0.0, infinities; histories as the store's chunk
+// text, byte for byte), and a damaged buffer is refused instead of read past
+// its end.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -23,33 +24,33 @@ T round_trip(const T& m) {
   return std::get<T>(decode(encode(m)));
 }
 
-TEST(RankMessages, HistoriesTravelBitForBit) {
-  const double odd[] = {-0.0, std::numeric_limits<double>::infinity(), std::nan("0x5"),
-                        std::numeric_limits<double>::denorm_min(), 0.1};
-  Metrics m;
-  for (int i = 0; i < 5; ++i)
-    m.points.push_back({i * 10, i, i % 2 ? "test" : "train", "loss", odd[i], 0.25 * i});
-  const auto got = round_trip(m);
-  ASSERT_EQ(got.points.size(), 5u);
-  for (std::size_t i = 0; i < 5; ++i) {
-    EXPECT_EQ(got.points[i].step, m.points[i].step);
-    EXPECT_EQ(got.points[i].epoch, m.points[i].epoch);
-    EXPECT_EQ(got.points[i].split, m.points[i].split);
-    EXPECT_EQ(got.points[i].name, "loss");
-    EXPECT_EQ(bits(got.points[i].value), bits(odd[i]));
-    EXPECT_EQ(got.points[i].wall_seconds, 0.25 * static_cast<double>(i));
+TEST(RankMessages, HistoriesTravelAsTheStoresChunksByteForByte) {
+  History h;
+  h.chunks.push_back({false, "train", "loss", 0, 20, 3,
+                      "[[0,0,2.5,0.001],[10,0,\"NaN\",0.002],[20,1,9e999,0.003]]"});
+  h.chunks.push_back({true, "", "", 7, 7, 1, "[[7,-0,1e-310]]"});
+  std::string big(300000, '1');
+  big.front() = '[';
+  big.back() = ']';
+  h.chunks.push_back({false, "test", "accuracy", 5, 99999, 40000, big});
+  const auto got = round_trip(h);
+  ASSERT_EQ(got.chunks.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(got.chunks[i].trajectory, h.chunks[i].trajectory);
+    EXPECT_EQ(got.chunks[i].split, h.chunks[i].split);
+    EXPECT_EQ(got.chunks[i].name, h.chunks[i].name);
+    EXPECT_EQ(got.chunks[i].first_step, h.chunks[i].first_step);
+    EXPECT_EQ(got.chunks[i].last_step, h.chunks[i].last_step);
+    EXPECT_EQ(got.chunks[i].count, h.chunks[i].count);
+    EXPECT_EQ(got.chunks[i].points, h.chunks[i].points);
   }
-  Trajectory t;
-  t.points = {{0, -0.0, 1e-310}, {7, std::nan("0x7"), -3.5}};
-  const auto tt = round_trip(t);
-  ASSERT_EQ(tt.points.size(), 2u);
-  EXPECT_EQ(bits(tt.points[0].x0), bits(-0.0));
-  EXPECT_EQ(bits(tt.points[1].x0), bits(std::nan("0x7")));
-  EXPECT_EQ(tt.points[1].step, 7);
 }
 
 TEST(RankMessages, EveryKindRoundTrips) {
   EXPECT_EQ(round_trip(Ready{"node-17"}).host, "node-17");
+  EXPECT_EQ(round_trip(Ready{"node-17"}).stopped_by, 0);
+  EXPECT_EQ(round_trip(Ready{"node-2", 15}).stopped_by, 15);
   const auto w = round_trip(Work{41, "abc123"});
   EXPECT_EQ(w.index, 41u);
   EXPECT_EQ(w.config_hash, "abc123");
@@ -62,7 +63,12 @@ TEST(RankMessages, EveryKindRoundTrips) {
   s.x0_min = -2;
   s.x1_max = 3;
   s.min_x0 = 1;
-  s.values = {1, 2, 3, 4, 5, std::nan("")};
+  s.values = {1,
+              -0.0,
+              3,
+              std::numeric_limits<double>::infinity(),
+              std::numeric_limits<double>::denorm_min(),
+              std::nan("0x5")};
   const auto got = round_trip(SurfaceSample{s}).surface;
   EXPECT_EQ(got.problem_key, "rosenbrock");
   EXPECT_EQ(got.nx, 2);
@@ -71,7 +77,8 @@ TEST(RankMessages, EveryKindRoundTrips) {
   EXPECT_EQ(got.x1_max, 3);
   EXPECT_EQ(got.min_x0, 1);
   ASSERT_EQ(got.values.size(), 6u);
-  EXPECT_TRUE(std::isnan(got.values[5]));
+  for (std::size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(bits(got.values[i]), bits(s.values[i])) << i;
   Finish f;
   f.result = {store::RunStatus::Failed,
               "faulty optimizer threw",
@@ -95,9 +102,9 @@ TEST(RankMessages, EveryKindRoundTrips) {
 }
 
 TEST(RankMessages, DamagedBuffersAreRefused) {
-  Metrics m;
-  m.points.push_back({1, 0, "train", "loss", 0.5, 0.0});
-  const auto bytes = encode(m);
+  History h;
+  h.chunks.push_back({false, "train", "loss", 1, 1, 1, "[[1,0,0.5,0]]"});
+  const auto bytes = encode(h);
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
     EXPECT_THROW(decode(bytes.data(), cut), std::runtime_error) << "cut at " << cut;
   }

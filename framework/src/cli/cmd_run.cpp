@@ -201,10 +201,12 @@ int cmd_run(const std::vector<std::string>& args) {
   if (mpi && !rank0) {
     // Never opens the database: rank 0 stores what this rank trains.
     run::serve_rank(*mpi, spec, shard ? run::shard_of(runs, *shard) : runs, plugins, sweep);
-    if (run::stop_requested()) run::die_by(run::stop_signal());
+    if (run::stop_requested()) mpi->end_by(run::stop_signal());
     return kOk;
   }
   sweep.over_mpi = mpi.has_value();
+  // The sweep's ETA counts the runs trained at once: one per rank.
+  if (mpi) sweep.jobs = mpi->size();
 #endif
 
   fs::path db;
@@ -256,6 +258,9 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cout << "stopped by " << run::describe_signal(result.stop_signal)
               << "; run the same command again to resume\n"
               << std::flush;
+#ifdef OPTBENCH_WITH_MPI
+    if (mpi) mpi->end_by(result.stop_signal);
+#endif
     run::die_by(result.stop_signal);
   }
 

@@ -10,6 +10,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -30,6 +31,10 @@ constexpr int kTag = 14;
 // and rank 0 waiting for anyone, would each take a core from training.
 // They probe and sleep instead.
 constexpr auto kIdleSleep = std::chrono::microseconds(200);
+// Once the sweep stops, how long rank 0 waits for the ranks to report that
+// they stopped before it ends: ranks that caught the signal themselves stop
+// within moments, and one that did not would finish its whole run first.
+constexpr auto kStopGrace = std::chrono::seconds(5);
 
 void check(int code, const char* what) {
   if (code != MPI_SUCCESS) {
@@ -40,11 +45,21 @@ void check(int code, const char* what) {
   }
 }
 
+// A large message waits until its receiver takes it; MPI_Send would spin
+// all that time (while rank 0 writes another rank's batch, say), taking a
+// core from training and from rank 0 itself. It tests and sleeps instead.
 void send_to(int dest, const msg::Message& message) {
   const auto bytes = msg::encode(message);
-  check(
-      MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, kTag, MPI_COMM_WORLD),
-      "send");
+  MPI_Request request;
+  check(MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, kTag,
+                  MPI_COMM_WORLD, &request),
+        "send");
+  for (;;) {
+    int done = 0;
+    check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "send");
+    if (done) return;
+    std::this_thread::sleep_for(kIdleSleep);
+  }
 }
 
 // The next message from `source` (MPI_ANY_SOURCE: from anyone), or none if
@@ -63,6 +78,9 @@ std::optional<msg::Message> poll_from(int source, int& from) {
   from = status.MPI_SOURCE;
   return msg::decode(bytes);
 }
+
+// On rank 0: whether every rank was told to stop (and so will finalize).
+bool every_rank_stopped = false;
 
 // Rank 0's own trainer talks to the coordinator through two queues instead
 // of MPI: only the main thread calls MPI.
@@ -106,7 +124,9 @@ template <typename Send, typename Receive>
 void train_handed_out(ScratchTrainer& trainer, const std::vector<experiment::RunSpec>& runs,
                       int rank, const Send& send, const Receive& receive) {
   for (;;) {
-    send(msg::Ready{trainer.host()});
+    // A rank that caught SIGINT or SIGTERM says so instead of asking for
+    // work: the whole sweep stops, as it would in one process.
+    send(msg::Ready{trainer.host(), stop_signal()});
     const auto answer = receive();
     if (std::holds_alternative<msg::Stop>(answer)) return;
     const auto& work = std::get<msg::Work>(answer);
@@ -163,13 +183,29 @@ class Coordinator {
   struct InFlight {
     std::size_t index = 0;
     std::int64_t run_id = 0;
+    std::chrono::steady_clock::time_point handed_out;
     bool taken_over = false;
     std::string why;
+    /// Stored `interrupted` by rank 0 when the sweep stopped; what the rank
+    /// still sends of it is dropped.
+    bool settled = false;
   };
 
   void serve() {
     int stopped = 0;
+    std::optional<std::chrono::steady_clock::time_point> give_up;
     while (stopped < ranks_) {
+      if (stop_requested() && !give_up) {
+        settle_in_flight();
+        give_up = std::chrono::steady_clock::now() + kStopGrace;
+      }
+      // Ranks still training past the grace (one that caught no signal
+      // finishes its run first) are ended by the launcher once rank 0 ends
+      // by its signal; their runs are stored already.
+      if (give_up && std::chrono::steady_clock::now() > *give_up) {
+        link_.to_trainer(msg::Stop{});
+        return;
+      }
       bool busy = false;
       while (auto m = link_.next_for_coordinator()) {
         busy = true;
@@ -185,24 +221,33 @@ class Coordinator {
       }
       if (!busy) std::this_thread::sleep_for(kIdleSleep);
     }
+    every_rank_stopped = true;
   }
 
   // Returns true when `rank` was told to stop.
   bool handle(int rank, const msg::Message& m) {
-    if (std::holds_alternative<msg::Ready>(m)) return hand_out(rank);
+    if (const auto* ready = std::get_if<msg::Ready>(&m)) {
+      hosts_[rank] = ready->host;
+      if (ready->stopped_by != 0 && !stop_requested()) {
+        // A signal that reached one rank stops the job: rank 0 stops as if
+        // it had caught it (its own trainer included) and stores the runs
+        // in flight before it answers.
+        request_stop(ready->stopped_by);
+        settle_in_flight();
+      }
+      return hand_out(rank);
+    }
     auto found = in_flight_.find(rank);
     if (found == in_flight_.end())
       throw std::runtime_error("rank " + std::to_string(rank) + " sent results without a run");
     auto& run = found->second;
     try {
-      if (const auto* metrics = std::get_if<msg::Metrics>(&m)) {
-        if (!run.taken_over) db_->append_metrics(run.run_id, metrics->points);
-      } else if (const auto* trajectory = std::get_if<msg::Trajectory>(&m)) {
-        if (!run.taken_over) db_->append_trajectory(run.run_id, trajectory->points);
+      if (const auto* history = std::get_if<msg::History>(&m)) {
+        if (!run.taken_over && !run.settled) db_->append_chunks(run.run_id, history->chunks);
       } else if (const auto* surface = std::get_if<msg::SurfaceSample>(&m)) {
         db_->put_surface(sweep_.experiment_id, surface->surface);
       } else if (const auto* finish = std::get_if<msg::Finish>(&m)) {
-        finished(run, *finish);
+        if (!run.settled) finished(run, *finish);
         in_flight_.erase(found);
       }
     } catch (const store::RunTakenOver& e) {
@@ -224,12 +269,45 @@ class Coordinator {
           sweep_.experiment_id, claim_record(sweep_.spec, spec, sweep_.options.threads_per_run),
           sweep_.options.retry);
       if (sweep_.log.skips(i, claim)) continue;
-      in_flight_[rank] = InFlight{i, claim.run_id, false, {}};
+      in_flight_[rank] =
+          InFlight{i, claim.run_id, std::chrono::steady_clock::now(), false, {}, false};
       tell(rank, msg::Work{i, spec.config_hash});
       return false;
     }
     tell(rank, msg::Stop{});
     return true;
+  }
+
+  // The sweep is stopping: every run handed out and not yet stored is
+  // stored `interrupted` at once, in one transaction, before rank 0 waits for
+  // anything. The launcher does not wait long: Open MPI's mpirun, signalled,
+  // sends the ranks SIGTERM and SIGKILL one second later, and what the
+  // ranks would send of these runs arrives after they finish them. Their
+  // partial histories are not kept (the next invocation trains them afresh
+  // either way).
+  void settle_in_flight() {
+    const std::string why = "interrupted by " + describe_signal(stop_signal());
+    const auto now = std::chrono::steady_clock::now();
+    db_->in_one_transaction([&] {
+      for (auto& [rank, run] : in_flight_) {
+        if (run.taken_over || run.settled) continue;
+        store::RunResult r;
+        r.status = store::RunStatus::Interrupted;
+        r.error = why + " while rank " + std::to_string(rank) + " trained it";
+        r.wall_seconds = std::chrono::duration<double>(now - run.handed_out).count();
+        r.host = hosts_[rank];
+        r.rank = rank;
+        try {
+          db_->finish_run(run.run_id, r);
+        } catch (const store::RunTakenOver& e) {
+          run.taken_over = true;
+          run.why = e.what();
+          continue;
+        }
+        run.settled = true;
+        sweep_.log.finished(run.index, r.status, r.error, std::nan(""), 0, r.wall_seconds);
+      }
+    });
   }
 
   void finished(InFlight& run, const msg::Finish& finish) {
@@ -261,6 +339,7 @@ class Coordinator {
   std::atomic<bool> local_failed_{false};
   std::size_t next_ = 0;
   std::map<int, InFlight> in_flight_;
+  std::map<int, std::string> hosts_;
 };
 
 }  // namespace
@@ -278,6 +357,14 @@ MpiSession::MpiSession() {
 
 MpiSession::~MpiSession() {
   if (std::uncaught_exceptions() == 0) MPI_Finalize();
+}
+
+void MpiSession::end_by(int signal) {
+  // Rank 0 that gave up waiting for a rank still training does not
+  // finalize: that rank would never arrive. Its end makes the launcher end
+  // the job.
+  if (rank_ != 0 || every_rank_stopped) MPI_Finalize();
+  die_by(signal);
 }
 
 void MpiScheduler::run(const Sweep& sweep) {

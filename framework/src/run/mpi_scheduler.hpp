@@ -35,6 +35,11 @@ class MpiSession {
   int size() const { return size_; }
   /// Ranks on this machine (for the default threads per run).
   int local_size() const { return local_size_; }
+  /// Ends this rank by `signal` once the sweep stopped (SIGINT, SIGTERM),
+  /// after every rank has got this far: finalizing MPI is collective, so no
+  /// rank ends, and makes the launcher end the others, while rank 0 is
+  /// still storing or reporting. Rank 0 calls it last, after its report.
+  [[noreturn]] void end_by(int signal);
 
  private:
   int rank_ = 0, size_ = 1, local_size_ = 1;

@@ -79,13 +79,14 @@ class In {
   std::size_t at_ = 0;
 };
 
-enum class Kind : std::uint8_t { Ready = 1, Work, Stop, Metrics, Trajectory, Surface, Finish };
+enum class Kind : std::uint8_t { Ready = 1, Work, Stop, History, Surface, Finish };
 
 struct Encoder {
   Out& out;
   void operator()(const Ready& m) {
     out.raw(Kind::Ready);
     out.text(m.host);
+    out.raw<std::int32_t>(m.stopped_by);
   }
   void operator()(const Work& m) {
     out.raw(Kind::Work);
@@ -93,25 +94,17 @@ struct Encoder {
     out.text(m.config_hash);
   }
   void operator()(const Stop&) { out.raw(Kind::Stop); }
-  void operator()(const Metrics& m) {
-    out.raw(Kind::Metrics);
-    out.raw<std::uint64_t>(m.points.size());
-    for (const auto& p : m.points) {
-      out.raw(p.step);
-      out.raw(p.epoch);
-      out.text(p.split);
-      out.text(p.name);
-      out.raw(p.value);
-      out.raw(p.wall_seconds);
-    }
-  }
-  void operator()(const Trajectory& m) {
-    out.raw(Kind::Trajectory);
-    out.raw<std::uint64_t>(m.points.size());
-    for (const auto& p : m.points) {
-      out.raw(p.step);
-      out.raw(p.x0);
-      out.raw(p.x1);
+  void operator()(const History& m) {
+    out.raw(Kind::History);
+    out.raw<std::uint64_t>(m.chunks.size());
+    for (const auto& c : m.chunks) {
+      out.raw<std::uint8_t>(c.trajectory ? 1 : 0);
+      out.text(c.split);
+      out.text(c.name);
+      out.raw(c.first_step);
+      out.raw(c.last_step);
+      out.raw(c.count);
+      out.text(c.points);
     }
   }
   void operator()(const SurfaceSample& m) {
@@ -154,9 +147,13 @@ Message decode(const std::byte* data, std::size_t size) {
   In in(data, size);
   Message message;
   switch (in.raw<Kind>()) {
-    case Kind::Ready:
-      message = Ready{in.text()};
+    case Kind::Ready: {
+      Ready r;
+      r.host = in.text();
+      r.stopped_by = in.raw<std::int32_t>();
+      message = std::move(r);
       break;
+    }
     case Kind::Work: {
       Work w;
       w.index = in.raw<std::uint64_t>();
@@ -167,29 +164,21 @@ Message decode(const std::byte* data, std::size_t size) {
     case Kind::Stop:
       message = Stop{};
       break;
-    case Kind::Metrics: {
-      Metrics m;
-      m.points.resize(in.count(40));
-      for (auto& p : m.points) {
-        p.step = in.raw<std::int64_t>();
-        p.epoch = in.raw<std::int64_t>();
-        p.split = in.text();
-        p.name = in.text();
-        p.value = in.raw<double>();
-        p.wall_seconds = in.raw<double>();
+    case Kind::History: {
+      History h;
+      // Each chunk takes at least its flag, two lengths, three integers and
+      // the length of its text.
+      h.chunks.resize(in.count(1 + 4 + 4 + 24 + 4));
+      for (auto& c : h.chunks) {
+        c.trajectory = in.raw<std::uint8_t>() != 0;
+        c.split = in.text();
+        c.name = in.text();
+        c.first_step = in.raw<std::int64_t>();
+        c.last_step = in.raw<std::int64_t>();
+        c.count = in.raw<std::int64_t>();
+        c.points = in.text();
       }
-      message = std::move(m);
-      break;
-    }
-    case Kind::Trajectory: {
-      Trajectory t;
-      t.points.resize(in.count(24));
-      for (auto& p : t.points) {
-        p.step = in.raw<std::int64_t>();
-        p.x0 = in.raw<double>();
-        p.x1 = in.raw<double>();
-      }
-      message = std::move(t);
+      message = std::move(h);
       break;
     }
     case Kind::Surface: {

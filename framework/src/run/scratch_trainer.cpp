@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <stdexcept>
-#include <system_error>
 
 #include "run/scheduler.hpp"
 #include "run/stop.hpp"
@@ -13,18 +11,7 @@
 
 namespace optbench::run {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-fs::path make_scratch_folder() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = (tmp && *tmp ? fs::path(tmp) : fs::path("/tmp")) / "optbench-rank-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr)
-    throw std::system_error(errno, std::generic_category(),
-                            "cannot create a scratch folder like " + pattern);
-  return pattern;
-}
 
 std::string this_host() {
   char name[256] = {};
@@ -32,17 +19,22 @@ std::string this_host() {
   return name;
 }
 
-// Sends `points` in batches of kBatchPoints.
-template <typename Message, typename Point>
-void send_batches(const std::vector<Point>& points,
+// Sends `chunks` in messages of whole chunks, each closed once it holds
+// kBatchPoints points or more.
+void send_history(std::vector<store::HistoryChunk> chunks,
                   const std::function<void(const messages::Message&)>& send) {
-  for (std::size_t at = 0; at < points.size(); at += messages::kBatchPoints) {
-    const auto end = std::min(points.size(), at + messages::kBatchPoints);
-    Message m;
-    m.points.assign(points.begin() + static_cast<std::ptrdiff_t>(at),
-                    points.begin() + static_cast<std::ptrdiff_t>(end));
-    send(m);
+  messages::History batch;
+  std::int64_t points = 0;
+  for (auto& chunk : chunks) {
+    points += chunk.count;
+    batch.chunks.push_back(std::move(chunk));
+    if (points >= static_cast<std::int64_t>(messages::kBatchPoints)) {
+      send(batch);
+      batch.chunks.clear();
+      points = 0;
+    }
   }
+  if (!batch.chunks.empty()) send(batch);
 }
 
 }  // namespace
@@ -50,8 +42,7 @@ void send_batches(const std::vector<Point>& points,
 ScratchTrainer::ScratchTrainer(const experiment::ExperimentSpec& spec,
                                const registry::Registry& plugins, const Options& options, int rank)
     : spec_(spec), plugins_(plugins), options_(options), rank_(rank), host_(this_host()) {
-  folder_ = make_scratch_folder();
-  options_.db = folder_ / "scratch.db";
+  options_.db = folder_.path() / "scratch.db";
   // One run at a time, always trained afresh, silent: the process that owns
   // the results reports each outcome in the sweep's own numbering.
   options_.jobs = 1;
@@ -61,12 +52,6 @@ ScratchTrainer::ScratchTrainer(const experiment::ExperimentSpec& spec,
   db_ = store::open(options_.db);
   experiment_id_ =
       db_->upsert_experiment(spec.name, spec.title, spec.yaml_text, spec.source_path.string());
-}
-
-ScratchTrainer::~ScratchTrainer() {
-  db_.reset();
-  std::error_code ignored;
-  fs::remove_all(folder_, ignored);
 }
 
 void ScratchTrainer::train(const experiment::RunSpec& run,
@@ -105,8 +90,7 @@ void ScratchTrainer::train(const experiment::RunSpec& run,
       surfaces_sent_.insert(run.problem_key);
     }
   }
-  send_batches<messages::Metrics>(db_->all_metrics(record->id), send);
-  send_batches<messages::Trajectory>(db_->trajectory(record->id), send);
+  send_history(db_->history_chunks(record->id), send);
   finish.result = {record->status,        record->error,      record->wall_seconds,
                    record->steps,         record->final_loss, record->final_test_loss,
                    record->final_accuracy};

@@ -18,6 +18,7 @@
 #include "registry/registry.hpp"
 #include "run/rank_messages.hpp"
 #include "run/runner.hpp"
+#include "run/scratch_folder.hpp"
 #include "store/backend.hpp"
 
 namespace optbench::run {
@@ -25,12 +26,11 @@ namespace optbench::run {
 class ScratchTrainer {
  public:
   /// `options`: the sweep's (isolation, threads, timeout, plugin folders);
-  /// its database is replaced by a scratch file in a new folder under
-  /// $TMPDIR (or /tmp), removed by the destructor. `rank`: recorded with
-  /// each outcome.
+  /// its database is replaced by a scratch file in a ScratchFolder (under
+  /// $TMPDIR, else /tmp; the stale ones of killed jobs are removed first),
+  /// removed with the trainer. `rank`: recorded with each outcome.
   ScratchTrainer(const experiment::ExperimentSpec& spec, const registry::Registry& plugins,
                  const Options& options, int rank);
-  ~ScratchTrainer();
   ScratchTrainer(const ScratchTrainer&) = delete;
   ScratchTrainer& operator=(const ScratchTrainer&) = delete;
 
@@ -49,7 +49,7 @@ class ScratchTrainer {
   Options options_;
   int rank_;
   std::string host_;
-  std::filesystem::path folder_;
+  ScratchFolder folder_;  // outlives db_, which is closed first
   std::unique_ptr<store::Backend> db_;
   std::int64_t experiment_id_ = 0;
   std::set<std::string> surfaces_sent_;

@@ -37,6 +37,10 @@ int stop_signal() {
   return caught;
 }
 
+void request_stop(int signal) {
+  if (caught == 0) caught = signal;
+}
+
 std::string describe_signal(int signal) {
   std::string text = "signal ";
   if (const char* abbrev = sigabbrev_np(signal)) {

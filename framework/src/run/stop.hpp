@@ -23,6 +23,11 @@ inline bool stop_requested() {
   return stop_signal() != 0;
 }
 
+/// Stops as if `signal` had been caught, unless a signal was caught
+/// already: a stop that another process of the same job caught (an MPI
+/// rank) reaches this one's schedulers the same way.
+void request_stop(int signal);
+
 /// "SIGSEGV (Segmentation fault)".
 std::string describe_signal(int signal);
 
