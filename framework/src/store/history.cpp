@@ -40,7 +40,7 @@ void insert_chunks(Statement& insert, int first,
     insert.bind_int(first, step_of(*lo));
     insert.bind_int(first + 1, step_of(*hi));
     insert.bind_int(first + 2, static_cast<std::int64_t>(chunk.size()));
-    insert.bind_text(first + 3, json);
+    insert.bind_text_in_place(first + 3, json);
     insert.run();
   }
 }
@@ -215,7 +215,7 @@ void write_history_chunks(sqlite3* db, const std::filesystem::path& file, std::i
     insert.bind_int(at++, c.first_step);
     insert.bind_int(at++, c.last_step);
     insert.bind_int(at++, c.count);
-    insert.bind_text(at, c.points);
+    insert.bind_text_in_place(at, c.points);
     insert.run();
   }
 }

@@ -117,6 +117,12 @@ void Statement::bind_text(int index, std::string_view value) {
     fail(db_, *file_, what_);
 }
 
+void Statement::bind_text_in_place(int index, std::string_view value) {
+  if (sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8) !=
+      SQLITE_OK)
+    fail(db_, *file_, what_);
+}
+
 void Statement::bind_text_or_null(int index, std::string_view value) {
   if (value.empty()) {
     bind_null(index);

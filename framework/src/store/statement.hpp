@@ -54,6 +54,9 @@ class Statement {
   /// NaN is bound as the TEXT 'NaN': SQLite would turn it into NULL.
   void bind_real(int index, double value);
   void bind_text(int index, std::string_view value);
+  /// Binds without SQLite's own copy: `value` must stay unchanged until the
+  /// statement has run (large texts: a history chunk is ~0.4 MB).
+  void bind_text_in_place(int index, std::string_view value);
   /// Empty text is bound as NULL (optional fields such as `error`).
   void bind_text_or_null(int index, std::string_view value);
   void bind_blob(int index, std::span<const unsigned char> bytes);
