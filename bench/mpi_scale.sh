@@ -5,8 +5,11 @@
 #      per run, worker processes), and their ratio;
 #   2. rank 0's ingest rate in points/s: receive + decode + write of
 #      synthetic histories sent by 2 ranks as fast as they can
-#      (optbench_mpi_ingest), and what each run costs rank 0 besides
-#      (claim + finish);
+#      (optbench_mpi_ingest), as the store's chunk text the ranks send
+#      (ingest_points_per_s) and, for comparison in the same job, as binary
+#      points that rank 0 formats itself (ingest_points_per_s_binary_points,
+#      the earlier way); and what each run costs rank 0 besides (claim +
+#      finish);
 #   3. the points/s one rank produces for a 2-D sweep and an MLP sweep
 #      (record_every 1 and 10), and from 2 and 3 the largest number of ranks
 #      rank 0 keeps up with: run time / (claim + finish + points / ingest rate).
