@@ -8,6 +8,7 @@
 #include "experiment/spec.hpp"
 #include "registry/registry.hpp"
 #include "store/records.hpp"
+#include "util/openmp_exit.hpp"
 
 namespace {
 
@@ -38,6 +39,7 @@ exit codes: 0 ok, 1 runtime failure (a run failed, a plugin or gnuplot failed),
 }  // namespace
 
 int main(int argc, char** argv) {
+  optbench::util::end_openmp_threads_at_exit();
   using namespace optbench::cli;
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
