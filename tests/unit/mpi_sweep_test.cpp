@@ -578,5 +578,30 @@ TEST(MpiLaunch, ABuildWithoutMpiRefusesAParallelLaunch) {
   EXPECT_EQ(one_copy.exit_code, 0) << one_copy.out;
 }
 
+// srun without PMIx (--mpi=none, or pmi2, which Debian's Open MPI does not
+// speak) would leave every copy failing inside MPI_Init with Open MPI's
+// page of text; optbench says what to do instead, before anything is stored.
+TEST(MpiLaunch, SrunWithoutPmixIsRefusedWithTheOptionToUse) {
+  if (!have_mpi()) GTEST_SKIP() << "this build has no MPI";
+  testing::TempDir dir;
+  testing::write_file(dir / "e.yaml",
+                      "name: e\nmodel: {name: quadratic}\n"
+                      "optimizers: [{name: sgd, lr: 0.1}]\ntrain: {steps: 5}\n");
+  const auto out = dir / "srun.out";
+  const pid_t pid = util::spawn_process(
+      OPTBENCH_TEST_BINARY,
+      {"run", (dir / "e.yaml").string(), "--db", (dir / "r.db").string(), "--no-plots"},
+      {.unset_env = {"OPTBENCH_PLUGIN_PATH", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"},
+       .set_env = {"SLURM_STEP_NUM_TASKS=3"},
+       .output = out});
+  const int status = testing::wait_for(pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 4);
+  EXPECT_EQ(testing::read_file(out),
+            "optbench run: started by srun without PMIx, which this optbench's Open MPI needs to "
+            "connect its copies: start them with srun --mpi=pmix\n");
+  EXPECT_FALSE(fs::exists(dir / "r.db"));
+}
+
 }  // namespace
 }  // namespace optbench

@@ -97,7 +97,13 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto launch = run::parallel_launch();
 #ifdef OPTBENCH_WITH_MPI
   std::optional<run::MpiSession> mpi;
-  if (launch) mpi.emplace();
+  if (launch) {
+    if (const auto why = run::MpiSession::cannot_start(); !why.empty()) {
+      std::cerr << "optbench run: " << why << "\n";
+      return kNoMpi;
+    }
+    mpi.emplace();
+  }
   const bool rank0 = !mpi || mpi->rank() == 0;
 #else
   if (launch) {

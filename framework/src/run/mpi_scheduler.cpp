@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <map>
@@ -343,6 +344,20 @@ class Coordinator {
 };
 
 }  // namespace
+
+std::string MpiSession::cannot_start() {
+#ifdef OPEN_MPI
+  // mpirun sets OMPI_COMM_WORLD_SIZE; srun --mpi=pmix sets PMIX_RANK. Open
+  // MPI as Debian builds it speaks no PMI-2, so srun with any other --mpi
+  // leaves every rank failing in MPI_Init.
+  if (std::getenv("SLURM_STEP_NUM_TASKS") != nullptr && std::getenv("PMIX_RANK") == nullptr &&
+      std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) {
+    return "started by srun without PMIx, which this optbench's Open MPI needs to connect its "
+           "copies: start them with srun --mpi=pmix";
+  }
+#endif
+  return {};
+}
 
 MpiSession::MpiSession() {
   int provided = 0;

@@ -11,6 +11,7 @@
 // touches MPI is in this file's .cpp.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "experiment/spec.hpp"
@@ -27,6 +28,10 @@ namespace optbench::run {
 /// waiting for work that will never come.
 class MpiSession {
  public:
+  /// Why this launch cannot start MPI, said before MPI_Init fails with its
+  /// own message: srun without PMIx (--mpi=none or pmi2) gives an Open MPI
+  /// process nothing to connect through. Empty when it can.
+  static std::string cannot_start();
   MpiSession();
   ~MpiSession();
   MpiSession(const MpiSession&) = delete;
