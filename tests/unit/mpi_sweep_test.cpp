@@ -111,6 +111,18 @@ std::map<std::string, History> histories(const fs::path& db, const std::string& 
   return out;
 }
 
+/// After a stopped sweep's rerun (`r`): it exited 0, skipped the runs done
+/// before, and the file is intact with each of the 18 runs once and done.
+void expect_resumed_once(const testing::Result& r, const fs::path& db, std::size_t done_before) {
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(std::to_string(done_before) + " already in the database"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs"), "18");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(DISTINCT config_hash) FROM runs"), "18");
+  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "18");
+}
+
 const char* kFunctions = R"(name: mpi-functions
 model: {name: rosenbrock}
 optimizers:
@@ -354,13 +366,8 @@ train: {steps: 4000000, record_every: 500}
 
   const auto r = mpirun(3, command, dir_ / "resumed.out");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find(std::to_string(done_before) + " already in the database"), std::string::npos)
-      << r.out;
-  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
   // 18 runs, each once, each with its whole history once.
-  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs"), "18");
-  EXPECT_EQ(testing::scalar(db, "SELECT count(DISTINCT config_hash) FROM runs"), "18");
-  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "18");
+  expect_resumed_once(r, db, done_before);
   const auto after = histories(db, "mpi-kill");
   for (const auto& [hash, h] : after) {
     SCOPED_TRACE(hash);
@@ -458,12 +465,7 @@ void expect_stopped_then_resumed(const Stopping& how, const fs::path& dir) {
 
   const auto r = mpirun(3, command, dir / "resumed.out", env);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find(std::to_string(done_before) + " already in the database"), std::string::npos)
-      << r.out;
-  EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs"), "18");
-  EXPECT_EQ(testing::scalar(db, "SELECT count(DISTINCT config_hash) FROM runs"), "18");
-  EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "18");
+  expect_resumed_once(r, db, done_before);
   for (const auto& [hash, h] : histories(db, "mpi-signal")) {
     SCOPED_TRACE(hash);
     EXPECT_EQ(h.metrics.size(), 4000000u / 500 + 1);

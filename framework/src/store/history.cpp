@@ -76,6 +76,14 @@ std::vector<Point> read_chunks(sqlite3* db, const std::filesystem::path& file,
 
 constexpr auto by_step = [](const auto& a, const auto& b) { return a.step < b.step; };
 
+// The two chunk inserts, shared by appends of points and copies of chunks.
+constexpr const char* kInsertMetricChunk =
+    "INSERT INTO metric_chunks (run_id, split, name, first_step, last_step, count, points) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kInsertTrajectoryChunk =
+    "INSERT INTO trajectory_chunks (run_id, first_step, last_step, count, points) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+
 }  // namespace
 
 void write_metric_chunks(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
@@ -94,10 +102,7 @@ void write_metric_chunks(sqlite3* db, const std::filesystem::path& file, std::in
     }
     it->second.push_back(&p);
   }
-  Statement insert(db, file,
-                   "INSERT INTO metric_chunks (run_id, split, name, first_step, last_step, "
-                   "count, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                   what);
+  Statement insert(db, file, kInsertMetricChunk, what);
   insert.bind_int(1, run_id);
   for (const auto& [key, members] : series) {
     insert.bind_text(2, key->split);
@@ -109,10 +114,7 @@ void write_metric_chunks(sqlite3* db, const std::filesystem::path& file, std::in
 void write_trajectory_chunks(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
                              std::span<const TrajectoryPoint> points) {
   const std::string what = "appending trajectory of run " + std::to_string(run_id);
-  Statement insert(db, file,
-                   "INSERT INTO trajectory_chunks (run_id, first_step, last_step, count, points) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5)",
-                   what);
+  Statement insert(db, file, kInsertTrajectoryChunk, what);
   insert.bind_int(1, run_id);
   insert_chunks(insert, 2, points, encode_trajectory_chunk);
 }
@@ -188,14 +190,8 @@ std::vector<HistoryChunk> read_history_chunks(sqlite3* db, const std::filesystem
 void write_history_chunks(sqlite3* db, const std::filesystem::path& file, std::int64_t run_id,
                           std::span<const HistoryChunk> chunks) {
   const std::string what = "appending history chunks of run " + std::to_string(run_id);
-  Statement metric(db, file,
-                   "INSERT INTO metric_chunks (run_id, split, name, first_step, last_step, "
-                   "count, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                   what);
-  Statement trajectory(db, file,
-                       "INSERT INTO trajectory_chunks (run_id, first_step, last_step, count, "
-                       "points) VALUES (?1, ?2, ?3, ?4, ?5)",
-                       what);
+  Statement metric(db, file, kInsertMetricChunk, what);
+  Statement trajectory(db, file, kInsertTrajectoryChunk, what);
   metric.bind_int(1, run_id);
   trajectory.bind_int(1, run_id);
   for (std::size_t i = 0; i < chunks.size(); ++i) {
