@@ -123,6 +123,20 @@ void expect_resumed_once(const testing::Result& r, const fs::path& db, std::size
   EXPECT_EQ(testing::scalar(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "18");
 }
 
+/// The 18-run sweep the kill and signal tests stop mid-way. Runs of a few
+/// tenths of a second each: long enough that the stop lands mid-sweep also
+/// when long-lived workers make the runs' overhead negligible.
+std::string stopped_sweep(const std::string& name) {
+  return "name: " + name + R"(
+model: {name: quadratic}
+optimizers:
+  - {name: sgd, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
+  - {name: adam, lr: [0.0001, 0.001, 0.01]}
+seeds: [0, 1]
+train: {steps: 4000000, record_every: 500}
+)";
+}
+
 const char* kFunctions = R"(name: mpi-functions
 model: {name: rosenbrock}
 optimizers:
@@ -334,16 +348,7 @@ class MpiKill : public MpiSweep {
 };
 
 TEST_F(MpiKill, KillNineOfMpirunMidSweepThenTheSameCommandResumes) {
-  testing::write_file(dir_ / "kill.yaml", R"(name: mpi-kill
-model: {name: quadratic}
-optimizers:
-  - {name: sgd, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
-  - {name: adam, lr: [0.0001, 0.001, 0.01]}
-seeds: [0, 1]
-train: {steps: 4000000, record_every: 500}
-)");
-  // Runs of a few tenths of a second each: long enough that the kill lands mid-sweep
-  // also when long-lived workers make the runs' overhead negligible.
+  testing::write_file(dir_ / "kill.yaml", stopped_sweep("mpi-kill"));
   const auto db = dir_ / "kill.db";
   const std::vector<std::string> command = {"run",       (dir_ / "kill.yaml").string(), "--db",
                                             db.string(), "--threads-per-run",           "1",
@@ -381,15 +386,6 @@ train: {steps: 4000000, record_every: 500}
   }
 }
 
-const char* kSignalled = R"(name: mpi-signal
-model: {name: quadratic}
-optimizers:
-  - {name: sgd, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
-  - {name: adam, lr: [0.0001, 0.001, 0.01]}
-seeds: [0, 1]
-train: {steps: 4000000, record_every: 500}
-)";
-
 // Who gets the signal: mpirun (Ctrl-C in its terminal, kill), or every rank
 // (as a batch system's scancel does), and the exit status mpirun then
 // reports.
@@ -406,7 +402,7 @@ struct Stopping {
 // a stale one planted in TMPDIR is gone afterwards, and so is every folder
 // of the stopped job.
 void expect_stopped_then_resumed(const Stopping& how, const fs::path& dir) {
-  testing::write_file(dir / "signal.yaml", kSignalled);
+  testing::write_file(dir / "signal.yaml", stopped_sweep("mpi-signal"));
   const auto tmp = dir / "tmp";
   fs::create_directories(tmp / "optbench-rank-stale1");
   testing::write_file(tmp / "optbench-rank-stale1" / "owner.lock", "");
