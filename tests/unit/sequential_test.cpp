@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "optbench/random.hpp"
@@ -83,6 +84,27 @@ TEST(Sequential, CnnWrittenAsAListIsBitIdenticalToTheCnnPlugin) {
       "flatten, linear 512, relu, linear 10",
       {1, 28, 28}, 8);
   expect_same_network(*cnn, *seq, d, 8);
+}
+
+// Max pooling applies a ReLU that follows it in its own passes, and sums a
+// first convolution's bias gradient as it writes that layer's gradient.
+// ReLU and max pooling commute, so the same nets with the ReLU first (where
+// nothing is fused) must train to the same bits. 27x27 leaves rows and
+// columns outside the windows; 12 channels are not a whole vector.
+TEST(Sequential, PoolingThenReluTrainsToTheBitsOfReluThenPooling) {
+  for (const auto& [fused, apart, side] :
+       {std::tuple{"conv 32 5, maxpool 2, relu, conv 64 5, maxpool 2, relu, flatten, linear 10",
+                   "conv 32 5, relu, maxpool 2, conv 64 5, relu, maxpool 2, flatten, linear 10",
+                   std::size_t{28}},
+        std::tuple{"conv 12 4, maxpool 2, relu, conv 8 3, maxpool 3, relu, flatten, linear 10",
+                   "conv 12 4, relu, maxpool 2, conv 8 3, relu, maxpool 3, flatten, linear 10",
+                   std::size_t{27}}}) {
+    SCOPED_TRACE(fused);
+    const auto d = random_data(8, side * side, 6);
+    auto a = sequential(fused, {1, side, side}, 8);
+    auto b = sequential(apart, {1, side, side}, 8);
+    expect_same_network(*a, *b, d, 8);
+  }
 }
 
 // The YAML spelling as the host hands it over (one flow-style text) builds

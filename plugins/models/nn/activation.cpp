@@ -11,6 +11,7 @@ class Activation final : public Layer {
   Activation(const Dims& in, algorithm kind) : shape_(in), kind_(kind) {}
 
   const Dims& output_shape() const override { return shape_; }
+  bool is_relu() const override { return kind_ == algorithm::eltwise_relu; }
 
   Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
     const auto md = src.get_desc();

@@ -2,45 +2,13 @@
 #include <memory>
 #include <vector>
 
+#include "channel_sum.hpp"
 #include "dnnl_helpers.hpp"
 #include "layer_registry.hpp"
 #include "layers.hpp"
 
 namespace nn {
 namespace {
-
-/// Per-channel sums of a channels-last (n, h, w, c) tensor, for a bias
-/// gradient: each image in float (the inner loop runs along channels, so it
-/// vectorizes), the images added in double; images split between threads.
-class ChannelSum {
- public:
-  ChannelSum(std::size_t images, std::size_t positions, std::size_t channels)
-      : images_(images), positions_(positions), channels_(channels), partial_(images * channels) {}
-
-  void run(const float* from, float* to) {
-#pragma omp parallel for schedule(static)
-    for (std::size_t n = 0; n < images_; ++n) {
-      float* acc = partial_.data() + n * channels_;
-      std::fill(acc, acc + channels_, 0.0f);
-      const float* image = from + n * positions_ * channels_;
-      for (std::size_t p = 0; p < positions_; ++p) {
-        const float* row = image + p * channels_;
-        for (std::size_t c = 0; c < channels_; ++c)
-          acc[c] += row[c];
-      }
-    }
-    for (std::size_t c = 0; c < channels_; ++c) {
-      double total = 0.0;
-      for (std::size_t n = 0; n < images_; ++n)
-        total += partial_[n * channels_ + c];
-      to[c] = static_cast<float>(total);
-    }
-  }
-
- private:
-  std::size_t images_, positions_, channels_;
-  std::vector<float> partial_;
-};
 
 /// (C, H, W) -> (out, H-k+1, W-k+1); throws naming the layer for any other input.
 Dims conv2d_shape(const Dims& in, memory::dim out, memory::dim k, const std::string& name) {
@@ -170,10 +138,23 @@ class Conv2d final : public Layer {
     if (channels_last) {
       const auto d = dst_md.dims();
       const auto u = [](memory::dim x) { return static_cast<std::size_t>(x); };
+      // The layer after may add it up while it writes the gradient (it then
+      // takes the request); otherwise this reads the gradient once more.
+      if (bw_diff_dst == step.diff_dst) {
+        step.diff_dst_sum = std::make_shared<ChannelSum>(u(d[0]), u(d[2] * d[3]), u(d[1]));
+      }
       Op bias_grad;
-      bias_grad.kernel = [sum = std::make_shared<ChannelSum>(u(d[0]), u(d[2] * d[3]), u(d[1])),
-                          from = static_cast<const float*>(bw_diff_dst.get_data_handle()),
-                          to = bias_->grad.data()] { sum->run(from, to); };
+      bias_grad.kernel =
+          [sum = step.diff_dst_sum ? step.diff_dst_sum
+                                   : std::make_shared<ChannelSum>(u(d[0]), u(d[2] * d[3]), u(d[1])),
+           from = static_cast<const float*>(bw_diff_dst.get_data_handle()),
+           to = bias_->grad.data()] {
+            if (sum->taken) {
+              sum->total(to);
+            } else {
+              sum->run(from, to);
+            }
+          };
       step.backward.push_back(std::move(bias_grad));
     }
     return step;

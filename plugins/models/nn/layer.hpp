@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -12,6 +13,7 @@
 
 namespace nn {
 
+class ChannelSum;
 using dnnl::memory;
 using Dims = memory::dims;
 
@@ -59,6 +61,9 @@ struct Step {
   std::vector<Op> backward;  ///< run in order, after the next layer's backward
   memory dst;
   memory diff_dst;  ///< empty in inference plans
+  /// Set when this layer needs the per-channel sum of its (channels-last)
+  /// diff_dst: the layer after may compute it while writing diff_dst.
+  std::shared_ptr<ChannelSum> diff_dst_sum;
 };
 
 /// What a layer needs to build its primitives for one batch size.
@@ -68,6 +73,9 @@ struct BindContext {
   memory::dim batch;
   bool training;    ///< the plan has a backward pass (forward_training primitives)
   bool train_mode;  ///< torch's train mode: dropout drops, normalization uses batch statistics
+  /// The layer before's request for the channel sums of diff_src, if any:
+  /// a layer that fills them as it writes diff_src sets `taken`.
+  ChannelSum* diff_src_sum = nullptr;
 };
 
 class Layer {
@@ -82,6 +90,13 @@ class Layer {
   virtual Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) = 0;
   /// Its tensors, trainable ones weight before bias, then its buffers.
   virtual std::vector<Parameter*> parameters() { return {}; }
+  /// Whether this layer is a plain ReLU (oneDNN's, slope 0).
+  virtual bool is_relu() const { return false; }
+  /// Asked, before any bind, when a ReLU follows this layer: true means the
+  /// layer now applies that ReLU itself, forward and backward, with the same
+  /// bits, and the network drops the ReLU layer (one pass over the
+  /// activations each way instead of two).
+  virtual bool take_relu() { return false; }
 };
 
 }  // namespace nn

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
+#include <vector>
 
 namespace nn {
 namespace {
@@ -67,6 +69,10 @@ using b8 = std::uint8_t __attribute__((vector_size(8)));
 using b16 = std::uint8_t __attribute__((vector_size(16)));
 using b32 = std::uint8_t __attribute__((vector_size(32)));
 
+/// Bit 7 of a winner byte: the window's maximum was not above 0, so a
+/// fused ReLU made it 0 (PoolShape::relu).
+constexpr std::uint8_t kDead = 0x80;
+
 template <int Lanes>
 struct Simd;
 template <>
@@ -98,8 +104,8 @@ template <class V>
 /// window's side when known at compile time (2, as in the cnn model), else 0.
 template <int Lanes, std::size_t K>
 [[gnu::always_inline]] inline void pool_lanes(const float* in, std::size_t given_k,
-                                              std::size_t h_stride, std::size_t w_stride, float* d,
-                                              std::uint8_t* win) {
+                                              std::size_t h_stride, std::size_t w_stride, bool relu,
+                                              float* d, std::uint8_t* win) {
   using F = typename Simd<Lanes>::F;
   using I = typename Simd<Lanes>::I;
   const std::size_t k = K ? K : given_k;
@@ -113,6 +119,12 @@ template <int Lanes, std::size_t K>
       best = take ? v : best;
       where = take ? static_cast<std::int32_t>(i * k + jj) + I{} : where;
     }
+  }
+  if (relu) {
+    // oneDNN's ReLU is max(x, 0): a NaN gives 0, as anything not above 0.
+    const I alive = best > F{};
+    best = alive ? best : F{};
+    where = alive ? where : (where | kDead);
   }
   store(d, best);
   static_assert(sizeof(F) == sizeof(float) * Lanes && sizeof(I) == sizeof(F));
@@ -131,7 +143,8 @@ template <int Lanes, std::size_t K>
 
 /// One window for one channel.
 [[gnu::always_inline]] inline void pool_one(const float* in, std::size_t k, std::size_t h_stride,
-                                            std::size_t w_stride, float* d, std::uint8_t* win) {
+                                            std::size_t w_stride, bool relu, float* d,
+                                            std::uint8_t* win) {
   float best = -std::numeric_limits<float>::infinity();
   std::uint8_t where = 0;
   for (std::size_t i = 0; i < k; ++i) {
@@ -143,22 +156,20 @@ template <int Lanes, std::size_t K>
       }
     }
   }
+  if (relu && !(best > 0.0f)) {
+    best = 0.0f;
+    where |= kDead;
+  }
   *d = best;
   *win = where;
 }
 
+/// Eight (or four) winner bytes, each widened to its lane by one shuffle
+/// with zeros (a converting cast inserts the lanes one by one).
 template <int Lanes>
-[[gnu::always_inline]] inline void route_lanes(const float* g, const std::uint8_t* win,
-                                               std::size_t k, float* out, std::size_t h_stride,
-                                               std::size_t w_stride) {
-  using F = typename Simd<Lanes>::F;
-  using I = typename Simd<Lanes>::I;
-  F grad;
-  load(grad, g);
+[[gnu::always_inline]] inline void widen(const std::uint8_t* win, typename Simd<Lanes>::I& where) {
   typename Simd<Lanes>::Packed bytes;
   std::memcpy(&bytes, win, sizeof bytes);
-  // Each byte widened to its lane by one shuffle with zeros (a converting
-  // cast inserts the lanes one by one).
   const typename Simd<Lanes>::Packed zero{};
   typename Simd<Lanes>::Bytes wide;
   if constexpr (Lanes == 4) {
@@ -167,8 +178,35 @@ template <int Lanes>
     wide = __builtin_shufflevector(bytes, zero, 0, 8, 8, 8, 1, 8, 8, 8, 2, 8, 8, 8, 3, 8, 8, 8, 4,
                                    8, 8, 8, 5, 8, 8, 8, 6, 8, 8, 8, 7, 8, 8, 8);
   }
-  I where;
   std::memcpy(&where, &wide, sizeof where);
+}
+
+/// The gradient of Lanes windows and their winners, with a fused ReLU's
+/// backward applied: oneDNN's multiplies a dead unit's gradient by 0 (so
+/// the zero keeps its sign, and an infinite gradient gives NaN).
+template <int Lanes>
+[[gnu::always_inline]] inline void window_gradient(const float* g, const std::uint8_t* win,
+                                                   bool relu, typename Simd<Lanes>::F& grad,
+                                                   typename Simd<Lanes>::I& where) {
+  using F = typename Simd<Lanes>::F;
+  load(grad, g);
+  widen<Lanes>(win, where);
+  if (relu) {
+    const auto dead = (where & kDead) != 0;
+    grad = dead ? grad * F{} : grad;
+    where &= kDead - 1;
+  }
+}
+
+template <int Lanes>
+[[gnu::always_inline]] inline void route_lanes(const float* g, const std::uint8_t* win,
+                                               std::size_t k, bool relu, float* out,
+                                               std::size_t h_stride, std::size_t w_stride) {
+  using F = typename Simd<Lanes>::F;
+  using I = typename Simd<Lanes>::I;
+  F grad;
+  I where;
+  window_gradient<Lanes>(g, win, relu, grad, where);
   for (std::size_t i = 0; i < k; ++i) {
     for (std::size_t jj = 0; jj < k; ++jj) {
       const I mine = where == static_cast<std::int32_t>(i * k + jj) + I{};
@@ -178,12 +216,23 @@ template <int Lanes>
   }
 }
 
+/// One channel's window gradient and winner, as window_gradient.
+[[gnu::always_inline]] inline float window_gradient_one(float g, std::uint8_t& win, bool relu) {
+  if (relu && (win & kDead) != 0) {
+    win = static_cast<std::uint8_t>(win & (kDead - 1));
+    return g * 0.0f;
+  }
+  return g;
+}
+
 [[gnu::always_inline]] inline void route_one(const float* g, const std::uint8_t* win, std::size_t k,
-                                             float* out, std::size_t h_stride,
+                                             bool relu, float* out, std::size_t h_stride,
                                              std::size_t w_stride) {
+  std::uint8_t where = *win;
+  const float grad = window_gradient_one(*g, where, relu);
   for (std::size_t i = 0; i < k; ++i) {
     for (std::size_t jj = 0; jj < k; ++jj) {
-      out[i * h_stride + jj * w_stride] = *win == i * k + jj ? *g : 0.0f;
+      out[i * h_stride + jj * w_stride] = where == i * k + jj ? grad : 0.0f;
     }
   }
 }
@@ -208,15 +257,16 @@ struct Forward {
           std::size_t j = 0;
           if (step == 1 && k == 2) {
             for (; j + Lanes <= width; j += Lanes)
-              pool_lanes<Lanes, 2>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
+              pool_lanes<Lanes, 2>(window + j, k, sl.h_stride, sl.w_stride, s.relu, dst + at + j,
                                    winner + at + j);
           } else if (step == 1) {
             for (; j + Lanes <= width; j += Lanes)
-              pool_lanes<Lanes, 0>(window + j, k, sl.h_stride, sl.w_stride, dst + at + j,
+              pool_lanes<Lanes, 0>(window + j, k, sl.h_stride, sl.w_stride, s.relu, dst + at + j,
                                    winner + at + j);
           }
           for (; j < width; ++j)
-            pool_one(window + j * step, k, sl.h_stride, sl.w_stride, dst + at + j, winner + at + j);
+            pool_one(window + j * step, k, sl.h_stride, sl.w_stride, s.relu, dst + at + j,
+                     winner + at + j);
         }
       }
     }
@@ -242,13 +292,120 @@ struct Backward {
           std::size_t j = 0;
           if (step == 1) {
             for (; j + Lanes <= width; j += Lanes)
-              route_lanes<Lanes>(diff_dst + at + j, winner + at + j, k, window + j, sl.h_stride,
-                                 sl.w_stride);
+              route_lanes<Lanes>(diff_dst + at + j, winner + at + j, k, s.relu, window + j,
+                                 sl.h_stride, sl.w_stride);
           }
           for (; j < width; ++j)
-            route_one(diff_dst + at + j, winner + at + j, k, window + j * step, sl.h_stride,
+            route_one(diff_dst + at + j, winner + at + j, k, s.relu, window + j * step, sl.h_stride,
                       sl.w_stride);
         }
+      }
+    }
+  }
+};
+
+/// Backward into a channels-last diff_src, written in memory order, each
+/// value also added to image n's per-channel float sums in that order: the
+/// same additions as ChannelSum::run reading it back, without the read.
+/// Channels go in chunks of kChunk vectors whose sums stay in registers.
+struct BackwardChannelsLast {
+  static constexpr std::size_t kChunk = 4;
+
+  template <int Lanes>
+  [[gnu::always_inline]] static void image(std::size_t n, const PoolShape& s, const float* diff_dst,
+                                           const PoolLayout& dl, const std::uint8_t* winner,
+                                           float* diff_src, const PoolLayout& sl,
+                                           float* const& channel_sums,
+                                           const std::size_t* const& channel_offsets) {
+    const std::size_t channels = s.channels;
+    float* sums = channel_sums + n * channels;
+    std::size_t c = 0;
+    // Lanes channels side by side in diff_dst's layout too.
+    if (dl.lanes % Lanes == 0 || dl.lanes >= channels) {
+      for (; c + kChunk * Lanes <= channels; c += kChunk * Lanes)
+        chunk<Lanes, kChunk>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums, channel_offsets);
+      for (; c + Lanes <= channels; c += Lanes)
+        chunk<Lanes, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums, channel_offsets);
+    }
+    for (; c < channels; ++c)
+      chunk<1, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums, channel_offsets);
+  }
+
+  /// Channels c .. c + V * Lanes - 1 of image n, row by row: in each row
+  /// the windows' columns, then any column no window covers; the rows no
+  /// window covers last. (Nested loops rather than r / k: a division per
+  /// element made this slower than a separate summing pass.)
+  template <int Lanes, std::size_t V>
+  [[gnu::always_inline]] static void chunk(std::size_t n, std::size_t c, const PoolShape& s,
+                                           const float* diff_dst, const PoolLayout& dl,
+                                           const std::uint8_t* winner, float* diff_src,
+                                           const PoolLayout& sl, float* sums,
+                                           const std::size_t* channel_offsets) {
+    constexpr std::size_t W = Lanes == 1 ? 1 : static_cast<std::size_t>(Lanes);
+    using F = std::conditional_t<Lanes == 1, float, typename Simd<W == 1 ? 4 : Lanes>::F>;
+    const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width();
+    const std::size_t tail_w = s.width - ow * k;
+    F acc[V] = {};
+    float* out = diff_src + n * sl.n_stride + c;
+    using I = std::conditional_t<Lanes == 1, std::int32_t, typename Simd<W == 1 ? 4 : Lanes>::I>;
+    // One window's gradients and winners, read once for its k columns.
+    F grad[V];
+    I where[V];
+    const auto read = [&](std::size_t window) {
+      for (std::size_t v = 0; v < V; ++v) {
+        const std::size_t at = window + channel_offsets[c + v * W];
+        if constexpr (Lanes == 1) {
+          std::uint8_t win = winner[at];
+          grad[v] = window_gradient_one(diff_dst[at], win, s.relu);
+          where[v] = win;
+        } else {
+          window_gradient<Lanes>(diff_dst + at, winner + at, s.relu, grad[v], where[v]);
+        }
+      }
+    };
+    // One position's V vectors (or one float): routed or zero.
+    const auto put = [&](std::int32_t pos) {
+      for (std::size_t v = 0; v < V; ++v) {
+        F routed;
+        if constexpr (Lanes == 1) {
+          routed = where[v] == pos ? grad[v] : 0.0f;
+          out[v] = routed;
+        } else {
+          routed = where[v] == pos + I{} ? grad[v] : F{};
+          store(out + v * W, routed);
+        }
+        acc[v] += routed;
+      }
+      out += sl.w_stride;
+    };
+    const auto zeros = [&](std::size_t count) {
+      for (std::size_t p = 0; p < count; ++p, out += sl.w_stride) {
+        for (std::size_t v = 0; v < V; ++v) {
+          if constexpr (Lanes == 1) {
+            out[v] = 0.0f;
+          } else {
+            store(out + v * W, F{});
+          }
+          acc[v] += F{};
+        }
+      }
+    };
+    for (std::size_t y = 0; y < oh; ++y) {
+      for (std::size_t i = 0; i < k; ++i) {
+        for (std::size_t x = 0; x < ow; ++x) {
+          read(n * dl.n_stride + y * dl.h_stride + x * dl.w_stride);
+          for (std::size_t jj = 0; jj < k; ++jj)
+            put(static_cast<std::int32_t>(i * k + jj));
+        }
+        zeros(tail_w);
+      }
+    }
+    zeros((s.height - oh * k) * s.width);
+    for (std::size_t v = 0; v < V; ++v) {
+      if constexpr (Lanes == 1) {
+        sums[c + v] = acc[v];
+      } else {
+        store(sums + c + v * W, acc[v]);
       }
     }
   }
@@ -289,8 +446,22 @@ void max_pool_forward(const PoolShape& s, const float* src, const PoolLayout& sl
 }
 
 void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayout& dl,
-                       const std::uint8_t* winner, float* diff_src, const PoolLayout& sl) {
+                       const std::uint8_t* winner, float* diff_src, const PoolLayout& sl,
+                       float* channel_sums) {
   const std::size_t step = channel_step(sl, dl, s.channels);
+  if (channel_sums) {
+    if (sl.lanes != s.channels || sl.w_stride != s.channels ||
+        sl.h_stride != s.width * s.channels) {
+      throw std::logic_error("nn: max pooling sums channels only of a channels-last gradient");
+    }
+    // Where each channel lies in diff_dst, once rather than per element.
+    std::vector<std::size_t> channel_offsets(s.channels);
+    for (std::size_t c = 0; c < s.channels; ++c)
+      channel_offsets[c] = dl.offset(0, c, 0, 0);
+    for_each_image<BackwardChannelsLast>(s.batch, s, diff_dst, dl, winner, diff_src, sl,
+                                         channel_sums, channel_offsets.data());
+    return;
+  }
   // Every element inside a window is written below; what no window covers
   // (a last odd row or column) and channel padding must still read zero.
   const bool padded = sl.lanes > 1 && s.channels % sl.lanes != 0 && sl.lanes != s.channels;

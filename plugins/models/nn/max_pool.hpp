@@ -39,6 +39,11 @@ PoolLayout pool_layout(PoolFormat format, std::size_t c, std::size_t h, std::siz
 
 struct PoolShape {
   std::size_t batch, channels, height, width, kernel;
+  /// Apply oneDNN's ReLU (max(x, 0)) to each window's maximum, and its
+  /// backward to the gradient, in the same passes. Windows whose maximum
+  /// was not above 0 have bit 7 of their winner set, so kernel * kernel
+  /// must be at most 128.
+  bool relu = false;
   std::size_t out_height() const { return height / kernel; }
   std::size_t out_width() const { return width / kernel; }
 };
@@ -55,7 +60,13 @@ void max_pool_forward(const PoolShape& s, const float* src, const PoolLayout& sr
 /// (including rows and columns no window covers). diff_src's layout may have
 /// other `lanes` than diff_dst's: the gradient is written straight into the
 /// layout its consumer reads.
+///
+/// With `channel_sums` (batch x channels floats), diff_src must be
+/// channels-last: it is then written in memory order and each image's
+/// per-channel sums of what was written are left there, added in that order
+/// from zero (ChannelSum's image sums, without reading diff_src again).
 void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayout& dst_layout,
-                       const std::uint8_t* winner, float* diff_src, const PoolLayout& src_layout);
+                       const std::uint8_t* winner, float* diff_src, const PoolLayout& src_layout,
+                       float* channel_sums = nullptr);
 
 }  // namespace nn

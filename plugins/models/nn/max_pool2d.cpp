@@ -4,6 +4,7 @@
 #include <numeric>
 #include <vector>
 
+#include "channel_sum.hpp"
 #include "dnnl_helpers.hpp"
 #include "layer_registry.hpp"
 #include "layers.hpp"
@@ -77,11 +78,19 @@ class MaxPool2d final : public Layer {
 
   const Dims& output_shape() const override { return out_shape_; }
 
+  // The winner byte has room for the ReLU's mark (PoolShape::relu) up to
+  // 11 x 11 windows.
+  bool take_relu() override {
+    if (relu_ || kernel_ * kernel_ > 128) return false;
+    relu_ = true;
+    return true;
+  }
+
   Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
     const auto src_md = src.get_desc();
     const auto in = src_md.dims();
     const auto u = [](memory::dim x) { return static_cast<std::size_t>(x); };
-    const PoolShape shape{u(in[0]), u(in[1]), u(in[2]), u(in[3]), u(kernel_)};
+    const PoolShape shape{u(in[0]), u(in[1]), u(in[2]), u(in[3]), u(kernel_), relu_};
     const PoolLayout src_layout = pool_layout_of(src_md);
     const memory::desc dst_md = same_format(src_md, with_batch(in[0], out_shape_));
     const PoolLayout dst_layout = pool_layout_of(dst_md);
@@ -103,9 +112,18 @@ class MaxPool2d final : public Layer {
       const auto* g = static_cast<const float*>(step.diff_dst.get_data_handle());
       auto* out = static_cast<float*>(diff_src->get_data_handle());
       const PoolLayout out_layout = pool_layout_of(diff_src->get_desc());
+      // A channels-last gradient whose channel sums the layer before needs
+      // (its bias gradient) is summed here as it is written.
+      ChannelSum* sums = nullptr;
+      if (ctx.diff_src_sum && out_layout.lanes == shape.channels &&
+          ctx.diff_src_sum->channels() == shape.channels) {
+        sums = ctx.diff_src_sum;
+        sums->taken = true;
+      }
       Op backward;
       backward.kernel = [=] {
-        max_pool_backward(shape, g, dst_layout, winner->data(), out, out_layout);
+        max_pool_backward(shape, g, dst_layout, winner->data(), out, out_layout,
+                          sums ? sums->image_sums(0) : nullptr);
       };
       step.backward.push_back(std::move(backward));
     }
@@ -115,6 +133,7 @@ class MaxPool2d final : public Layer {
  private:
   memory::dim kernel_;
   Dims out_shape_;
+  bool relu_ = false;
 };
 
 const LayerRegistrar maxpool_word({

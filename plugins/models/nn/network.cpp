@@ -54,6 +54,11 @@ void Network::finish(Loss loss, std::size_t max_batch) {
     throw std::logic_error("nn: a network must end in a dense layer");
   }
   loss_ = loss;
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    if (layers_[i + 1]->is_relu() && layers_[i]->take_relu()) {
+      layers_.erase(layers_.begin() + static_cast<std::ptrdiff_t>(i + 1));
+    }
+  }
   // A (T, K) output is a sequence: one row of K values per step, each
   // scored against its own target (per-token cross-entropy).
   rows_ = shape().size() == 2 ? static_cast<std::size_t>(shape()[0]) : 1;
@@ -90,10 +95,14 @@ std::unique_ptr<Network::Plan> Network::build(std::size_t batch, bool training) 
   const BindContext ctx{engine_, attr_, p->batch, training, train_mode_};
   const memory* src = &p->input;
   const memory* diff_src = nullptr;
+  ChannelSum* diff_src_sum = nullptr;
   for (auto& layer : layers_) {
-    p->steps.push_back(layer->bind(ctx, *src, diff_src));
+    BindContext layer_ctx = ctx;
+    layer_ctx.diff_src_sum = diff_src_sum;
+    p->steps.push_back(layer->bind(layer_ctx, *src, diff_src));
     src = &p->steps.back().dst;
     diff_src = training ? &p->steps.back().diff_dst : nullptr;
+    diff_src_sum = p->steps.back().diff_dst_sum.get();
   }
   return p;
 }
