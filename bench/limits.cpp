@@ -232,15 +232,14 @@ void BM_limit_triad(benchmark::State& state) {
 }
 BENCHMARK(BM_limit_triad)->Unit(benchmark::kMillisecond);
 
-// Adadelta's memory traffic at the MLP's size without its arithmetic: read
+// Adadelta's memory traffic at a model's size without its arithmetic: read
 // the parameter, the gradient and both running averages, write the
-// parameter and both averages, one add each. The 2.5 MB stay in cache
-// between steps as the real update's do, so this is the cache's bandwidth
-// for those streams, in the widest vectors this CPU has (the optimizers'
-// loops use AVX-512 there too). Bytes: 7 x 4 per element.
+// parameter and both averages, one add each. The arrays stay wherever the
+// cache keeps them between steps, as the real update's do, so this is the
+// bandwidth for those streams at that size, in the widest vectors this CPU
+// has (the optimizers' loops use AVX-512 there too). Bytes: 7 x 4 per element.
 template <class Body>
-void update_streams(benchmark::State& state, Body body) {
-  constexpr std::size_t kN = 159'010;
+void update_streams(benchmark::State& state, std::size_t kN, Body body) {
   std::vector<float> p(kN, 1.0f), g(kN, 0.5f), sq(kN, 0.25f), acc(kN, 0.125f);
   for (auto _ : state) {
     body(p.data(), g.data(), sq.data(), acc.data(), kN);
@@ -275,13 +274,25 @@ __attribute__((target("avx2"), noinline)) void streams_avx2(float* __restrict p,
 }
 #undef OPTBENCH_UPDATE_STREAMS_BODY
 
-void BM_limit_update_mlp(benchmark::State& state) {
+void update_limit(benchmark::State& state, std::size_t parameters) {
   if (__builtin_cpu_supports("avx512f")) {
-    update_streams(state, streams_avx512);
+    update_streams(state, parameters, streams_avx512);
   } else {
-    update_streams(state, streams_avx2);
+    update_streams(state, parameters, streams_avx2);
   }
 }
+
+// The MLP 784-200-10: 159,010 parameters (2.5 MB per stream set, in cache).
+void BM_limit_update_mlp(benchmark::State& state) {
+  update_limit(state, 159'010);
+}
 BENCHMARK(BM_limit_update_mlp)->Unit(benchmark::kMicrosecond);
+
+// The seed CNN: 832 + 51,264 + 524,800 + 5,130 = 582,026 parameters, 16 MB
+// of streams: what its Adadelta update must move each step at the least.
+void BM_limit_update_cnn(benchmark::State& state) {
+  update_limit(state, 582'026);
+}
+BENCHMARK(BM_limit_update_cnn)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
