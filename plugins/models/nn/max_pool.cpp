@@ -72,6 +72,11 @@ using b32 = std::uint8_t __attribute__((vector_size(32)));
 /// Bit 7 of a winner byte: the window's maximum was not above 0, so a
 /// fused ReLU made it 0 (PoolShape::relu).
 constexpr std::uint8_t kDead = 0x80;
+/// Forward asks for the window this many output rows below while pooling
+/// one: in the cnn model the first pooling's 4.7 MB input has left the
+/// caches by the time it is read, and waiting for each line took it from
+/// 0.10 ms (input in cache) to 0.33-0.49 ms; asking 2 rows ahead, 0.15-0.17 ms.
+constexpr std::size_t kAhead = 2;
 
 template <int Lanes>
 struct Simd;
@@ -254,6 +259,11 @@ struct Forward {
         for (std::size_t x = 0; x < ow; ++x) {
           const float* window = in + y * k * sl.h_stride + x * k * sl.w_stride;
           const std::size_t at = out + y * dl.h_stride + x * dl.w_stride;
+          if (y + kAhead < oh) {
+            for (std::size_t i = 0; i < k; ++i)
+              for (std::size_t jj = 0; jj < k; ++jj)
+                __builtin_prefetch(window + (kAhead * k + i) * sl.h_stride + jj * sl.w_stride);
+          }
           std::size_t j = 0;
           if (step == 1 && k == 2) {
             for (; j + Lanes <= width; j += Lanes)
