@@ -107,6 +107,18 @@ TEST(Sequential, PoolingThenReluTrainsToTheBitsOfReluThenPooling) {
   }
 }
 
+// A dense layer runs the ReLU after it as a post-op of its forward and its
+// backward in one pass before its own; dropout 0 copies values and
+// gradients unchanged and keeps the ReLU a layer of its own, so the two nets
+// must train to the same bits.
+TEST(Sequential, DenseThenReluTrainsToTheBitsOfAReluLayer) {
+  const auto d = random_data(16, 784, 7);
+  auto fused = sequential("linear 64, relu, linear 32, relu, linear 10", {784}, 16);
+  auto apart =
+      sequential("linear 64, dropout 0, relu, linear 32, dropout 0, relu, linear 10", {784}, 16);
+  expect_same_network(*fused, *apart, d, 16);
+}
+
 // The YAML spelling as the host hands it over (one flow-style text) builds
 // the same network as the text spelling: same tensors, same bits.
 TEST(Sequential, TheYamlListIsTheSameNetworkAsTheText) {
