@@ -8,7 +8,6 @@
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
-#include <vector>
 
 namespace nn {
 namespace {
@@ -325,20 +324,19 @@ struct BackwardChannelsLast {
   [[gnu::always_inline]] static void image(std::size_t n, const PoolShape& s, const float* diff_dst,
                                            const PoolLayout& dl, const std::uint8_t* winner,
                                            float* diff_src, const PoolLayout& sl,
-                                           float* const& channel_sums,
-                                           const std::size_t* const& channel_offsets) {
+                                           float* const& channel_sums) {
     const std::size_t channels = s.channels;
     float* sums = channel_sums + n * channels;
     std::size_t c = 0;
     // Lanes channels side by side in diff_dst's layout too.
     if (dl.lanes % Lanes == 0 || dl.lanes >= channels) {
       for (; c + kChunk * Lanes <= channels; c += kChunk * Lanes)
-        chunk<Lanes, kChunk>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums, channel_offsets);
+        chunk<Lanes, kChunk>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
       for (; c + Lanes <= channels; c += Lanes)
-        chunk<Lanes, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums, channel_offsets);
+        chunk<Lanes, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
     }
     for (; c < channels; ++c)
-      chunk<1, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums, channel_offsets);
+      chunk<1, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
   }
 
   /// Channels c .. c + V * Lanes - 1 of image n, row by row: in each row
@@ -349,13 +347,17 @@ struct BackwardChannelsLast {
   [[gnu::always_inline]] static void chunk(std::size_t n, std::size_t c, const PoolShape& s,
                                            const float* diff_dst, const PoolLayout& dl,
                                            const std::uint8_t* winner, float* diff_src,
-                                           const PoolLayout& sl, float* sums,
-                                           const std::size_t* channel_offsets) {
+                                           const PoolLayout& sl, float* sums) {
     constexpr std::size_t W = Lanes == 1 ? 1 : static_cast<std::size_t>(Lanes);
     using F = std::conditional_t<Lanes == 1, float, typename Simd<W == 1 ? 4 : Lanes>::F>;
     const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width();
     const std::size_t tail_w = s.width - ow * k;
     F acc[V] = {};
+    // Where each of the chunk's vectors lies in diff_dst's layout, once per
+    // image rather than per element (the channel block is a division).
+    std::size_t channel_offsets[V];
+    for (std::size_t v = 0; v < V; ++v)
+      channel_offsets[v] = dl.offset(0, c + v * W, 0, 0);
     float* out = diff_src + n * sl.n_stride + c;
     using I = std::conditional_t<Lanes == 1, std::int32_t, typename Simd<W == 1 ? 4 : Lanes>::I>;
     // One window's gradients and winners, read once for its k columns.
@@ -363,7 +365,7 @@ struct BackwardChannelsLast {
     I where[V];
     const auto read = [&](std::size_t window) {
       for (std::size_t v = 0; v < V; ++v) {
-        const std::size_t at = window + channel_offsets[c + v * W];
+        const std::size_t at = window + channel_offsets[v];
         if constexpr (Lanes == 1) {
           std::uint8_t win = winner[at];
           grad[v] = window_gradient_one(diff_dst[at], win, s.relu);
@@ -464,12 +466,8 @@ void max_pool_backward(const PoolShape& s, const float* diff_dst, const PoolLayo
         sl.h_stride != s.width * s.channels) {
       throw std::logic_error("nn: max pooling sums channels only of a channels-last gradient");
     }
-    // Where each channel lies in diff_dst, once rather than per element.
-    std::vector<std::size_t> channel_offsets(s.channels);
-    for (std::size_t c = 0; c < s.channels; ++c)
-      channel_offsets[c] = dl.offset(0, c, 0, 0);
     for_each_image<BackwardChannelsLast>(s.batch, s, diff_dst, dl, winner, diff_src, sl,
-                                         channel_sums, channel_offsets.data());
+                                         channel_sums);
     return;
   }
   // Every element inside a window is written below; what no window covers
