@@ -500,31 +500,29 @@ TEST_F(MpiKill, SigtermToEveryRankEndsTheJobWith143ThenTheSameCommandResumes) {
 // A run its rank cannot stop (a plugin looping inside a step) is stored
 // `interrupted` all the same: rank 0 stores the runs in flight before it
 // waits for any rank, and mpirun kills the stuck rank two seconds after its
-// own signal.
-TEST_F(MpiKill, ARunThatCannotStopInTimeIsStoredInterruptedByRankZero) {
-  testing::write_file(dir_ / "stuck.yaml", R"(name: mpi-stuck
+// own signal. `when` is the database's state at which mpirun is signalled.
+void expect_stuck_run_interrupted(const fs::path& dir, const std::string& when) {
+  testing::write_file(dir / "stuck.yaml", R"(name: mpi-stuck
 model: {name: quadratic}
 optimizers:
   - {name: faulty, label: stuck, fault: loop, at_step: 3}
   - {name: faulty, fault: none, lr: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005]}
 train: {steps: 2000000, record_every: 500}
 )");
-  const auto db = dir_ / "stuck.db";
+  const auto db = dir / "stuck.db";
   const pid_t job =
       start_mpirun(3,
-                   {"run", (dir_ / "stuck.yaml").string(), "--db", db.string(), "--threads-per-run",
+                   {"run", (dir / "stuck.yaml").string(), "--db", db.string(), "--threads-per-run",
                     "1", "--no-plots", "--plugin-dir", OPTBENCH_TEST_FIXTURE_PLUGIN_DIR},
-                   dir_ / "out");
-  ASSERT_TRUE(
-      testing::wait_until(db,
-                          "SELECT (SELECT status FROM runs WHERE label = 'stuck') = 'running' AND "
-                          "(SELECT count(*) FROM runs WHERE status = 'done') >= 1",
-                          "1", 120))
-      << testing::read_file(dir_ / "out");
+                   dir / "out");
+  ASSERT_TRUE(testing::wait_until(
+      db, "SELECT (SELECT status FROM runs WHERE label = 'stuck') = 'running' AND " + when, "1",
+      120))
+      << testing::read_file(dir / "out");
   kill(job, SIGTERM);
   const int status = testing::wait_for(job);
   ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
-  const auto out = testing::read_file(dir_ / "out");
+  const auto out = testing::read_file(dir / "out");
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
   EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(testing::scalar(db, "SELECT status FROM runs WHERE label = 'stuck'"), "interrupted")
@@ -534,6 +532,19 @@ train: {steps: 2000000, record_every: 500}
                             "'interrupted')"),
             "0")
       << out;
+}
+
+TEST_F(MpiKill, ARunThatCannotStopInTimeIsStoredInterruptedByRankZero) {
+  expect_stuck_run_interrupted(dir_.path(),
+                               "(SELECT count(*) FROM runs WHERE status = 'done') >= 1");
+}
+
+// The same once every other run has finished: the ranks that trained them
+// wait in MPI_Finalize for rank 0, and the launcher's SIGTERM must not end
+// them there, or the launcher kills rank 0 before it stores the stuck run.
+TEST_F(MpiKill, ARunStuckAfterEveryOtherRunFinishedIsStoredInterruptedByRankZero) {
+  expect_stuck_run_interrupted(dir_.path(),
+                               "(SELECT count(*) FROM runs WHERE status = 'done') = 6");
 }
 
 // Without MPI in the build, a launch of several copies would run the whole

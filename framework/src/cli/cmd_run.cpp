@@ -205,9 +205,15 @@ int cmd_run(const std::vector<std::string>& args) {
   run::check_scheduler(sweep, runs);
 #ifdef OPTBENCH_WITH_MPI
   if (mpi && !rank0) {
+    // Signals stay caught until MPI is finalized: a rank that has finished
+    // its share waits there for rank 0, and the launcher's SIGTERM must not
+    // end it, for then the launcher kills rank 0 at once, before it has
+    // stored the runs still in flight as interrupted.
+    const run::SignalScope signals;
     // Never opens the database: rank 0 stores what this rank trains.
     run::serve_rank(*mpi, spec, shard ? run::shard_of(runs, *shard) : runs, plugins, sweep);
     if (run::stop_requested()) mpi->end_by(run::stop_signal());
+    mpi.reset();
     return kOk;
   }
   sweep.over_mpi = mpi.has_value();

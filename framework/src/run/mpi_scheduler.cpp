@@ -391,7 +391,6 @@ void MpiScheduler::run(const Sweep& sweep) {
 void serve_rank(const MpiSession& session, const experiment::ExperimentSpec& spec,
                 const std::vector<experiment::RunSpec>& runs, const registry::Registry& plugins,
                 const Options& options) {
-  const SignalScope signals;
   ScratchTrainer trainer(spec, plugins, options, session.rank());
   train_handed_out(
       trainer, runs, session.rank(), [](const msg::Message& m) { send_to(0, m); },

@@ -59,7 +59,8 @@ class MpiScheduler final : public Scheduler {
 };
 
 /// Every other rank: asks rank 0 for runs until told to stop, trains each
-/// and sends it back. Never opens the results database.
+/// and sends it back. Never opens the results database. The caller keeps
+/// SIGINT and SIGTERM caught (a SignalScope) through this and MPI_Finalize.
 void serve_rank(const MpiSession& session, const experiment::ExperimentSpec& spec,
                 const std::vector<experiment::RunSpec>& runs, const registry::Registry& plugins,
                 const Options& options);
