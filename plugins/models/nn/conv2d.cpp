@@ -138,23 +138,19 @@ class Conv2d final : public Layer {
     if (channels_last) {
       const auto d = dst_md.dims();
       const auto u = [](memory::dim x) { return static_cast<std::size_t>(x); };
+      auto sum = std::make_shared<ChannelSum>(u(d[0]), u(d[2] * d[3]), u(d[1]));
       // The layer after may add it up while it writes the gradient (it then
       // takes the request); otherwise this reads the gradient once more.
-      if (bw_diff_dst == step.diff_dst) {
-        step.diff_dst_sum = std::make_shared<ChannelSum>(u(d[0]), u(d[2] * d[3]), u(d[1]));
-      }
+      if (bw_diff_dst == step.diff_dst) step.diff_dst_sum = sum;
       Op bias_grad;
-      bias_grad.kernel =
-          [sum = step.diff_dst_sum ? step.diff_dst_sum
-                                   : std::make_shared<ChannelSum>(u(d[0]), u(d[2] * d[3]), u(d[1])),
-           from = static_cast<const float*>(bw_diff_dst.get_data_handle()),
-           to = bias_->grad.data()] {
-            if (sum->taken) {
-              sum->total(to);
-            } else {
-              sum->run(from, to);
-            }
-          };
+      bias_grad.kernel = [sum, from = static_cast<const float*>(bw_diff_dst.get_data_handle()),
+                          to = bias_->grad.data()] {
+        if (sum->taken) {
+          sum->total(to);
+        } else {
+          sum->run(from, to);
+        }
+      };
       step.backward.push_back(std::move(bias_grad));
     }
     return step;
