@@ -523,7 +523,14 @@ train: {steps: 2000000, record_every: 500}
   const int status = testing::wait_for(job);
   ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
   const auto out = testing::read_file(dir / "out");
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
+  // mpirun exits 1 when signalled. While the killed ranks still hold their
+  // connections, Open MPI 4.1.4's mpirun itself sometimes segfaults in its
+  // own PMIx teardown (PMIx_server_finalize, after the job's end, 1 time in
+  // about 20 here); its backtrace is in the output. That is the launcher's
+  // fault, not the sweep's: the checks of the database below hold either way.
+  const bool launcher_crashed = WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV &&
+                                out.find("PMIx_server_finalize") != std::string::npos;
+  EXPECT_TRUE((WIFEXITED(status) && WEXITSTATUS(status) == 1) || launcher_crashed) << out;
   EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(testing::scalar(db, "SELECT status FROM runs WHERE label = 'stuck'"), "interrupted")
       << out;
