@@ -9,7 +9,7 @@ optbench_packages=(
   build-essential cmake pkg-config git
   libboost-dev libboost-program-options-dev libboost-filesystem-dev libboost-iostreams-dev
   libyaml-cpp-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox libgnuplot-iostream-dev libdnnl-dev zlib1g-dev
+  gnuplot-nox libgnuplot-iostream-dev libdnnl-dev zlib1g-dev libdeflate-dev
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
   fortunes

@@ -440,6 +440,36 @@ TEST_F(IdxBadFile, CorruptOrCutGzip) {
   expect_images_error(crc, {"corrupt gzip data"});
 }
 
+// Ordinary .gz files are inflated whole by one library; files with several
+// gzip members (gzip a; gzip b; cat) or zero padding after the stream take
+// the streaming path. Both must give the same bytes as the raw file.
+TEST(Idx, SeveralGzipMembersAndTrailingPaddingReadLikeTheRawFile) {
+  IdxFixture f;
+  const std::string raw = idx_images(20);
+  const std::string split_in_two = gzip(raw.substr(0, 1000)) + gzip(raw.substr(1000));
+  const std::string padded = gzip(raw) + std::string(512, '\0');
+  for (const auto& [name, bytes] :
+       {std::pair{"two-members.gz", split_in_two}, std::pair{"padded.gz", padded}}) {
+    write_file(f.dir / name, bytes);
+    auto p = f.params();
+    p["train_images"] = std::string(name);
+    auto d = make("idx", p, f.dir.path());
+    ASSERT_EQ(d->size(Split::Train), 20u) << name;
+    const auto b = fill(*d, Split::Train, all_indices(*d, Split::Train));
+    for (std::size_t i = 0; i < 20; ++i) {
+      for (std::size_t k = 0; k < 784; ++k)
+        ASSERT_EQ(b.x[i * 784 + k], symmetric(pixel(i, k))) << name << " " << i << "," << k;
+    }
+  }
+}
+
+TEST_F(IdxBadFile, GzipTrailerSizeThatDisagreesWithTheDataIsCorrupt) {
+  // The size field is the last 4 bytes; one more byte than the data holds.
+  auto z = gzip(idx_images(20));
+  z[z.size() - 4] = static_cast<char>(z[z.size() - 4] + 1);
+  expect_images_error(z, {"corrupt gzip data"});
+}
+
 TEST(Idx, FashionMnistIfInstalled) {
   const std::filesystem::path dir = "/usr/share/datasets/fashion-mnist";
   if (!std::filesystem::exists(dir / "train-images-idx3-ubyte.gz")) {
