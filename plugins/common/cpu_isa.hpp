@@ -7,6 +7,16 @@
 
 #include <cstddef>
 
+// A function compiled for AVX-512 (F and BW: BW widens bytes 16 at a time)
+// at the full 16-float width, even where the compiler's tuning would prefer
+// 256-bit vectors (each compiler spells that its own way). Callers check
+// runs(Isa::Avx512) first.
+#if defined(__clang__)
+#define OPTBENCH_TARGET_AVX512 __attribute__((target("avx512f,avx512bw"), min_vector_width(512)))
+#else
+#define OPTBENCH_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,prefer-vector-width=512")))
+#endif
+
 namespace optbench::cpu {
 
 /// Ordered by width: a CPU that runs one runs every one before it.
@@ -15,9 +25,10 @@ enum class Isa { Baseline, Avx2, Avx512 };
 /// The widest Isa this CPU (and its operating system) runs, detected once.
 inline Isa native_isa() {
 #if defined(__x86_64__)
-  static const Isa isa = __builtin_cpu_supports("avx512f") ? Isa::Avx512
-                         : __builtin_cpu_supports("avx2")  ? Isa::Avx2
-                                                           : Isa::Baseline;
+  static const Isa isa = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+                             ? Isa::Avx512
+                         : __builtin_cpu_supports("avx2") ? Isa::Avx2
+                                                          : Isa::Baseline;
   return isa;
 #else
   return Isa::Baseline;

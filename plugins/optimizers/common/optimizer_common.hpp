@@ -197,19 +197,12 @@ __attribute__((target("avx2"))) void loop_avx2(std::size_t n, Element element) {
     element(i);
 }
 
-// The same for AVX-512, at the full 16-float width even where the compiler's
-// tuning would prefer 256-bit vectors (each compiler spells that its own way).
-#if defined(__clang__)
-#define OPTBENCH_AVX512_LOOP __attribute__((target("avx512f"), min_vector_width(512)))
-#else
-#define OPTBENCH_AVX512_LOOP __attribute__((target("avx512f,prefer-vector-width=512")))
-#endif
+// The same for AVX-512, 16 floats a vector.
 template <class Element>
-OPTBENCH_AVX512_LOOP void loop_avx512(std::size_t n, Element element) {
+OPTBENCH_TARGET_AVX512 void loop_avx512(std::size_t n, Element element) {
   for (std::size_t i = 0; i < n; ++i)
     element(i);
 }
-#undef OPTBENCH_AVX512_LOOP
 #endif
 
 }  // namespace detail
