@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace nn {
 
@@ -11,6 +12,10 @@ double softmax_cross_entropy(const float* logits, const float* targets, std::siz
   double total = 0.0;
   std::size_t hits = 0;
   const float scale = 1.0f / static_cast<float>(n);
+  // One row's exponentials; kept per thread so that a step allocates nothing
+  // once the widest row has been seen.
+  thread_local std::vector<double> exps;
+  if (exps.size() < k) exps.resize(k);
   for (std::size_t i = 0; i < n; ++i) {
     const float* row = logits + i * k;
     const float t = targets[i];
@@ -24,19 +29,22 @@ double softmax_cross_entropy(const float* logits, const float* targets, std::siz
       if (row[j] > row[best]) best = j;
     }
     hits += best == label;
-    // Shifting by the maximum keeps exp() from overflowing.
+    // Shifting by the maximum keeps exp() from overflowing. Each exp() is
+    // computed once and kept for the gradient: libm's exp was most of this
+    // function's time.
     const float m = row[best];
     double sum = 0.0;
-    for (std::size_t j = 0; j < k; ++j)
-      sum += std::exp(static_cast<double>(row[j] - m));
+    for (std::size_t j = 0; j < k; ++j) {
+      exps[j] = std::exp(static_cast<double>(row[j] - m));
+      sum += exps[j];
+    }
     const double log_sum = std::log(sum);
     total += log_sum - static_cast<double>(row[label] - m);
     if (grad) {
       float* g = grad + i * k;
       const double inv = 1.0 / sum;
-      for (std::size_t j = 0; j < k; ++j) {
-        g[j] = static_cast<float>(std::exp(static_cast<double>(row[j] - m)) * inv) * scale;
-      }
+      for (std::size_t j = 0; j < k; ++j)
+        g[j] = static_cast<float>(exps[j] * inv) * scale;
       g[label] -= scale;
     }
   }
