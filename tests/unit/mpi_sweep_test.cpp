@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <numeric>
 #include <thread>
@@ -337,6 +338,67 @@ bool reap_orphans() {
   }
 }
 
+/// True when `pid` has ended and waits to be reaped (a zombie), or is gone.
+bool ended(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return true;
+  // The state letter follows the command name, which is in parentheses.
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z';
+}
+
+/// How a signalled mpirun ended.
+struct LauncherEnd {
+  int status = 0;
+  /// Open MPI 4.1.4's mpirun stayed in its own PMIx teardown
+  /// (PMIx_server_finalize joins a progress thread that waits on a lock)
+  /// after every rank had ended, and was killed (1 time in about 20 here).
+  bool hung_in_teardown = false;
+  /// It died by SIGSEGV in that teardown instead; its backtrace is in the
+  /// output (about as often).
+  bool crashed_in_teardown = false;
+  bool failed_in_teardown() const { return hung_in_teardown || crashed_in_teardown; }
+};
+
+/// Waits for mpirun. Once every rank has ended, mpirun has nothing left to
+/// do but tear down; if it is still there 20 s later it is in the hang
+/// above, and is killed. Either teardown failure is the launcher's fault,
+/// not the sweep's: the database is complete by then, and the tests check it.
+LauncherEnd wait_for_launcher(pid_t job, const fs::path& output) {
+  constexpr auto kTeardownGrace = std::chrono::seconds(20);
+  bool all_ranks_ended = false;
+  std::chrono::steady_clock::time_point ranks_ended{};
+  LauncherEnd end;
+  for (;;) {
+    const pid_t r = waitpid(job, &end.status, WNOHANG);
+    if (r == job) break;
+    if (r < 0 && errno != EINTR) {
+      ADD_FAILURE() << "waitpid(mpirun): " << std::strerror(errno);
+      return end;
+    }
+    const auto ranks = testing::children_of(job);
+    const bool all_ended = std::all_of(ranks.begin(), ranks.end(), ended);
+    const auto now = std::chrono::steady_clock::now();
+    if (!all_ended) {
+      all_ranks_ended = false;
+    } else if (!all_ranks_ended) {
+      all_ranks_ended = true;
+      ranks_ended = now;
+    } else if (now - ranks_ended > kTeardownGrace) {
+      kill(job, SIGKILL);
+      end.status = testing::wait_for(job);
+      end.hung_in_teardown = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  end.crashed_in_teardown =
+      WIFSIGNALED(end.status) && WTERMSIG(end.status) == SIGSEGV &&
+      testing::read_file(output).find("PMIx_server_finalize") != std::string::npos;
+  return end;
+}
+
 class MpiKill : public MpiSweep {
  protected:
   void SetUp() override {
@@ -428,15 +490,17 @@ void expect_stopped_then_resumed(const Stopping& how, const fs::path& dir) {
     for (pid_t rank : ranks)
       kill(rank, how.signal);
   }
-  const int status = testing::wait_for(job);
+  const auto end = wait_for_launcher(job, dir / "stopped.out");
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
   ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
   const auto out = testing::read_file(dir / "stopped.out");
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), how.exit_code) << out;
-  ::testing::Test::RecordProperty("seconds_to_stop", std::to_string(took));
-  EXPECT_LT(took, 10.0) << out;
+  if (!end.failed_in_teardown()) {
+    ASSERT_TRUE(WIFEXITED(end.status)) << out;
+    EXPECT_EQ(WEXITSTATUS(end.status), how.exit_code) << out;
+    ::testing::Test::RecordProperty("seconds_to_stop", std::to_string(took));
+    EXPECT_LT(took, 10.0) << out;
+  }
   EXPECT_NE(out.find("stopped by SIG"), std::string::npos) << out;
 
   EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
@@ -520,17 +584,12 @@ train: {steps: 2000000, record_every: 500}
       120))
       << testing::read_file(dir / "out");
   kill(job, SIGTERM);
-  const int status = testing::wait_for(job);
+  const auto end = wait_for_launcher(job, dir / "out");
   ASSERT_TRUE(reap_orphans()) << "ranks outlived mpirun";
   const auto out = testing::read_file(dir / "out");
-  // mpirun exits 1 when signalled. While the killed ranks still hold their
-  // connections, Open MPI 4.1.4's mpirun itself sometimes segfaults in its
-  // own PMIx teardown (PMIx_server_finalize, after the job's end, 1 time in
-  // about 20 here); its backtrace is in the output. That is the launcher's
-  // fault, not the sweep's: the checks of the database below hold either way.
-  const bool launcher_crashed = WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV &&
-                                out.find("PMIx_server_finalize") != std::string::npos;
-  EXPECT_TRUE((WIFEXITED(status) && WEXITSTATUS(status) == 1) || launcher_crashed) << out;
+  // mpirun exits 1 when signalled, unless its own teardown fails (above).
+  EXPECT_TRUE((WIFEXITED(end.status) && WEXITSTATUS(end.status) == 1) || end.failed_in_teardown())
+      << out;
   EXPECT_EQ(testing::scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(testing::scalar(db, "SELECT status FROM runs WHERE label = 'stuck'"), "interrupted")
       << out;
