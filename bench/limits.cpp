@@ -16,6 +16,8 @@
 //   - the CNN's convolutions and dense products again on 2 threads, by the
 //     wall clock: how far oneDNN's own kernels scale, which bounds how far a
 //     run on 2 threads can;
+//   - the square roots and division Adadelta needs per parameter, at the
+//     divider's throughput: with the streams, the least the update can take;
 //   - libdeflate, the fastest inflater on the machine, inflating the four
 //     Fashion-MNIST files once: the least a sweep's first run can spend
 //     decoding them.
@@ -26,6 +28,7 @@
 #include <libdeflate.h>
 #include <omp.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -302,6 +305,49 @@ void BM_limit_update_cnn(benchmark::State& state) {
   update_limit(state, 582'026);
 }
 BENCHMARK(BM_limit_update_cnn)->Unit(benchmark::kMicrosecond);
+
+// Adadelta's arithmetic without its streams: two square roots and a
+// division per parameter, which the rule needs correctly rounded in any
+// implementation, at the widest vectors, over a block that stays in L1 (the
+// values are read again and again; only the divider and square-root unit
+// works). Its throughput bounds the update from below as the streams do;
+// the floors take the larger of the two. Reported per parameter.
+constexpr std::size_t kRootsBlock = 1024;
+
+// Compiled with -fno-math-errno (bench/CMakeLists.txt), so std::sqrt is the
+// vector instruction itself.
+#define OPTBENCH_ROOTS_BODY                   \
+  for (std::size_t i = 0; i < n; ++i) {       \
+    z[i] = std::sqrt(x[i]) / std::sqrt(y[i]); \
+  }
+__attribute__((target("avx512f,prefer-vector-width=512"), noinline)) void roots_avx512(
+    const float* __restrict x, const float* __restrict y, float* __restrict z, std::size_t n) {
+  OPTBENCH_ROOTS_BODY
+}
+__attribute__((target("avx2"), noinline)) void roots_avx2(const float* __restrict x,
+                                                          const float* __restrict y,
+                                                          float* __restrict z, std::size_t n) {
+  OPTBENCH_ROOTS_BODY
+}
+#undef OPTBENCH_ROOTS_BODY
+
+void BM_limit_roots(benchmark::State& state) {
+  constexpr std::size_t kRepeats = 160;  // 163,840 parameters a pass
+  std::vector<float> x(kRootsBlock, 0.75f), y(kRootsBlock, 1.5f), z(kRootsBlock);
+  const bool wide = __builtin_cpu_supports("avx512f");
+  for (auto _ : state) {
+    for (std::size_t r = 0; r < kRepeats; ++r) {
+      if (wide) {
+        roots_avx512(x.data(), y.data(), z.data(), kRootsBlock);
+      } else {
+        roots_avx2(x.data(), y.data(), z.data(), kRootsBlock);
+      }
+      benchmark::ClobberMemory();
+    }
+  }
+  state.counters["elements"] = static_cast<double>(kRepeats * kRootsBlock);
+}
+BENCHMARK(BM_limit_roots)->Unit(benchmark::kMicrosecond);
 
 // Inflating Fashion-MNIST's four .gz files from memory into buffers of their
 // size, with libdeflate (which the idx plugin uses for such files). Reading

@@ -138,5 +138,25 @@ class TableTest(unittest.TestCase):
                          "150.000 ms (55.0 MB)")
 
 
+    def test_the_update_bound_is_the_larger_of_its_streams_and_its_roots(self):
+        # 163,840 roots-and-division in 40 us: 244 ps per parameter, 38.8 us
+        # at the MLP's 159,010 (above its 25 us of streams), 142 us at the
+        # CNN's 582,026 (below its 500 us of streams).
+        with open(os.path.join(self.work, "cpp.json")) as f:
+            records = json.load(f)["benchmarks"]
+        records += bench("BM_limit_roots", 40, elements=163_840)
+        with open(os.path.join(self.work, "cpp.json"), "w") as f:
+            json.dump({"benchmarks": records}, f)
+        report = table.Report(self.work)
+        text = report.render()
+        self.assertAlmostEqual(report.update_floor, 159_010 * 40e-6 / 163_840, delta=1e-12)
+        self.assertAlmostEqual(report.cnn_update, 500e-6, delta=1e-12)
+        self.assertIn("244 ps/parameter (38.82 us at the MLP's size)", text)
+        # 204.544 us of products + 38.820 us = 243.36 us; the seed experiment's
+        # floor rises with it: 9,380 x 243.36 us + 0.159 s + 0.15 s = 2.59 s.
+        self.assertIn("(38.82 us) = 243.36 us", text)
+        self.assertIn("floor 2.59 s", text)
+
+
 if __name__ == "__main__":
     unittest.main()
