@@ -163,6 +163,14 @@ TEST(DataCache, DamagedEntriesAreDecodedAgainAndReplaced) {
          io.seekp(static_cast<std::streamoff>(fs::file_size(f) / 2));
          io.put('#');
        }},
+      {"last payload byte",
+       [](const fs::path& f) {
+         std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
+         io.seekg(-1, std::ios::end);
+         const char last = static_cast<char>(io.get());
+         io.seekp(-1, std::ios::end);
+         io.put(static_cast<char>(last ^ 1));
+       }},
       {"key byte",
        [](const fs::path& f) {
          std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);

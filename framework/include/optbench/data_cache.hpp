@@ -13,8 +13,9 @@
 // Entries are written to a temporary file and renamed into place, so
 // processes that decode the same data at the same time each write a complete
 // entry and readers never see half of one. Every entry carries its key and a
-// digest of its bytes, both checked at each open: a truncated or damaged
-// entry is decoded again and replaced, never used.
+// digest of its bytes, both checked whenever a process opens an entry it has
+// not just written: a truncated or damaged entry is decoded again and
+// replaced, never used.
 //
 // The folder: $OPTBENCH_DATA_CACHE if set ("off" or an empty value turn the
 // cache off), else $XDG_CACHE_HOME/optbench/data, else

@@ -36,7 +36,9 @@ namespace {
 //   magic (8) | key length (8) | payload length (8) | payload digest (8)
 //   | key | zero padding to a multiple of 64 | payload
 // The payload starts 64-byte aligned so that a decoder may store floats.
-constexpr char kMagic[8] = {'O', 'B', 'D', 'C', 'A', 'C', 'H', '1'};
+// Version 2: the four-lane digest. An entry of version 1 fails the magic
+// check and is decoded again and replaced.
+constexpr char kMagic[8] = {'O', 'B', 'D', 'C', 'A', 'C', 'H', '2'};
 constexpr std::size_t kFixedHeader = 32;
 constexpr std::size_t kAlign = 64;
 
@@ -44,24 +46,44 @@ std::size_t payload_offset(std::size_t key_length) {
   return (kFixedHeader + key_length + kAlign - 1) / kAlign * kAlign;
 }
 
-// Word-wise FNV-1a over the payload: detects truncation and damage at a few
-// milliseconds per 50 MB; it is not meant to resist forgery.
+// FNV-1a over 8-byte words in four interleaved lanes, folded together at
+// the end: it detects truncation and damage, and is not meant to resist
+// forgery. One lane waits for each multiply before the next: 7.8 ms per
+// 55 MB; four independent lanes take 5.8 ms, about the time to read 55 MB
+// from memory. Every run that opens an entry digests it.
 std::uint64_t digest(const std::uint8_t* p, std::size_t n) {
+  constexpr std::uint64_t kBasis = 0xcbf29ce484222325ULL, kPrime = 0x100000001b3ULL;
+  std::uint64_t lanes[4] = {kBasis, kBasis ^ 1, kBasis ^ 2, kBasis ^ 3};
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    for (int l = 0; l < 4; ++l) {
+      std::uint64_t word;
+      std::memcpy(&word, p + i + 8 * l, 8);
+      lanes[l] = (lanes[l] ^ word) * kPrime;
+    }
+  }
+  std::uint64_t h = kBasis;
+  for (const std::uint64_t lane : lanes)
+    h = (h ^ lane) * kPrime;
+  for (; i < n; ++i)
+    h = (h ^ p[i]) * kPrime;
+  return (h ^ n) * kPrime;
+}
+
+// The entry's file name: one-lane FNV-1a of the key, as version 1 named its
+// entries, so that a version-1 entry is found, refused by its magic and
+// replaced in place rather than left behind.
+std::uint64_t name_hash(const std::string& key) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 8 <= key.size(); i += 8) {
     std::uint64_t word;
-    std::memcpy(&word, p + i, 8);
-    h ^= word;
-    h *= 0x100000001b3ULL;
+    std::memcpy(&word, key.data() + i, 8);
+    h = (h ^ word) * 0x100000001b3ULL;
   }
-  for (; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ULL;
-  }
-  h ^= n;
-  h *= 0x100000001b3ULL;
-  return h;
+  for (; i < key.size(); ++i)
+    h = (h ^ static_cast<std::uint8_t>(key[i])) * 0x100000001b3ULL;
+  return (h ^ key.size()) * 0x100000001b3ULL;
 }
 
 std::string hex16(std::uint64_t h) {
@@ -102,10 +124,15 @@ std::string identity_key(const std::string& kind, const std::vector<fs::path>& s
   return key;
 }
 
+/// Whether open_entry digests the payload: always, except for the entry this
+/// process has just written from the bytes it digested.
+enum class Verify { Digest, JustWritten };
+
 /// Maps `file` and returns it when it is an intact entry for `key`.
 std::shared_ptr<DecodedBytes::Storage> open_entry(const fs::path& file, const std::string& key,
                                                   const std::uint8_t*& payload,
-                                                  std::size_t& payload_size) {
+                                                  std::size_t& payload_size,
+                                                  Verify verify = Verify::Digest) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
   struct stat st {};
@@ -130,7 +157,7 @@ std::shared_ptr<DecodedBytes::Storage> open_entry(const fs::path& file, const st
   // entry is as untrustworthy as a damaged one.
   if (storage->map_size < offset || length != storage->map_size - offset) return nullptr;
   if (std::memcmp(bytes + kFixedHeader, key.data(), key.size()) != 0) return nullptr;
-  if (digest(bytes + offset, length) != expected) return nullptr;
+  if (verify == Verify::Digest && digest(bytes + offset, length) != expected) return nullptr;
   payload = bytes + offset;
   payload_size = length;
   return storage;
@@ -221,8 +248,7 @@ DecodedBytes cached_decode(const std::string& kind, const std::vector<fs::path>&
   } catch (const std::exception&) {
     return in_memory(decode());  // the decoder reports the missing file
   }
-  const fs::path file =
-      dir / (hex16(digest(reinterpret_cast<const std::uint8_t*>(key.data()), key.size())) + ".bin");
+  const fs::path file = dir / (hex16(name_hash(key)) + ".bin");
   DecodedBytes out;
   if (auto storage = open_entry(file, key, out.data_, out.size_)) {
     out.storage_ = std::move(storage);
@@ -250,7 +276,10 @@ DecodedBytes cached_decode(const std::string& kind, const std::vector<fs::path>&
   }
   // Serve the mapped entry rather than the vector: later copies of the
   // dataset in this process then share the page cache with other processes.
-  if (auto storage = open_entry(file, key, out.data_, out.size_)) {
+  // Its lengths and key are checked as always; its payload is what this
+  // process wrote a moment ago (or, if another process renamed its own entry
+  // over it since, the same decoding of the same files).
+  if (auto storage = open_entry(file, key, out.data_, out.size_, Verify::JustWritten)) {
     out.storage_ = std::move(storage);
     return out;
   }
