@@ -18,6 +18,8 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "process_support.hpp"
@@ -222,6 +224,60 @@ TEST_F(MpiSweep, ThreeRanksStoreBitIdenticalHistoriesToOneProcess) {
 
 TEST_F(MpiSweep, FourRanksStoreBitIdenticalHistoriesToOneProcess) {
   expect_identical_over(4, dir_.path());
+}
+
+// What a person watching an MPI sweep sees: every rank's progress and epoch
+// lines, named as the sweep names the run and by the rank training it, as
+// whole lines (no line rewritten in place: the launcher merges the ranks'
+// output), and each run's outcome once, from rank 0.
+TEST_F(MpiSweep, EveryRanksProgressAndEpochLinesReachTheOutput) {
+  testing::write_file(dir_ / "epochs.yaml", R"(name: mpi-epochs
+dataset: {name: synthetic_linear, samples: 60000, weights: [0.5, 0.8], noise: 0.01}
+model: {name: linear}
+optimizers: [{name: sgd, lr: [0.005, 0.01, 0.02]}]
+train: {epochs: 2, batch_size: 2}
+plots: []
+)");
+  for (const std::string isolation : {"--isolate", "--in-process"}) {
+    SCOPED_TRACE(isolation);
+    const auto db = dir_ / (isolation.substr(2) + ".db");
+    const auto r = mpirun(3,
+                          {"run", (dir_ / "epochs.yaml").string(), "--db", db.string(),
+                           "--no-plots", "--progress-every", "0.02", isolation},
+                          dir_ / "out");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(r.out.find('\r'), std::string::npos) << r.out;
+    const std::regex progress(
+        R"(^\[([123])/3\] sgd lr=[0-9.]+ on linear on synthetic_linear, seed 0 \(rank ([012])\): )"
+        R"(epoch [12]/2, step \d+/30000 \(\d+%\), mean loss [0-9.e+-]+, \d+ samples/s$)");
+    const std::regex epoch(
+        R"(^\[([123])/3\] sgd lr=[0-9.]+ on linear on synthetic_linear, seed 0 \(rank ([012])\): )"
+        R"(epoch [12]/2 train loss .*$)");
+    const std::regex outcome(R"(^\[([123])/3\] sgd lr=[0-9.]+ on linear on synthetic_linear, )"
+                             R"(seed 0: done, final loss .*$)");
+    std::map<std::string, int> progress_lines, epoch_lines, outcome_lines;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::smatch m;
+      if (std::regex_match(line, m, progress)) ++progress_lines[m[1]];
+      if (std::regex_match(line, m, epoch)) ++epoch_lines[m[1]];
+      if (std::regex_match(line, m, outcome)) ++outcome_lines[m[1]];
+    }
+    for (const std::string run : {"1", "2", "3"}) {
+      EXPECT_GE(progress_lines[run], 1) << "run " << run << "\n" << r.out;
+      EXPECT_EQ(epoch_lines[run], 2) << "run " << run << "\n" << r.out;
+      EXPECT_EQ(outcome_lines[run], 1) << "run " << run << "\n" << r.out;
+    }
+  }
+  // Quiet: none of them.
+  const auto quiet =
+      mpirun(3,
+             {"run", (dir_ / "epochs.yaml").string(), "--db", (dir_ / "quiet.db").string(),
+              "--no-plots", "--progress-every", "0.02", "-q"},
+             dir_ / "quiet.out");
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.out;
+  EXPECT_EQ(quiet.out.find("samples/s"), std::string::npos) << quiet.out;
+  EXPECT_EQ(quiet.out.find("train loss"), std::string::npos) << quiet.out;
 }
 
 TEST_F(MpiSweep, ACrashingPluginFailsOnlyItsOwnRun) {

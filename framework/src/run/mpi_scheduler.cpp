@@ -19,6 +19,7 @@
 #include "run/rank_messages.hpp"
 #include "run/scratch_trainer.hpp"
 #include "run/stop.hpp"
+#include "run/sweep_log.hpp"
 #include "store/backend.hpp"
 
 namespace optbench::run {
@@ -146,7 +147,7 @@ void train_handed_out(ScratchTrainer& trainer, const std::vector<experiment::Run
       send(refused);
       continue;
     }
-    trainer.train(runs[work.index], send);
+    trainer.train(runs[work.index], run_prefix(runs, work.index), send);
   }
 }
 

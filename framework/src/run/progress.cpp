@@ -6,10 +6,16 @@
 #include <cmath>
 #include <iostream>
 
+#include "run/launcher.hpp"
+
 namespace optbench::run {
 
 bool stdout_is_terminal() {
-  return isatty(STDOUT_FILENO) == 1;
+  // A rank's output reaches the terminal merged with the other ranks' by the
+  // launcher (through a pseudo-terminal with Open MPI), so a line rewritten
+  // in place would overwrite another rank's: ranks, and the worker processes
+  // they start, write whole lines.
+  return isatty(STDOUT_FILENO) == 1 && !parallel_launch();
 }
 
 std::string format_duration(double seconds) {
@@ -22,15 +28,18 @@ std::string format_duration(double seconds) {
 ProgressPrinter::ProgressPrinter(std::ostream& out)
     : ProgressPrinter(out, &out == &std::cout && stdout_is_terminal()) {}
 
+// Each line is written in one operation: printers of other threads (an MPI
+// rank 0 training runs while it reports) share the stream, and a line
+// written in parts could be split by theirs.
 void ProgressPrinter::line(const std::string& text) {
-  if (live_shown_) out_ << "\r\033[K";
+  std::string whole = live_shown_ ? "\r\033[K" + text : text;
   live_shown_ = false;
-  out_ << text << '\n' << std::flush;
+  out_ << whole.append(1, '\n') << std::flush;
 }
 
 void ProgressPrinter::live(const std::string& text) {
   if (!terminal_) return line(text);
-  out_ << "\r\033[K" << text << std::flush;
+  out_ << "\r\033[K" + text << std::flush;
   live_shown_ = true;
 }
 

@@ -17,7 +17,8 @@ namespace optbench::run {
 inline constexpr double kProgressEveryTerminal = 2.0;
 inline constexpr double kProgressEveryPiped = 10.0;
 
-/// Whether standard output is a terminal.
+/// Whether standard output is a terminal that this process has to itself
+/// (not one of several MPI ranks, whose lines the launcher merges).
 bool stdout_is_terminal();
 
 /// "45 s", "12 min 5 s", "3 h 20 min".

@@ -41,12 +41,17 @@ void send_history(std::vector<store::HistoryChunk> chunks,
 
 ScratchTrainer::ScratchTrainer(const experiment::ExperimentSpec& spec,
                                const registry::Registry& plugins, const Options& options, int rank)
-    : spec_(spec), plugins_(plugins), options_(options), rank_(rank), host_(this_host()) {
+    : spec_(spec),
+      plugins_(plugins),
+      options_(options),
+      relay_(options.log),
+      rank_(rank),
+      host_(this_host()) {
   options_.db = folder_.path() / "scratch.db";
-  // One run at a time, always trained afresh, silent: the process that owns
-  // the results reports each outcome in the sweep's own numbering.
+  // One run at a time, always trained afresh. The process that owns the
+  // results reports each outcome in the sweep's own numbering; this one only
+  // relays the lines from inside a run (train()).
   options_.jobs = 1;
-  options_.log = nullptr;
   options_.retry.clear();
   options_.over_mpi = false;
   db_ = store::open(options_.db);
@@ -54,10 +59,11 @@ ScratchTrainer::ScratchTrainer(const experiment::ExperimentSpec& spec,
       db_->upsert_experiment(spec.name, spec.title, spec.yaml_text, spec.source_path.string());
 }
 
-void ScratchTrainer::train(const experiment::RunSpec& run,
+void ScratchTrainer::train(const experiment::RunSpec& run, const std::string& prefix,
                            const std::function<void(const messages::Message&)>& send) {
   const std::vector<experiment::RunSpec> one{run};
-  SweepLog log(one, nullptr);
+  SweepLog log(one, relay_);
+  log.relay_as(prefix + " (rank " + std::to_string(rank_) + ")");
   const auto scheduler = make_scheduler(options_, one);
   scheduler->run({spec_, one, plugins_, options_, experiment_id_, 1, log});
 

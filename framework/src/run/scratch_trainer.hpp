@@ -35,8 +35,11 @@ class ScratchTrainer {
   ScratchTrainer& operator=(const ScratchTrainer&) = delete;
 
   /// Trains `run` and passes its surface (the first time its problem is
-  /// seen), its history in batches and last its outcome to `send`.
-  void train(const experiment::RunSpec& run,
+  /// seen), its history in batches and last its outcome to `send`. Unless
+  /// the sweep is quiet, the run's progress and epoch lines go to this
+  /// process's standard output (which mpirun forwards) under `prefix`, the
+  /// sweep's name for the run; its outcome line is the reporting process's.
+  void train(const experiment::RunSpec& run, const std::string& prefix,
              const std::function<void(const messages::Message&)>& send);
 
   /// This machine's name, as the outcome records it.
@@ -47,6 +50,7 @@ class ScratchTrainer {
   const experiment::ExperimentSpec& spec_;
   const registry::Registry& plugins_;
   Options options_;
+  std::ostream* relay_;  ///< the sweep's log: where progress lines go, or null
   int rank_;
   std::string host_;
   ScratchFolder folder_;  // outlives db_, which is closed first

@@ -67,13 +67,21 @@ void SweepLog::live(const std::string& line) {
   printer_->live(line);
 }
 
-std::string SweepLog::prefix(std::size_t i) const {
-  const auto& run = runs_[i];
+std::string run_prefix(const std::vector<experiment::RunSpec>& runs, std::size_t i) {
+  const auto& run = runs[i];
   // Built by appending: GCC 12 reports a false -Wrestrict for "[" + string.
   std::string line = "[";
-  line.append(std::to_string(i + 1)).append("/").append(std::to_string(runs_.size()));
+  line.append(std::to_string(i + 1)).append("/").append(std::to_string(runs.size()));
   line.append("] ").append(run.label).append(" on ").append(run.problem_key);
   return line.append(", seed ").append(std::to_string(run.seed));
+}
+
+void SweepLog::relay_as(std::string prefix) {
+  relay_ = std::move(prefix);
+}
+
+std::string SweepLog::prefix(std::size_t i) const {
+  return relay_ ? *relay_ : run_prefix(runs_, i);
 }
 
 void SweepLog::say(const std::string& line) {
@@ -89,6 +97,7 @@ bool SweepLog::skips(std::size_t i, const store::Claim& claim) {
     ++counts_.skipped;
     eta_.skipped(i);
   }
+  if (relay_) return true;
   say(prefix(i) +
       (claim.already_done ? ": already in the database"
                           : ": being run by " + claim.running_elsewhere) +
@@ -134,7 +143,7 @@ void SweepLog::finished(std::size_t i, store::RunStatus status, const std::strin
     }
     line.append(eta_text());
   }
-  say(line);
+  if (!relay_) say(line);
 }
 
 void SweepLog::taken_over(std::size_t i, const std::string& why) {
@@ -145,7 +154,7 @@ void SweepLog::taken_over(std::size_t i, const std::string& why) {
     eta_.skipped(i);
     line.append(": taken over by another process, this attempt stopped (").append(why) += ')';
   }
-  say(line);
+  if (!relay_) say(line);
 }
 
 SweepResult SweepLog::result() const {

@@ -18,10 +18,18 @@
 
 namespace optbench::run {
 
+/// "[3/7] adam lr=0.001 on mlp, seed 0": run i of `runs` as lines name it.
+std::string run_prefix(const std::vector<experiment::RunSpec>& runs, std::size_t i);
+
 class SweepLog {
  public:
   /// `jobs`: runs trained at once, for the estimate of the time left.
   SweepLog(const std::vector<experiment::RunSpec>& runs, std::ostream* log, int jobs = 1);
+  /// For an MPI rank training one run of a sweep that another process
+  /// reports: lines from inside the run (progress, epochs) carry `prefix`,
+  /// the sweep's own name for it, and the run's outcome is counted but not
+  /// printed (the reporting process prints it once).
+  void relay_as(std::string prefix);
   std::string prefix(std::size_t i) const;
   /// Writes one whole line; safe from several threads.
   void say(const std::string& line);
@@ -58,6 +66,7 @@ class SweepLog {
   double run_seconds_ = 0.0;  ///< of the runs finished
   std::size_t runs_timed_ = 0;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+  std::optional<std::string> relay_;  ///< set by relay_as
 };
 
 }  // namespace optbench::run
