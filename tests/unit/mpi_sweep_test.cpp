@@ -280,6 +280,57 @@ plots: []
   EXPECT_EQ(quiet.out.find("train loss"), std::string::npos) << quiet.out;
 }
 
+// A mistake in the experiment file is reported once, not once per rank,
+// and nothing runs or is stored. A rank whose file differs from rank 0's
+// (another machine's copy) reports its own error, once for all the ranks
+// that share it, and rank 0 names them.
+TEST_F(MpiSweep, APreparationErrorIsReportedOnceAndNothingRuns) {
+  const std::string unknown = "unknown optimizer plugin 'sgdx' (did you mean 'sgd'?)";
+  testing::write_file(dir_ / "bad.yaml",
+                      "name: mpi-bad\nmodel: {name: quadratic}\noptimizers:\n"
+                      "  - {name: sgdx}\ntrain: {steps: 10}\n");
+  testing::write_file(dir_ / "good.yaml",
+                      "name: mpi-bad\nmodel: {name: quadratic}\noptimizers:\n"
+                      "  - {name: sgd, lr: 0.1}\ntrain: {steps: 10}\n");
+  const auto count = [](const std::string& text, const std::string& part) {
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+      ++n;
+    return n;
+  };
+  const auto db = dir_ / "r.db";
+  const std::vector<std::string> bad = {"run", (dir_ / "bad.yaml").string(), "--db", db.string(),
+                                        "--no-plots"};
+  const auto same = mpirun(3, bad, dir_ / "same.out");
+  EXPECT_EQ(same.exit_code, 2) << same.out;
+  EXPECT_EQ(count(same.out, unknown), 1u) << same.out;
+  EXPECT_EQ(count(same.out, "bad.yaml:4:"), 1u) << same.out;
+  EXPECT_FALSE(fs::exists(db)) << same.out;
+
+  // Rank 0 reads good.yaml, ranks 1 and 2 bad.yaml (mpirun's A : B form).
+  auto args = mpirun_args(1);
+  for (const auto& a : {"run", "GOOD", "--db", "DB", "--no-plots", ":", "-np", "2", "BIN", "run",
+                        "BAD", "--db", "DB", "--no-plots"}) {
+    const std::string arg = a;
+    args.push_back(arg == "GOOD"  ? (dir_ / "good.yaml").string()
+                   : arg == "BAD" ? (dir_ / "bad.yaml").string()
+                   : arg == "DB"  ? db.string()
+                   : arg == "BIN" ? std::string(OPTBENCH_TEST_BINARY)
+                                  : arg);
+  }
+  const auto job =
+      util::spawn_process(OPTBENCH_TEST_MPIEXEC, args,
+                          {.unset_env = {"OPTBENCH_PLUGIN_PATH"}, .output = dir_ / "mixed.out"});
+  const int status = testing::wait_for(job);
+  const auto out = testing::read_file(dir_ / "mixed.out");
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+  EXPECT_EQ(count(out, unknown), 1u) << out;
+  EXPECT_EQ(count(out, "optbench run: rank 1:\n"), 1u) << out;
+  EXPECT_EQ(count(out, "optbench run: ranks 1, 2 could not prepare the sweep"), 1u) << out;
+  EXPECT_FALSE(fs::exists(db)) << out;
+}
+
 TEST_F(MpiSweep, ACrashingPluginFailsOnlyItsOwnRun) {
   testing::write_file(dir_ / "faults.yaml", R"(name: mpi-faults
 model: {name: quadratic}

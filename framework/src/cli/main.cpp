@@ -5,9 +5,8 @@
 #include <vector>
 
 #include "cli/command.hpp"
-#include "experiment/spec.hpp"
+#include "cli/failure.hpp"
 #include "registry/registry.hpp"
-#include "store/records.hpp"
 #include "util/openmp_exit.hpp"
 
 namespace {
@@ -74,25 +73,7 @@ int main(int argc, char** argv) {
   }
   try {
     return it->second({args.begin() + 1, args.end()});
-  } catch (const UsageError& e) {
-    std::cerr << "optbench " << args[0] << ": " << e.what() << "\n";
-    return kBadInput;
-  } catch (const optbench::experiment::SpecErrors& e) {
-    for (const auto& one : e.errors())
-      std::cerr << "optbench: error: " << one.what() << "\n";
-    std::cerr << "optbench: " << e.errors().size() << " errors; nothing was run\n";
-    return kBadInput;
-  } catch (const optbench::experiment::SpecError& e) {
-    std::cerr << "optbench: error: " << e.what() << "\n";
-    return kBadInput;
-  } catch (const optbench::store::DamagedDatabase& e) {
-    std::cerr << "optbench: error: " << e.what() << "\n";
-    return kDamagedDatabase;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "optbench: error: " << e.what() << "\n";
-    return kBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "optbench: error: " << e.what() << "\n";
-    return kRuntimeFailure;
+  } catch (...) {
+    return report_failure(args[0], std::current_exception());
   }
 }

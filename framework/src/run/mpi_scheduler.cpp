@@ -371,6 +371,13 @@ MpiSession::MpiSession() {
   MPI_Comm_free(&local);
 }
 
+std::vector<std::uint64_t> MpiSession::all_gather(std::uint64_t value) const {
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(size_));
+  check(MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD),
+        "allgather");
+  return all;
+}
+
 MpiSession::~MpiSession() {
   if (std::uncaught_exceptions() == 0) MPI_Finalize();
 }

@@ -11,6 +11,7 @@
 // touches MPI is in this file's .cpp.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class MpiSession {
   int size() const { return size_; }
   /// Ranks on this machine (for the default threads per run).
   int local_size() const { return local_size_; }
+  /// Every rank's `value`, by rank; collective (every rank must call it).
+  std::vector<std::uint64_t> all_gather(std::uint64_t value) const;
   /// Ends this rank by `signal` once the sweep stopped (SIGINT, SIGTERM),
   /// after every rank has got this far: finalizing MPI is collective, so no
   /// rank ends, and makes the launcher end the others, while rank 0 is
