@@ -70,14 +70,10 @@ std::optional<bool> requested_isolation(const po::variables_map& vm) {
 std::optional<int> agree_on_preparation(const run::MpiSession& mpi,
                                         const std::exception_ptr& failure) {
   const std::string text = failure ? failure_text("run", failure) : std::string();
-  // FNV-1a of the message, with the low bit set so that a failure is never 0.
-  std::uint64_t mine = 0;
-  if (failure) {
-    mine = 0xcbf29ce484222325ULL;
-    for (const unsigned char c : text)
-      mine = (mine ^ c) * 0x100000001b3ULL;
-    mine |= 1;
-  }
+  // The message's stable hash, with the low bit set so that a failure is
+  // never 0, the value of a rank that prepared.
+  const std::uint64_t mine =
+      failure ? std::stoull(experiment::stable_hash(text), nullptr, 16) | 1 : 0;
   const auto all = mpi.all_gather(mine);
   std::vector<int> failed;
   for (std::size_t r = 0; r < all.size(); ++r) {

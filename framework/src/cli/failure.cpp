@@ -13,6 +13,10 @@ namespace {
 
 /// The exit code for `error`, and its message written to `out`.
 int classify(const std::string& command, const std::exception_ptr& error, std::ostream& out) {
+  const auto say = [&out](const char* what, int code) {
+    out << "optbench: error: " << what << "\n";
+    return code;
+  };
   try {
     std::rethrow_exception(error);
   } catch (const UsageError& e) {
@@ -20,24 +24,19 @@ int classify(const std::string& command, const std::exception_ptr& error, std::o
     return kBadInput;
   } catch (const experiment::SpecErrors& e) {
     for (const auto& one : e.errors())
-      out << "optbench: error: " << one.what() << "\n";
+      say(one.what(), kBadInput);
     out << "optbench: " << e.errors().size() << " errors; nothing was run\n";
     return kBadInput;
   } catch (const experiment::SpecError& e) {
-    out << "optbench: error: " << e.what() << "\n";
-    return kBadInput;
+    return say(e.what(), kBadInput);
   } catch (const store::DamagedDatabase& e) {
-    out << "optbench: error: " << e.what() << "\n";
-    return kDamagedDatabase;
+    return say(e.what(), kDamagedDatabase);
   } catch (const std::invalid_argument& e) {
-    out << "optbench: error: " << e.what() << "\n";
-    return kBadInput;
+    return say(e.what(), kBadInput);
   } catch (const std::exception& e) {
-    out << "optbench: error: " << e.what() << "\n";
-    return kRuntimeFailure;
+    return say(e.what(), kRuntimeFailure);
   } catch (...) {
-    out << "optbench: error: a failure that carries no message\n";
-    return kRuntimeFailure;
+    return say("a failure that carries no message", kRuntimeFailure);
   }
 }
 
