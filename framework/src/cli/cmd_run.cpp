@@ -80,20 +80,27 @@ std::optional<int> agree_on_preparation(const run::MpiSession& mpi,
     if (all[r] != 0) failed.push_back(static_cast<int>(r));
   }
   if (failed.empty()) return std::nullopt;
+  // Each message is written in one operation: the ranks share the terminal,
+  // and a message written in parts is split by another rank's.
   if (failure) {
     // Each different message once, by the lowest rank that has it.
     const auto rank = static_cast<std::size_t>(mpi.rank());
     const bool first = std::find(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(rank),
                                  mine) == all.begin() + static_cast<std::ptrdiff_t>(rank);
-    if (first && rank != 0) std::cerr << "optbench run: rank " << rank << ":\n";
-    return report_failure("run", failure, first);
+    if (first) {
+      std::cerr << (rank == 0 ? text : "optbench run: rank " + std::to_string(rank) + ":\n" + text)
+                << std::flush;
+    }
+    return report_failure("run", failure, /*print=*/false);
   }
   if (mpi.rank() == 0) {
-    std::cerr << "optbench run: rank";
-    if (failed.size() > 1) std::cerr << "s";
+    std::string message = failed.size() > 1 ? "optbench run: ranks" : "optbench run: rank";
     for (std::size_t i = 0; i < failed.size(); ++i)
-      std::cerr << (i == 0 ? " " : ", ") << failed[i];
-    std::cerr << " could not prepare the sweep (see the error printed for it); nothing was run\n";
+      message.append(i == 0 ? " " : ", ").append(std::to_string(failed[i]));
+    std::cerr << message +
+                     " could not prepare the sweep (see the error printed for it); nothing "
+                     "was run\n"
+              << std::flush;
   }
   return kBadInput;
 }
