@@ -69,7 +69,9 @@ std::optional<bool> requested_isolation(const po::variables_map& vm) {
 /// that did not.
 std::optional<int> agree_on_preparation(const run::MpiSession& mpi,
                                         const std::exception_ptr& failure) {
-  const std::string text = failure ? failure_text("run", failure) : std::string();
+  const Failure described =
+      failure ? describe_failure("run", failure) : Failure{kOk, std::string()};
+  const std::string& text = described.text;
   // The message's stable hash, with the low bit set so that a failure is
   // never 0, the value of a rank that prepared.
   const std::uint64_t mine =
@@ -91,7 +93,7 @@ std::optional<int> agree_on_preparation(const run::MpiSession& mpi,
       std::cerr << (rank == 0 ? text : "optbench run: rank " + std::to_string(rank) + ":\n" + text)
                 << std::flush;
     }
-    return report_failure("run", failure, /*print=*/false);
+    return described.code;
   }
   if (mpi.rank() == 0) {
     std::string message = failed.size() > 1 ? "optbench run: ranks" : "optbench run: rank";

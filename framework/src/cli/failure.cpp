@@ -42,17 +42,16 @@ int classify(const std::string& command, const std::exception_ptr& error, std::o
 
 }  // namespace
 
-int report_failure(const std::string& command, const std::exception_ptr& error, bool print) {
+Failure describe_failure(const std::string& command, const std::exception_ptr& error) {
   std::ostringstream text;
   const int code = classify(command, error, text);
-  if (print) std::cerr << text.str() << std::flush;
-  return code;
+  return {code, text.str()};
 }
 
-std::string failure_text(const std::string& command, const std::exception_ptr& error) {
-  std::ostringstream text;
-  classify(command, error, text);
-  return text.str();
+int report_failure(const std::string& command, const std::exception_ptr& error) {
+  const auto failure = describe_failure(command, error);
+  std::cerr << failure.text << std::flush;
+  return failure.code;
 }
 
 }  // namespace optbench::cli

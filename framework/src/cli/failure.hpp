@@ -1,7 +1,7 @@
 // What a command's failure prints and the exit code it gives, in one place:
 // main reports every command's escaping exception through it, and `run`
-// under MPI through it too, where a rank whose error is rank 0's stays
-// silent.
+// under MPI describes a rank's error with it, where a rank whose error
+// another rank prints stays silent.
 #pragma once
 
 #include <exception>
@@ -9,13 +9,17 @@
 
 namespace optbench::cli {
 
-/// The exit code for `error` (kBadInput for usage and experiment errors,
-/// kDamagedDatabase, else kRuntimeFailure), printing its message to stderr
-/// as "optbench: error: ..." (usage errors as "optbench COMMAND: ...")
-/// unless `print` is false.
-int report_failure(const std::string& command, const std::exception_ptr& error, bool print = true);
+/// What a failure prints and the exit code it gives.
+struct Failure {
+  int code;          ///< kBadInput, kDamagedDatabase or kRuntimeFailure
+  std::string text;  ///< whole lines: "optbench: error: ...", or
+                     ///< "optbench COMMAND: ..." for usage errors
+};
 
-/// The text report_failure prints for `error`, without printing it.
-std::string failure_text(const std::string& command, const std::exception_ptr& error);
+/// Describes `error`, an exception escaping command `command`.
+Failure describe_failure(const std::string& command, const std::exception_ptr& error);
+
+/// Prints describe_failure's text to stderr in one write and returns its code.
+int report_failure(const std::string& command, const std::exception_ptr& error);
 
 }  // namespace optbench::cli
