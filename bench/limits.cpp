@@ -41,6 +41,8 @@
 #include <utility>
 #include <vector>
 
+#include "cpu_isa.hpp"
+
 namespace {
 
 /// One GEMM in row-major terms: C[m x n] = op(A) * op(B), with the
@@ -270,11 +272,11 @@ void update_streams(benchmark::State& state, std::size_t kN, Body body) {
     p[i] += x;                          \
   }
 
-__attribute__((target("avx512f"), noinline)) void streams_avx512(float* __restrict p,
-                                                                 const float* __restrict g,
-                                                                 float* __restrict sq,
-                                                                 float* __restrict acc,
-                                                                 std::size_t n) {
+OPTBENCH_TARGET_AVX512 __attribute__((noinline)) void streams_avx512(float* __restrict p,
+                                                                     const float* __restrict g,
+                                                                     float* __restrict sq,
+                                                                     float* __restrict acc,
+                                                                     std::size_t n) {
   OPTBENCH_UPDATE_STREAMS_BODY
 }
 __attribute__((target("avx2"), noinline)) void streams_avx2(float* __restrict p,
@@ -286,7 +288,7 @@ __attribute__((target("avx2"), noinline)) void streams_avx2(float* __restrict p,
 #undef OPTBENCH_UPDATE_STREAMS_BODY
 
 void update_limit(benchmark::State& state, std::size_t parameters) {
-  if (__builtin_cpu_supports("avx512f")) {
+  if (optbench::cpu::runs(optbench::cpu::Isa::Avx512)) {
     update_streams(state, parameters, streams_avx512);
   } else {
     update_streams(state, parameters, streams_avx2);
@@ -320,8 +322,10 @@ constexpr std::size_t kRootsBlock = 1024;
   for (std::size_t i = 0; i < n; ++i) {       \
     z[i] = std::sqrt(x[i]) / std::sqrt(y[i]); \
   }
-__attribute__((target("avx512f,prefer-vector-width=512"), noinline)) void roots_avx512(
-    const float* __restrict x, const float* __restrict y, float* __restrict z, std::size_t n) {
+OPTBENCH_TARGET_AVX512 __attribute__((noinline)) void roots_avx512(const float* __restrict x,
+                                                                   const float* __restrict y,
+                                                                   float* __restrict z,
+                                                                   std::size_t n) {
   OPTBENCH_ROOTS_BODY
 }
 __attribute__((target("avx2"), noinline)) void roots_avx2(const float* __restrict x,
@@ -334,7 +338,7 @@ __attribute__((target("avx2"), noinline)) void roots_avx2(const float* __restric
 void BM_limit_roots(benchmark::State& state) {
   constexpr std::size_t kRepeats = 160;  // 163,840 parameters a pass
   std::vector<float> x(kRootsBlock, 0.75f), y(kRootsBlock, 1.5f), z(kRootsBlock);
-  const bool wide = __builtin_cpu_supports("avx512f");
+  const bool wide = optbench::cpu::runs(optbench::cpu::Isa::Avx512);
   for (auto _ : state) {
     for (std::size_t r = 0; r < kRepeats; ++r) {
       if (wide) {
