@@ -12,7 +12,9 @@
 # OpenBLAS core type), so the ratios compare implementations, not how many
 # cores each side took. "seconds" is CPU time (user + system, child
 # processes included): the machine is shared, and time spent waiting for a
-# core is not the program's. Wall times are in each line's detail.
+# core is not the program's. Wall times are in each line's detail. Both
+# sides' "seconds" are whole commands, as users run them; PyTorch's lines
+# also carry the part after its imports.
 #
 # BENCH_OLD_OPTBENCH names the optbench binary of an older build for the
 # 2,000-run sweep comparison (default: /work/wt/a8e5ad0/build/release/optbench
@@ -47,29 +49,36 @@ timed() {
   rm -f "$t"
 }
 
-torch_side() {
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-    "$python" "$root/bench/seed_torch.py" --work "$e2e" "$@"
-}
-
+# PyTorch's side is timed twice: the whole command, as a user runs it
+# (interpreter start and `import torch` included, as optbench's side counts its
+# own start: loading its plugins and generating oneDNN's kernels), and the
+# script's part after its imports, as seed_torch.py reports it.
 emit_torch() {  # workload, then seed_torch.py's arguments
-  local workload="$1" line
+  local workload="$1" line t
   shift
   echo "== end to end: $workload" >&2
-  if line="$(torch_side "$@" 2> "$e2e/torch.log")"; then
-    "$python" - "$workload" "$line" <<'PY'
+  t="$(mktemp "$e2e/time.XXXXXX")"
+  if line="$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+    /usr/bin/time -f '%U %S %e' -o "$t" \
+    "$python" "$root/bench/seed_torch.py" --work "$e2e" "$@" 2> "$e2e/torch.log")"; then
+    "$python" - "$workload" "$line" "$(tail -1 "$t")" <<'PY'
 import json, sys
 r = json.loads(sys.argv[2])
-print(json.dumps({"workload": sys.argv[1], "seconds": r["seconds"],
-                  "wall_seconds": r["wall_seconds"],
-                  "detail": f"{r['runs']} run(s) x {r['epochs']} epoch(s), CPU {r['seconds']:.1f} s, "
-                            f"wall {r['wall_seconds']:.1f} s, final test accuracy "
-                            f"{r['test_accuracy']:.4f}"}))
+user, system, wall = (float(v) for v in sys.argv[3].split())
+whole = user + system
+print(json.dumps({"workload": sys.argv[1], "seconds": whole, "wall_seconds": wall,
+                  "after_imports_seconds": r["seconds"],
+                  "after_imports_wall_seconds": r["wall_seconds"],
+                  "detail": f"{r['runs']} run(s) x {r['epochs']} epoch(s), whole command CPU "
+                            f"{whole:.2f} s (wall {wall:.1f} s), of which after the imports "
+                            f"{r['seconds']:.2f} s (wall {r['wall_seconds']:.1f} s), final "
+                            f"test accuracy {r['test_accuracy']:.4f}"}))
 PY
   else
     echo "end_to_end: $workload failed:" >&2
     tail -5 "$e2e/torch.log" >&2
   fi
+  rm -f "$t"
 }
 
 emit_optbench() {  # workload, experiment file
