@@ -3,12 +3,14 @@
 // processes decoding at once are safe, and the idx plugin gives the same
 // floats through the cache as without it.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -307,6 +309,146 @@ TEST(DataCache, DefaultFolderFollowsXdgThenHome) {
     EXPECT_EQ(data_cache_dir(), fs::path(home) / ".cache/optbench/data");
   }
   if (xdg) setenv("XDG_CACHE_HOME", saved_xdg.c_str(), 1);
+}
+
+/// A decoder that writes the source's bytes reversed straight into the
+/// target (as the idx plugin inflates into it), counting its calls.
+struct IntoDecoder {
+  fs::path source;
+  int calls = 0;
+  std::function<void(DecodeTarget&)> fn() {
+    return [this](DecodeTarget& target) {
+      ++calls;
+      const std::string text = testing::read_file(source);
+      const auto out = target.allocate(text.size());
+      std::copy(text.rbegin(), text.rend(), out.begin());
+    };
+  }
+};
+
+TEST(DataCache, DecodingIntoTheEntryIsMappedAndHitAfterwards) {
+  CacheFolder cache;
+  const auto source = cache.dir / "source.bin";
+  write_settled(source, big_text());
+  IntoDecoder decoder{source};
+  const auto first = cached_decode_into("test-1", {source}, decoder.fn());
+  EXPECT_FALSE(first.cache_hit());
+  EXPECT_EQ(copy(first), reversed(big_text()));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first.data()) % 64, 0u);
+  // One entry under its final name, no temporary file left.
+  ASSERT_EQ(cache.entries().size(), 1u);
+  EXPECT_EQ(cache.entries().front().extension(), ".bin");
+  // The entry is complete and its digest right: a hit, in this process (the
+  // vector-returning form reads the same entry) and in another.
+  Decoder vector_decoder{source};
+  const auto second = cached_decode("test-1", {source}, vector_decoder.fn());
+  EXPECT_TRUE(second.cache_hit());
+  EXPECT_EQ(vector_decoder.calls, 0);
+  EXPECT_EQ(copy(second), reversed(big_text()));
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    IntoDecoder again{source};
+    const auto got = cached_decode_into("test-1", {source}, again.fn());
+    _exit(got.cache_hit() && again.calls == 0 && copy(got) == reversed(big_text()) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // First use's bytes stay valid after the entry is deleted.
+  fs::remove_all(cache.dir / "cache");
+  EXPECT_EQ(copy(first), reversed(big_text()));
+}
+
+TEST(DataCache, TheLastOutputOfADecoderThatStartsAgainIsStored) {
+  CacheFolder cache;
+  const auto source = cache.dir / "source.bin";
+  write_settled(source, "data");
+  // A fast path that gives up after allocating, then a slow path that adopts
+  // its bytes; then the other way round, with a smaller second allocation.
+  const auto got = cached_decode_into("test-1", {source}, [](DecodeTarget& target) {
+    const auto scratch = target.allocate(100000);
+    std::fill(scratch.begin(), scratch.end(), std::uint8_t{'x'});
+    target.adopt({1, 2, 3});
+  });
+  EXPECT_EQ(copy(got), (std::vector<std::uint8_t>{1, 2, 3}));
+  const auto got2 = cached_decode_into("test-2", {source}, [](DecodeTarget& target) {
+    target.adopt(std::vector<std::uint8_t>(5000, 9));
+    const auto out = target.allocate(2);
+    out[0] = 4;
+    out[1] = 5;
+  });
+  EXPECT_EQ(copy(got2), (std::vector<std::uint8_t>{4, 5}));
+  const auto hit = cached_decode("test-1", {source}, [] { return std::vector<std::uint8_t>{}; });
+  const auto hit2 = cached_decode("test-2", {source}, [] { return std::vector<std::uint8_t>{}; });
+  EXPECT_TRUE(hit.cache_hit() && hit2.cache_hit());
+  EXPECT_EQ(copy(hit), (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_EQ(copy(hit2), (std::vector<std::uint8_t>{4, 5}));
+  EXPECT_EQ(cache.entries().size(), 2u);
+}
+
+TEST(DataCache, ADecoderThatFailsInsideTheEntryLeavesNothing) {
+  CacheFolder cache;
+  const auto source = cache.dir / "source.bin";
+  write_settled(source, "data");
+  EXPECT_THROW((void)cached_decode_into("test-1", {source},
+                                        [](DecodeTarget& target) {
+                                          (void)target.allocate(4096);
+                                          throw std::runtime_error("source.bin: bad header");
+                                        }),
+               std::runtime_error);
+  EXPECT_TRUE(cache.entries().empty());
+  // Producing no output at all is a decoder's bug, said as such.
+  try {
+    (void)cached_decode_into("test-1", {source}, [](DecodeTarget&) {});
+    ADD_FAILURE() << "no exception";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "a decoder returned without producing its output");
+  }
+  setenv("OPTBENCH_DATA_CACHE", "off", 1);
+  EXPECT_THROW((void)cached_decode_into("test-1", {source}, [](DecodeTarget&) {}),
+               std::logic_error);
+  EXPECT_TRUE(cache.entries().empty());
+}
+
+TEST(DataCache, ASourceChangedWhileDecodedIntoTheEntryIsUsedButNotFiled) {
+  CacheFolder cache;
+  const auto source = cache.dir / "source.bin";
+  write_settled(source, big_text());
+  const auto got = cached_decode_into("test-1", {source}, [&](DecodeTarget& target) {
+    const auto out = target.allocate(3);
+    out[0] = 'a', out[1] = 'b', out[2] = 'c';
+    write_settled(source, "a rewrite of another size");
+  });
+  EXPECT_FALSE(got.cache_hit());
+  EXPECT_EQ(copy(got), (std::vector<std::uint8_t>{'a', 'b', 'c'}));
+  EXPECT_TRUE(cache.entries().empty());
+}
+
+// A folder that cannot take the entry's size (here a file size limit; a
+// full disk acts alike) is found out before any byte is written to the
+// mapping, which would otherwise die of SIGBUS: the data is decoded in
+// memory, with one warning, and no entry or temporary file stays.
+TEST(DataCache, NoRoomForTheEntryDecodesInMemory) {
+  CacheFolder cache;
+  const auto source = cache.dir / "source.bin";
+  write_settled(source, big_text());
+  fs::create_directories(cache.dir / "cache");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    const rlimit small{4096, 4096};
+    setrlimit(RLIMIT_FSIZE, &small);
+    IntoDecoder decoder{source};
+    const auto got = cached_decode_into("test-1", {source}, decoder.fn());
+    _exit(!got.cache_hit() && copy(got) == reversed(big_text()) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(cache.entries().empty());
 }
 
 // The idx plugin through the cache: the floats of every sample, bit for bit,

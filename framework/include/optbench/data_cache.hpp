@@ -36,6 +36,8 @@
 
 namespace optbench {
 
+class DecodeTarget;
+
 /// Decoded bytes, either memory-mapped from a cache entry or held in memory.
 /// Copies share the same bytes; they stay valid while any copy lives, even if
 /// the entry is replaced or deleted meanwhile.
@@ -52,13 +54,36 @@ class OPTBENCH_SDK_API DecodedBytes {
 
  private:
   friend OPTBENCH_SDK_API DecodedBytes
-  cached_decode(const std::string&, const std::vector<std::filesystem::path>&,
-                const std::function<std::vector<std::uint8_t>()>&);
+  cached_decode_into(const std::string&, const std::vector<std::filesystem::path>&,
+                     const std::function<void(DecodeTarget&)>&);
   std::shared_ptr<const Storage> storage_;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
   bool hit_ = false;
 };
+
+/// Where a decoder puts its output (see cached_decode_into). A decoder that
+/// knows its output's size before decoding asks `allocate(n)` for n writable
+/// bytes and decodes into them: with a usable cache they are the pages of the
+/// entry being written, so the bytes are written once and never copied. A
+/// decoder that learns the size only at the end hands its bytes to `adopt`.
+/// Each call replaces what an earlier call gave (a decoder that falls back to
+/// a slower path may start again); the bytes of the last call are the output.
+class OPTBENCH_SDK_API DecodeTarget {
+ public:
+  virtual ~DecodeTarget() = default;
+  /// n writable bytes, valid until the next call or the end of decoding.
+  virtual std::span<std::uint8_t> allocate(std::size_t n) = 0;
+  /// Takes `bytes` as the output; returns where they now are.
+  virtual std::span<const std::uint8_t> adopt(std::vector<std::uint8_t> bytes) = 0;
+};
+
+/// As cached_decode, for a decoder that writes into a DecodeTarget. A decoder
+/// that returns without calling allocate or adopt is a programming error
+/// (std::logic_error).
+OPTBENCH_SDK_API DecodedBytes cached_decode_into(const std::string& kind,
+                                                 const std::vector<std::filesystem::path>& sources,
+                                                 const std::function<void(DecodeTarget&)>& decode);
 
 /// The bytes `decode` returns for `sources`, from the cache when an intact
 /// entry exists for `kind` and the files as they are now; otherwise calls

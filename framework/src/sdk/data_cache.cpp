@@ -16,6 +16,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 namespace optbench {
 
@@ -163,6 +164,19 @@ std::shared_ptr<DecodedBytes::Storage> open_entry(const fs::path& file, const st
   return storage;
 }
 
+/// The entry's header: magic, lengths, digest and key, zero-padded to the
+/// payload's offset.
+void fill_header(std::uint8_t* header, const std::string& key, std::uint64_t length,
+                 std::uint64_t sum) {
+  const std::uint64_t key_length = key.size();
+  std::memset(header, 0, payload_offset(key.size()));
+  std::memcpy(header, kMagic, 8);
+  std::memcpy(header + 8, &key_length, 8);
+  std::memcpy(header + 16, &length, 8);
+  std::memcpy(header + 24, &sum, 8);
+  std::memcpy(header + kFixedHeader, key.data(), key.size());
+}
+
 /// Writes an entry under a temporary name and renames it over `file`, so
 /// that no reader ever sees a partial entry. False when the folder is not
 /// writable or the disk is full: the caller then keeps its bytes in memory.
@@ -171,14 +185,8 @@ bool write_entry(const fs::path& file, const std::string& key,
   std::string temp = file.string() + ".tmp.XXXXXX";
   const int fd = mkstemp(temp.data());
   if (fd < 0) return false;
-  std::vector<std::uint8_t> header(payload_offset(key.size()), 0);
-  const std::uint64_t key_length = key.size(), length = payload.size(),
-                      sum = digest(payload.data(), payload.size());
-  std::memcpy(header.data(), kMagic, 8);
-  std::memcpy(header.data() + 8, &key_length, 8);
-  std::memcpy(header.data() + 16, &length, 8);
-  std::memcpy(header.data() + 24, &sum, 8);
-  std::memcpy(header.data() + kFixedHeader, key.data(), key.size());
+  std::vector<std::uint8_t> header(payload_offset(key.size()));
+  fill_header(header.data(), key, payload.size(), digest(payload.data(), payload.size()));
   const auto write_all = [fd](const std::uint8_t* p, std::size_t n) {
     while (n > 0) {
       const ssize_t w = ::write(fd, p, n);
@@ -213,6 +221,164 @@ void warn_once(const fs::path& dir, const std::string& why) {
   });
 }
 
+/// A decoder's output kept in memory.
+class MemoryTarget final : public DecodeTarget {
+ public:
+  std::span<std::uint8_t> allocate(std::size_t n) override {
+    bytes_.assign(n, 0);
+    given_ = true;
+    return bytes_;
+  }
+  std::span<const std::uint8_t> adopt(std::vector<std::uint8_t> bytes) override {
+    bytes_ = std::move(bytes);
+    given_ = true;
+    return bytes_;
+  }
+  bool given() const { return given_; }
+  std::vector<std::uint8_t>& bytes() { return bytes_; }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  bool given_ = false;
+};
+
+std::shared_ptr<DecodedBytes::Storage> memory_storage(std::vector<std::uint8_t> bytes) {
+  auto storage = std::make_shared<DecodedBytes::Storage>();
+  storage->memory = std::move(bytes);
+  return storage;
+}
+
+/// A decoder's output written straight into the pages of a new entry: a
+/// temporary file in the cache folder, its blocks reserved with fallocate
+/// (so that a full disk fails here, not as SIGBUS on a write to the
+/// mapping), mapped shared and writable. Decoding into the entry instead of
+/// into memory and then write()-ing it halves the pages a first run touches
+/// and skips a copy of the whole data set. Where the folder refuses a
+/// temporary file or fallocate (a full disk, a file system without it), the
+/// output is kept in memory and written the ordinary way afterwards.
+class EntryTarget final : public DecodeTarget {
+ public:
+  EntryTarget(const fs::path& file, std::string key)
+      : file_(file), key_(std::move(key)), offset_(payload_offset(key_.size())) {
+    temp_ = file.string() + ".tmp.XXXXXX";
+    fd_ = mkstemp(temp_.data());
+    if (fd_ < 0) {
+      error_ = errno;
+      temp_.clear();
+    } else {
+      // Readers may map the entry with another umask; the cache is shared data.
+      fchmod(fd_, 0644);
+    }
+  }
+  EntryTarget(const EntryTarget&) = delete;
+  EntryTarget& operator=(const EntryTarget&) = delete;
+  ~EntryTarget() override {
+    unmap();
+    if (fd_ >= 0) ::close(fd_);
+    if (!temp_.empty()) ::unlink(temp_.c_str());
+  }
+
+  std::span<std::uint8_t> allocate(std::size_t n) override {
+    unmap();
+    if (!memory_.given() && map_bytes(n)) {
+      given_ = true;
+      return {static_cast<std::uint8_t*>(map_) + offset_, n};
+    }
+    given_ = false;
+    return memory_.allocate(n);
+  }
+
+  std::span<const std::uint8_t> adopt(std::vector<std::uint8_t> bytes) override {
+    unmap();
+    given_ = false;
+    return memory_.adopt(std::move(bytes));
+  }
+
+  /// The output as decoded bytes, filed as the entry unless `file` is false
+  /// (the sources changed while they were decoded).
+  std::shared_ptr<DecodedBytes::Storage> finish(bool file, const std::uint8_t*& payload,
+                                                std::size_t& size, const fs::path& dir) {
+    if (!given_ && !memory_.given()) {
+      throw std::logic_error("a decoder returned without producing its output");
+    }
+    if (!given_) return finish_from_memory(file, payload, size, dir);
+    const std::size_t length = map_size_ - offset_;
+    auto* bytes = static_cast<std::uint8_t*>(map_);
+    fill_header(bytes, key_, length, digest(bytes + offset_, length));
+    mprotect(map_, map_size_, PROT_READ);
+    auto storage = std::make_shared<DecodedBytes::Storage>();
+    storage->map = map_;
+    storage->map_size = map_size_;
+    map_ = nullptr;
+    payload = bytes + offset_;
+    size = length;
+    // The mapping stays valid whatever happens to the file's name now.
+    if (file && ::close(std::exchange(fd_, -1)) == 0 &&
+        std::rename(temp_.c_str(), file_.c_str()) == 0) {
+      temp_.clear();
+    }
+    return storage;
+  }
+
+ private:
+  bool map_bytes(std::size_t n) {
+    if (fd_ < 0) return false;
+    const std::size_t total = offset_ + n;
+    if (ftruncate(fd_, 0) != 0 || fallocate(fd_, 0, 0, static_cast<off_t>(total)) != 0) {
+      error_ = errno;
+      return false;
+    }
+    void* map = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (map == MAP_FAILED) {
+      error_ = errno;
+      return false;
+    }
+    map_ = map;
+    map_size_ = total;
+    return true;
+  }
+
+  void unmap() {
+    if (map_ != nullptr) munmap(map_, map_size_);
+    map_ = nullptr;
+    map_size_ = 0;
+  }
+
+  std::shared_ptr<DecodedBytes::Storage> finish_from_memory(bool file, const std::uint8_t*& payload,
+                                                            std::size_t& size,
+                                                            const fs::path& dir) {
+    std::vector<std::uint8_t>& bytes = memory_.bytes();
+    if (file && error_ != 0 && error_ != EOPNOTSUPP) {
+      warn_once(dir, std::strerror(error_));
+    } else if (file) {
+      // The decoder adopted its bytes, or the file system has no fallocate:
+      // write the entry the ordinary way, then serve the mapped entry so
+      // that later copies share the page cache. Its payload is what this
+      // process just wrote (or another process's identical decoding of the
+      // same files, renamed over it since).
+      if (!write_entry(file_, key_, bytes)) {
+        warn_once(dir, std::strerror(errno));
+      } else if (auto entry = open_entry(file_, key_, payload, size, Verify::JustWritten)) {
+        return entry;
+      }
+    }
+    payload = bytes.data();
+    size = bytes.size();
+    return memory_storage(std::move(bytes));
+  }
+
+  fs::path file_;
+  std::string key_;
+  std::size_t offset_;
+  std::string temp_;
+  int fd_ = -1;
+  void* map_ = nullptr;
+  std::size_t map_size_ = 0;
+  int error_ = 0;
+  bool given_ = false;  ///< the output is in the mapping (else in memory_)
+  MemoryTarget memory_;
+};
+
 }  // namespace
 
 fs::path data_cache_dir() {
@@ -229,33 +395,42 @@ fs::path data_cache_dir() {
   return {};
 }
 
-DecodedBytes cached_decode(const std::string& kind, const std::vector<fs::path>& sources,
-                           const std::function<std::vector<std::uint8_t>()>& decode) {
-  const auto in_memory = [](std::vector<std::uint8_t> bytes) {
-    auto storage = std::make_shared<DecodedBytes::Storage>();
-    storage->memory = std::move(bytes);
-    DecodedBytes out;
-    out.data_ = storage->memory.data();
-    out.size_ = storage->memory.size();
-    out.storage_ = std::move(storage);
+DecodedBytes cached_decode_into(const std::string& kind, const std::vector<fs::path>& sources,
+                                const std::function<void(DecodeTarget&)>& decode) {
+  DecodedBytes out;
+  const auto in_memory = [&] {
+    MemoryTarget target;
+    decode(target);
+    if (!target.given()) {
+      throw std::logic_error("a decoder returned without producing its output");
+    }
+    out.data_ = target.bytes().data();
+    out.size_ = target.bytes().size();
+    out.storage_ = memory_storage(std::move(target.bytes()));
     return out;
   };
   const fs::path dir = data_cache_dir();
-  if (dir.empty()) return in_memory(decode());
+  if (dir.empty()) return in_memory();
   std::string key;
   try {
     key = identity_key(kind, sources);
   } catch (const std::exception&) {
-    return in_memory(decode());  // the decoder reports the missing file
+    return in_memory();  // the decoder reports the missing file
   }
   const fs::path file = dir / (hex16(name_hash(key)) + ".bin");
-  DecodedBytes out;
   if (auto storage = open_entry(file, key, out.data_, out.size_)) {
     out.storage_ = std::move(storage);
     out.hit_ = true;
     return out;
   }
-  std::vector<std::uint8_t> bytes = decode();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    warn_once(dir, ec.message());
+    return in_memory();
+  }
+  EntryTarget target(file, key);
+  decode(target);
   // A source rewritten while it was decoded gives bytes of neither version:
   // use them for this run, but never file them under either identity.
   std::string after;
@@ -263,27 +438,13 @@ DecodedBytes cached_decode(const std::string& kind, const std::vector<fs::path>&
     after = identity_key(kind, sources);
   } catch (const std::exception&) {
   }
-  if (after != key) return in_memory(std::move(bytes));
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    warn_once(dir, ec.message());
-    return in_memory(std::move(bytes));
-  }
-  if (!write_entry(file, key, bytes)) {
-    warn_once(dir, std::strerror(errno));
-    return in_memory(std::move(bytes));
-  }
-  // Serve the mapped entry rather than the vector: later copies of the
-  // dataset in this process then share the page cache with other processes.
-  // Its lengths and key are checked as always; its payload is what this
-  // process wrote a moment ago (or, if another process renamed its own entry
-  // over it since, the same decoding of the same files).
-  if (auto storage = open_entry(file, key, out.data_, out.size_, Verify::JustWritten)) {
-    out.storage_ = std::move(storage);
-    return out;
-  }
-  return in_memory(std::move(bytes));
+  out.storage_ = target.finish(after == key, out.data_, out.size_, dir);
+  return out;
+}
+
+DecodedBytes cached_decode(const std::string& kind, const std::vector<fs::path>& sources,
+                           const std::function<std::vector<std::uint8_t>()>& decode) {
+  return cached_decode_into(kind, sources, [&](DecodeTarget& target) { target.adopt(decode()); });
 }
 
 }  // namespace optbench

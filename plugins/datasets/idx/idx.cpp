@@ -188,9 +188,10 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& in, const Layo
 /// The output is allocated before inflating, so its size is bounded by what
 /// the compressed bytes can hold (deflate expands at most 1032:1): a short
 /// file whose header and trailer both claim gigabytes is left to gunzip().
-std::optional<std::vector<std::uint8_t>> gunzip_whole(const std::vector<std::uint8_t>& in,
-                                                      const Layout& layout,
-                                                      const std::string& file) {
+std::optional<std::span<const std::uint8_t>> gunzip_whole(const std::vector<std::uint8_t>& in,
+                                                          const Layout& layout,
+                                                          const std::string& file,
+                                                          optbench::DecodeTarget& target) {
   constexpr std::size_t kGzipFraming = 18;  // 10-byte header, 8-byte trailer
   constexpr std::size_t kMaxDeflateRatio = 1032;
   if (in.size() <= kGzipFraming) return std::nullopt;
@@ -216,20 +217,21 @@ std::optional<std::vector<std::uint8_t>> gunzip_whole(const std::vector<std::uin
   const std::size_t total = h->header_bytes + h->payload_bytes;
   if (total != trailer_size || total / kMaxDeflateRatio > in.size()) return std::nullopt;
 
-  std::vector<std::uint8_t> out(total);
   libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   if (d == nullptr) return std::nullopt;
+  // Straight into the cache entry's pages when the cache is on.
+  const std::span<std::uint8_t> out = target.allocate(total);
   std::size_t used_in = 0, written = 0;
   const libdeflate_result rc = libdeflate_gzip_decompress_ex(d, in.data(), in.size(), out.data(),
                                                              out.size(), &used_in, &written);
   libdeflate_free_decompressor(d);
   if (rc != LIBDEFLATE_SUCCESS || written != total || used_in != in.size()) return std::nullopt;
-  return out;
+  return std::span<const std::uint8_t>(out);
 }
 
-/// Reads, decompresses and checks one IDX file; returns it whole (header
-/// included), or throws an error naming the file.
-std::vector<std::uint8_t> decode_idx(const fs::path& path, const Layout& layout) {
+/// Reads, decompresses and checks one IDX file; puts it whole (header
+/// included) into `target`, or throws an error naming the file.
+void decode_idx(const fs::path& path, const Layout& layout, optbench::DecodeTarget& target) {
   const std::string file = path.string();
   std::error_code ec;
   datasets::require_regular_file(path, layout.what);
@@ -241,18 +243,22 @@ std::vector<std::uint8_t> decode_idx(const fs::path& path, const Layout& layout)
     throw std::runtime_error(file + ": read error");
   }
   const bool gz = bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
-  if (gz) {
-    auto whole = gunzip_whole(bytes, layout, file);
-    bytes = whole ? std::move(*whole) : gunzip(bytes, layout, file);
+  std::span<const std::uint8_t> out;
+  if (!gz) {
+    out = target.adopt(std::move(bytes));
+  } else if (auto whole = gunzip_whole(bytes, layout, file, target)) {
+    out = *whole;
+  } else {
+    out = target.adopt(gunzip(bytes, layout, file));
   }
   const char* source = gz ? "the decompressed data has" : "the file has";
 
-  const auto h = parse_header(bytes.data(), bytes.size(), layout, file);
+  const auto h = parse_header(out.data(), out.size(), layout, file);
   if (!h) {
-    throw std::runtime_error(file + ": truncated: " + source + " " + std::to_string(bytes.size()) +
+    throw std::runtime_error(file + ": truncated: " + source + " " + std::to_string(out.size()) +
                              " bytes, fewer than an IDX " + layout.what + " header");
   }
-  const std::size_t body = bytes.size() - h->header_bytes;
+  const std::size_t body = out.size() - h->header_bytes;
   if (body < h->payload_bytes) {
     throw std::runtime_error(file + ": truncated: header says " + describe(*h, layout) + " but " +
                              source + " only " + std::to_string(body) + " bytes after the header");
@@ -262,7 +268,6 @@ std::vector<std::uint8_t> decode_idx(const fs::path& path, const Layout& layout)
                              " bytes of trailing data after the " + describe(*h, layout) +
                              " the header declares");
   }
-  return bytes;
 }
 
 struct Loaded {
@@ -275,8 +280,9 @@ struct Loaded {
 /// the first map the decompressed bytes from the shared data cache, which
 /// stores only files that passed every check above.
 Loaded load_idx(const fs::path& path, const Layout& layout) {
-  auto file = optbench::cached_decode(std::string("idx-") + layout.what + "-1", {path},
-                                      [&] { return decode_idx(path, layout); });
+  auto file = optbench::cached_decode_into(
+      std::string("idx-") + layout.what + "-1", {path},
+      [&](optbench::DecodeTarget& target) { decode_idx(path, layout, target); });
   const auto h = parse_header(file.data(), file.size(), layout, path.string());
   // The cache hands back exactly the bytes decode_idx accepted (it checks a
   // digest of them); this guards the arithmetic below all the same.
