@@ -326,6 +326,24 @@ struct IntoDecoder {
   }
 };
 
+/// Runs `check` in a forked child (a process of its own, as another run or
+/// rank would be) and returns the child's wait status: exit 0 when `check`
+/// held, 1 when it did not, 2 on an exception.
+int status_of_child(const std::function<bool()>& check) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    int code = 2;
+    try {
+      code = check() ? 0 : 1;
+    } catch (...) {
+    }
+    _exit(code);
+  }
+  int status = -1;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+  return status;
+}
+
 TEST(DataCache, DecodingIntoTheEntryIsMappedAndHitAfterwards) {
   CacheFolder cache;
   const auto source = cache.dir / "source.bin";
@@ -345,15 +363,11 @@ TEST(DataCache, DecodingIntoTheEntryIsMappedAndHitAfterwards) {
   EXPECT_TRUE(second.cache_hit());
   EXPECT_EQ(vector_decoder.calls, 0);
   EXPECT_EQ(copy(second), reversed(big_text()));
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
+  const int status = status_of_child([&] {
     IntoDecoder again{source};
     const auto got = cached_decode_into("test-1", {source}, again.fn());
-    _exit(got.cache_hit() && again.calls == 0 && copy(got) == reversed(big_text()) ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    return got.cache_hit() && again.calls == 0 && copy(got) == reversed(big_text());
+  });
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   // First use's bytes stay valid after the entry is deleted.
   fs::remove_all(cache.dir / "cache");
@@ -434,18 +448,15 @@ TEST(DataCache, NoRoomForTheEntryDecodesInMemory) {
   const auto source = cache.dir / "source.bin";
   write_settled(source, big_text());
   fs::create_directories(cache.dir / "cache");
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
+  const int status = status_of_child([&] {
     signal(SIGXFSZ, SIG_IGN);
     const rlimit small{4096, 4096};
     setrlimit(RLIMIT_FSIZE, &small);
     IntoDecoder decoder{source};
     const auto got = cached_decode_into("test-1", {source}, decoder.fn());
-    _exit(!got.cache_hit() && copy(got) == reversed(big_text()) ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    return !got.cache_hit() && copy(got) == reversed(big_text());
+  });
+  ASSERT_NE(status, -1);
   ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_TRUE(cache.entries().empty());

@@ -177,14 +177,9 @@ void fill_header(std::uint8_t* header, const std::string& key, std::uint64_t len
   std::memcpy(header + kFixedHeader, key.data(), key.size());
 }
 
-/// Writes an entry under a temporary name and renames it over `file`, so
-/// that no reader ever sees a partial entry. False when the folder is not
-/// writable or the disk is full: the caller then keeps its bytes in memory.
-bool write_entry(const fs::path& file, const std::string& key,
-                 const std::vector<std::uint8_t>& payload) {
-  std::string temp = file.string() + ".tmp.XXXXXX";
-  const int fd = mkstemp(temp.data());
-  if (fd < 0) return false;
+/// Writes an entry's header and payload through `fd`, an empty file opened
+/// for writing. False when the disk is full or the write fails.
+bool write_entry(int fd, const std::string& key, const std::vector<std::uint8_t>& payload) {
   std::vector<std::uint8_t> header(payload_offset(key.size()));
   fill_header(header.data(), key, payload.size(), digest(payload.data(), payload.size()));
   const auto write_all = [fd](const std::uint8_t* p, std::size_t n) {
@@ -197,20 +192,12 @@ bool write_entry(const fs::path& file, const std::string& key,
     }
     return true;
   };
-  // Readers may map the entry with another umask; the cache is shared data.
-  fchmod(fd, 0644);
-  const bool ok = write_all(header.data(), header.size()) &&
-                  write_all(payload.data(), payload.size()) && ::close(fd) == 0;
-  if (!ok) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return false;
-  }
-  if (std::rename(temp.c_str(), file.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return false;
-  }
-  return true;
+  return write_all(header.data(), header.size()) && write_all(payload.data(), payload.size());
+}
+
+/// The error of a decoder that returned without calling allocate or adopt.
+void require_output(bool given) {
+  if (!given) throw std::logic_error("a decoder returned without producing its output");
 }
 
 void warn_once(const fs::path& dir, const std::string& why) {
@@ -280,17 +267,12 @@ class EntryTarget final : public DecodeTarget {
 
   std::span<std::uint8_t> allocate(std::size_t n) override {
     unmap();
-    if (!memory_.given() && map_bytes(n)) {
-      given_ = true;
-      return {static_cast<std::uint8_t*>(map_) + offset_, n};
-    }
-    given_ = false;
+    if (!memory_.given() && map_bytes(n)) return {static_cast<std::uint8_t*>(map_) + offset_, n};
     return memory_.allocate(n);
   }
 
   std::span<const std::uint8_t> adopt(std::vector<std::uint8_t> bytes) override {
     unmap();
-    given_ = false;
     return memory_.adopt(std::move(bytes));
   }
 
@@ -298,10 +280,11 @@ class EntryTarget final : public DecodeTarget {
   /// (the sources changed while they were decoded).
   std::shared_ptr<DecodedBytes::Storage> finish(bool file, const std::uint8_t*& payload,
                                                 std::size_t& size, const fs::path& dir) {
-    if (!given_ && !memory_.given()) {
-      throw std::logic_error("a decoder returned without producing its output");
+    // The output is in the mapping when there is one, else in memory_.
+    if (map_ == nullptr) {
+      require_output(memory_.given());
+      return finish_from_memory(file, payload, size, dir);
     }
-    if (!given_) return finish_from_memory(file, payload, size, dir);
     const std::size_t length = map_size_ - offset_;
     auto* bytes = static_cast<std::uint8_t*>(map_);
     fill_header(bytes, key_, length, digest(bytes + offset_, length));
@@ -352,14 +335,16 @@ class EntryTarget final : public DecodeTarget {
       warn_once(dir, std::strerror(error_));
     } else if (file) {
       // The decoder adopted its bytes, or the file system has no fallocate:
-      // write the entry the ordinary way, then serve the mapped entry so
-      // that later copies share the page cache. Its payload is what this
-      // process just wrote (or another process's identical decoding of the
-      // same files, renamed over it since).
-      if (!write_entry(file_, key_, bytes)) {
+      // write the entry through the temporary file the ordinary way, then
+      // serve the mapped entry so that later copies share the page cache.
+      // Its payload is what this process just wrote (or another process's
+      // identical decoding of the same files, renamed over it since).
+      if (ftruncate(fd_, 0) != 0 || !write_entry(fd_, key_, bytes) ||
+          ::close(std::exchange(fd_, -1)) != 0) {
         warn_once(dir, std::strerror(errno));
-      } else if (auto entry = open_entry(file_, key_, payload, size, Verify::JustWritten)) {
-        return entry;
+      } else if (std::rename(temp_.c_str(), file_.c_str()) == 0) {
+        temp_.clear();
+        if (auto entry = open_entry(file_, key_, payload, size, Verify::JustWritten)) return entry;
       }
     }
     payload = bytes.data();
@@ -375,7 +360,6 @@ class EntryTarget final : public DecodeTarget {
   void* map_ = nullptr;
   std::size_t map_size_ = 0;
   int error_ = 0;
-  bool given_ = false;  ///< the output is in the mapping (else in memory_)
   MemoryTarget memory_;
 };
 
@@ -401,9 +385,7 @@ DecodedBytes cached_decode_into(const std::string& kind, const std::vector<fs::p
   const auto in_memory = [&] {
     MemoryTarget target;
     decode(target);
-    if (!target.given()) {
-      throw std::logic_error("a decoder returned without producing its output");
-    }
+    require_output(target.given());
     out.data_ = target.bytes().data();
     out.size_ = target.bytes().size();
     out.storage_ = memory_storage(std::move(target.bytes()));
