@@ -169,17 +169,26 @@ template <int Lanes, std::size_t K>
 }
 
 /// Eight (or four) winner bytes, each widened to its lane by one shuffle
-/// with zeros (a converting cast inserts the lanes one by one).
+/// with zeros (a converting cast inserts the lanes one by one). The eight
+/// bytes enter a register as one 64-bit integer: shuffling an 8-byte vector
+/// with zeros made GCC 12 assemble the 32-byte operand on the stack from an
+/// 8-byte and a 32-byte store, and the load after them waited for both
+/// (a failed store-to-load forward, every window).
 template <int Lanes>
 [[gnu::always_inline]] inline void widen(const std::uint8_t* win, typename Simd<Lanes>::I& where) {
-  typename Simd<Lanes>::Packed bytes;
-  std::memcpy(&bytes, win, sizeof bytes);
-  const typename Simd<Lanes>::Packed zero{};
   typename Simd<Lanes>::Bytes wide;
   if constexpr (Lanes == 4) {
+    typename Simd<Lanes>::Packed bytes;
+    std::memcpy(&bytes, win, sizeof bytes);
+    const typename Simd<Lanes>::Packed zero{};
     wide = __builtin_shufflevector(bytes, zero, 0, 4, 4, 4, 1, 4, 4, 4, 2, 4, 4, 4, 3, 4, 4, 4);
   } else {
-    wide = __builtin_shufflevector(bytes, zero, 0, 8, 8, 8, 1, 8, 8, 8, 2, 8, 8, 8, 3, 8, 8, 8, 4,
+    std::uint64_t word;
+    std::memcpy(&word, win, sizeof word);
+    using u64x4 = std::uint64_t __attribute__((vector_size(32)));
+    // Bytes 8 to 31 are zero.
+    const auto bytes = reinterpret_cast<typename Simd<Lanes>::Bytes>(u64x4{word, 0, 0, 0});
+    wide = __builtin_shufflevector(bytes, bytes, 0, 8, 8, 8, 1, 8, 8, 8, 2, 8, 8, 8, 3, 8, 8, 8, 4,
                                    8, 8, 8, 5, 8, 8, 8, 6, 8, 8, 8, 7, 8, 8, 8);
   }
   std::memcpy(&where, &wide, sizeof where);
@@ -316,10 +325,12 @@ struct Backward {
 /// Backward into a channels-last diff_src, written in memory order, each
 /// value also added to image n's per-channel float sums in that order: the
 /// same additions as ChannelSum::run reading it back, without the read.
-/// Channels go in chunks of kChunk vectors whose sums stay in registers.
+/// One vector of channels per pass over the image, its gradient, winners
+/// and sum in registers. (Several vectors per pass kept them in arrays that
+/// GCC 12 left on the stack, filled by split 16-byte halves and read back
+/// whole: a failed store-to-load forward per window and vector, which made
+/// the cnn model's first pooling backward 0.87 ms instead of 0.19 ms.)
 struct BackwardChannelsLast {
-  static constexpr std::size_t kChunk = 4;
-
   template <int Lanes>
   [[gnu::always_inline]] static void image(std::size_t n, const PoolShape& s, const float* diff_dst,
                                            const PoolLayout& dl, const std::uint8_t* winner,
@@ -330,76 +341,66 @@ struct BackwardChannelsLast {
     std::size_t c = 0;
     // Lanes channels side by side in diff_dst's layout too.
     if (dl.lanes % Lanes == 0 || dl.lanes >= channels) {
-      for (; c + kChunk * Lanes <= channels; c += kChunk * Lanes)
-        chunk<Lanes, kChunk>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
       for (; c + Lanes <= channels; c += Lanes)
-        chunk<Lanes, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
+        channels_of<Lanes>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
     }
     for (; c < channels; ++c)
-      chunk<1, 1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
+      channels_of<1>(n, c, s, diff_dst, dl, winner, diff_src, sl, sums);
   }
 
-  /// Channels c .. c + V * Lanes - 1 of image n, row by row: in each row
-  /// the windows' columns, then any column no window covers; the rows no
-  /// window covers last. (Nested loops rather than r / k: a division per
-  /// element made this slower than a separate summing pass.)
-  template <int Lanes, std::size_t V>
-  [[gnu::always_inline]] static void chunk(std::size_t n, std::size_t c, const PoolShape& s,
-                                           const float* diff_dst, const PoolLayout& dl,
-                                           const std::uint8_t* winner, float* diff_src,
-                                           const PoolLayout& sl, float* sums) {
+  /// Channels c .. c + Lanes - 1 of image n, row by row: in each row the
+  /// windows' columns, then any column no window covers; the rows no window
+  /// covers last. (Nested loops rather than r / k: a division per element
+  /// made this slower than a separate summing pass.)
+  template <int Lanes>
+  [[gnu::always_inline]] static void channels_of(std::size_t n, std::size_t c, const PoolShape& s,
+                                                 const float* diff_dst, const PoolLayout& dl,
+                                                 const std::uint8_t* winner, float* diff_src,
+                                                 const PoolLayout& sl, float* sums) {
     constexpr std::size_t W = Lanes == 1 ? 1 : static_cast<std::size_t>(Lanes);
     using F = std::conditional_t<Lanes == 1, float, typename Simd<W == 1 ? 4 : Lanes>::F>;
+    using I = std::conditional_t<Lanes == 1, std::int32_t, typename Simd<W == 1 ? 4 : Lanes>::I>;
     const std::size_t k = s.kernel, oh = s.out_height(), ow = s.out_width();
     const std::size_t tail_w = s.width - ow * k;
-    F acc[V] = {};
-    // Where each of the chunk's vectors lies in diff_dst's layout, once per
-    // image rather than per element (the channel block is a division).
-    std::size_t channel_offsets[V];
-    for (std::size_t v = 0; v < V; ++v)
-      channel_offsets[v] = dl.offset(0, c + v * W, 0, 0);
+    F acc{};
+    // Where the vector lies in diff_dst's layout, once per image rather than
+    // per element (the channel block is a division).
+    const std::size_t channel_offset = dl.offset(0, c, 0, 0);
     float* out = diff_src + n * sl.n_stride + c;
-    using I = std::conditional_t<Lanes == 1, std::int32_t, typename Simd<W == 1 ? 4 : Lanes>::I>;
-    // One window's gradients and winners, read once for its k columns.
-    F grad[V];
-    I where[V];
+    // One window's gradient and winner, read once for its k columns.
+    F grad;
+    I where;
     const auto read = [&](std::size_t window) {
-      for (std::size_t v = 0; v < V; ++v) {
-        const std::size_t at = window + channel_offsets[v];
-        if constexpr (Lanes == 1) {
-          std::uint8_t win = winner[at];
-          grad[v] = window_gradient_one(diff_dst[at], win, s.relu);
-          where[v] = win;
-        } else {
-          window_gradient<Lanes>(diff_dst + at, winner + at, s.relu, grad[v], where[v]);
-        }
+      const std::size_t at = window + channel_offset;
+      if constexpr (Lanes == 1) {
+        std::uint8_t win = winner[at];
+        grad = window_gradient_one(diff_dst[at], win, s.relu);
+        where = win;
+      } else {
+        window_gradient<Lanes>(diff_dst + at, winner + at, s.relu, grad, where);
       }
     };
-    // One position's V vectors (or one float): routed or zero.
+    // One position's vector (or float): routed or zero.
     const auto put = [&](std::int32_t pos) {
-      for (std::size_t v = 0; v < V; ++v) {
-        F routed;
-        if constexpr (Lanes == 1) {
-          routed = where[v] == pos ? grad[v] : 0.0f;
-          out[v] = routed;
-        } else {
-          routed = where[v] == pos + I{} ? grad[v] : F{};
-          store(out + v * W, routed);
-        }
-        acc[v] += routed;
+      F routed;
+      if constexpr (Lanes == 1) {
+        routed = where == pos ? grad : 0.0f;
+        *out = routed;
+      } else {
+        routed = where == pos + I{} ? grad : F{};
+        store(out, routed);
       }
+      acc += routed;
       out += sl.w_stride;
     };
     const auto zeros = [&](std::size_t count) {
       for (std::size_t p = 0; p < count; ++p, out += sl.w_stride) {
-        for (std::size_t v = 0; v < V; ++v) {
-          if constexpr (Lanes == 1) {
-            out[v] = 0.0f;
-          } else {
-            store(out + v * W, F{});
-          }
-          acc[v] += F{};
+        if constexpr (Lanes == 1) {
+          *out = 0.0f;
+        } else {
+          store(out, F{});
         }
+        acc += F{};
       }
     };
     for (std::size_t y = 0; y < oh; ++y) {
@@ -413,12 +414,10 @@ struct BackwardChannelsLast {
       }
     }
     zeros((s.height - oh * k) * s.width);
-    for (std::size_t v = 0; v < V; ++v) {
-      if constexpr (Lanes == 1) {
-        sums[c + v] = acc[v];
-      } else {
-        store(sums + c + v * W, acc[v]);
-      }
+    if constexpr (Lanes == 1) {
+      sums[c] = acc;
+    } else {
+      store(sums + c, acc);
     }
   }
 };
