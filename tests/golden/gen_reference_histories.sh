@@ -5,7 +5,10 @@
 # build to compute the same points to the last bit, so a change meant to
 # leave results alone (a refactoring, a faster loop) is proven to.
 #
-# The file checked in was written by the build of commit a8e5ad0; rerun this
+# The file checked in was written by the build that made dense layers'
+# forward a oneDNN matmul (on top of commit 71452dd, whose hash the file's
+# header shows): that changed the order of additions in their products. Before
+# it, the file of commit a8e5ad0 had held through every change. Rerun this
 # only when a change is meant to alter results, and say so in its commit.
 #
 #   bash tests/golden/gen_reference_histories.sh PATH/TO/optbench

@@ -1,7 +1,7 @@
 // Results do not drift: a few small experiments (the 2-D lab problems, the
 // linear fit, every rule family on a small MLP, the CNN for four steps)
 // must record exactly the points tests/golden/reference_histories.txt holds,
-// to the last bit. The file was written once by an older build
+// to the last bit. The file was written by an older build
 // (gen_reference_histories.sh says how), so refactorings and faster loops
 // since then are proven to have left every number alone.
 #include <gtest/gtest.h>
