@@ -4,7 +4,8 @@
 // machine or another day. All on one thread, like the workloads:
 //   - oneDNN's f32 GEMM peak: a large square product (2048^3), which reaches
 //     the best rate oneDNN's kernels give on this CPU;
-//   - oneDNN's GEMM rate at exactly the products an MLP step needs;
+//   - oneDNN's GEMM rate at exactly the products an MLP step needs, each on
+//     the faster of dnnl_sgemm and the matmul primitive;
 //   - the same for the CNN's dense layers, and oneDNN's convolution
 //     primitives (forward, backward data, backward weights) at the CNN's
 //     shapes, each in the layouts it prefers;
@@ -28,10 +29,13 @@
 #include <libdeflate.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -70,24 +74,80 @@ void run_gemm(const Gemm& g, GemmBuffers& buf) {
   }
 }
 
+/// The same product as a oneDNN matmul primitive, a transposed operand seen
+/// through its strides, as the dense layers' forward runs it.
+struct MatmulProduct {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::matmul op;
+  std::unordered_map<int, dnnl::memory> args;
+
+  MatmulProduct(const Gemm& g, GemmBuffers& buf) {
+    using dims = dnnl::memory::dims;
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::desc a({g.m, g.k}, f32, g.transa == 'N' ? dims{g.k, 1} : dims{1, g.m});
+    const dnnl::memory::desc b({g.k, g.n}, f32, g.transb == 'N' ? dims{g.n, 1} : dims{1, g.k});
+    const dnnl::memory::desc c({g.m, g.n}, f32, dims{g.n, 1});
+    const dnnl::matmul::primitive_desc pd({a, b, c}, engine);
+    op = dnnl::matmul(pd);
+    args = {{DNNL_ARG_SRC, dnnl::memory(a, engine, buf.a.data())},
+            {DNNL_ARG_WEIGHTS, dnnl::memory(b, engine, buf.b.data())},
+            {DNNL_ARG_DST, dnnl::memory(c, engine, buf.c.data())}};
+    if (pd.scratchpad_desc().get_size() > 0) {
+      args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(pd.scratchpad_desc(), engine);
+    }
+  }
+  void run() {
+    op.execute(stream, args);
+    stream.wait();
+  }
+};
+
+/// Best of `tries` timings of f, in seconds.
+template <class F>
+double best_time(F&& f, int tries) {
+  double best = 1e30;
+  for (int i = 0; i < tries; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
+
 /// Times a list of products run back to back, as one step runs them; the
-/// "gflops" counter is their FLOP count over the time.
+/// "gflops" counter is their FLOP count over the time. Each product runs on
+/// whichever of oneDNN's two GEMM paths is faster for it on this machine
+/// (dnnl_sgemm, or the matmul primitive, whose kernels are faster for some
+/// shapes and slower for others), so that no layer can beat its limit by
+/// choosing the other path.
 void gemm_set(benchmark::State& state, const std::vector<Gemm>& gemms, int threads = 1) {
   omp_set_num_threads(threads);
   std::vector<std::unique_ptr<GemmBuffers>> buffers;
+  std::vector<std::function<void()>> products;
   double flop = 0;
+  int matmuls = 0;
   for (const auto& g : gemms) {
     buffers.push_back(std::make_unique<GemmBuffers>(g));
+    auto& buf = *buffers.back();
+    auto matmul = std::make_shared<MatmulProduct>(g, buf);
+    const auto sgemm = [g, &buf] { run_gemm(g, buf); };
+    const auto primitive = [matmul] { matmul->run(); };
+    sgemm();  // oneDNN builds its kernels on first use
+    primitive();
+    const bool faster = best_time(primitive, 20) < best_time(sgemm, 20);
+    matmuls += faster;
+    products.push_back(faster ? std::function<void()>(primitive) : std::function<void()>(sgemm));
     flop += g.flop();
   }
-  for (std::size_t i = 0; i < gemms.size(); ++i)
-    run_gemm(gemms[i], *buffers[i]);  // oneDNN builds its kernels on first use
   for (auto _ : state) {
-    for (std::size_t i = 0; i < gemms.size(); ++i)
-      run_gemm(gemms[i], *buffers[i]);
+    for (auto& product : products)
+      product();
     benchmark::ClobberMemory();
   }
   state.counters["flop"] = flop;
+  state.counters["matmul_products"] = matmuls;
   state.counters["gflops"] =
       benchmark::Counter(flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -97,8 +157,8 @@ void BM_limit_gemm_peak(benchmark::State& state) {
 }
 BENCHMARK(BM_limit_gemm_peak)->Unit(benchmark::kMillisecond);
 
-// The MLP 784-200-10 at batch 64, as its inner-product primitives compute
-// it: forward X W1^T and H W2^T, weight gradients dH^T X and dY^T H, and the
+// The MLP 784-200-10 at batch 64, as its layers compute it: forward X W1^T
+// and H W2^T, weight gradients dH^T X and dY^T H, and the
 // hidden layer's input gradient dY W2. The first layer's input gradient is
 // not needed and not computed. 40.9 MFLOP.
 void BM_limit_gemm_mlp(benchmark::State& state) {
