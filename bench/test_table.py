@@ -162,6 +162,33 @@ class TableTest(unittest.TestCase):
         self.assertIn("(38.82 us) = 243.36 us", text)
         self.assertIn("floor 2.59 s", text)
 
+    def rewrite(self, change):
+        """The report again after `change` edits the C++ records."""
+        with open(os.path.join(self.work, "cpp.json")) as f:
+            records = json.load(f)["benchmarks"]
+        records = change(records)
+        with open(os.path.join(self.work, "cpp.json"), "w") as f:
+            json.dump({"benchmarks": records}, f)
+        return table.Report(self.work).render()
+
+    def test_mlp_parts_take_adadelta_from_its_own_benchmark(self):
+        # Without it the part is the step's median less forward + backward.
+        self.assertNotIn("(timed alone)", self.text)
+        text = self.rewrite(lambda r: r + bench("BM_mlp_forward", 100)
+                            + bench("BM_mlp_forward_backward", 200)
+                            + bench("BM_mlp_adadelta_step", 40))
+        self.assertIn("parts: forward 100.00 us, backward 100.00 us (differences of medians), "
+                      "Adadelta 40.00 us (timed alone)", text)
+
+    def test_a_cnn_step_under_its_kernels_is_not_read_as_free_work(self):
+        # A one-thread step of 16 ms wall against 20 ms of kernels (wall):
+        # the two were timed at different moments, so no bound is claimed.
+        text = self.rewrite(lambda r: [x for x in r if x["run_name"] != "BM_cnn_step"]
+                            + bench("BM_cnn_step", 8_000))
+        self.assertIn("the one-thread step (16.000 ms, wall) took less than those kernels, so "
+                      "this run cannot say what the rest of the step costs", text)
+        self.assertNotIn("is beyond these kernels", text)
+
 
 if __name__ == "__main__":
     unittest.main()
