@@ -116,7 +116,7 @@ TEST_P(ReferenceHistories, EveryPointEqualsTheReferenceBuildsToTheBit) {
     const auto it = files.find(isa);
     if (it == files.end()) {
       GTEST_SKIP() << "no reference points for oneDNN's " << isa
-                   << " kernels, which this CPU runs; tests/golden/gen_reference_histories.sh "
+                   << " kernels, the ones it runs here; tests/golden/gen_reference_histories.sh "
                       "writes them (from a build whose results are trusted)";
     }
     reference = it->second;
