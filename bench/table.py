@@ -462,8 +462,6 @@ class Report:
         if getattr(self, "cnn_threads", None) and self.kernels_1t and self.kernels_2t:
             one, two = self.cnn_threads
             rest = one - self.kernels_1t
-            # At best everything outside oneDNN's kernels halves on 2 threads.
-            best = one / (self.kernels_2t + max(rest, 0.0) / 2)
             scale = (f"CNN on 2 threads: oneDNN's convolutions and dense products scale "
                      f"{self.kernels_1t / self.kernels_2t:.2f}x ({fmt_time(self.kernels_1t)} -> "
                      f"{fmt_time(self.kernels_2t)}); ")
@@ -474,6 +472,8 @@ class Report:
                          f"those kernels, so this run cannot say what the rest of the step "
                          f"costs; the run gets {one / two:.2f}x")
             else:
+                # At best everything outside oneDNN's kernels halves on 2 threads.
+                best = one / (self.kernels_2t + rest / 2)
                 n.append(scale + f"the rest of the step ({fmt_time(rest)} on one thread) halved at "
                          f"best would give {best:.2f}x; the run gets {one / two:.2f}x"
                          + (f": {TARGETS['cnn_2_threads']:g}x is beyond these kernels"
