@@ -1,4 +1,4 @@
-// Microbenchmarks for the "beat PyTorch side by side" issue. Everything runs
+// optbench's workloads for bench/run.sh, against PyTorch. Everything runs
 // on one thread (ModelContext::threads = 1) with its data generated in memory
 // before timing starts, so the figures are the cost of the step itself. The
 // plugins are this build's, loaded through the registry exactly as a run
@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -564,6 +565,50 @@ void BM_jobs_scaling(benchmark::State& state) {
 }
 BENCHMARK(BM_jobs_scaling)->Unit(benchmark::kMillisecond)->Iterations(4)->Repetitions(1);
 
+// Interleaved pairs (bench/interleave.py): with --serve-steps the binary
+// reads lines "WORKLOAD SECONDS" (mlp or cnn) on stdin, trains that step on
+// one thread for at least SECONDS of the thread's CPU time, and answers
+// "WORKLOAD STEPS CPU_SECONDS". The PyTorch peer answers the same lines, and
+// the driver alternates short slices of the two, so that both sides of each
+// pair see the machine in the same moment.
+int serve_steps() {
+  std::unique_ptr<Trainee> mlp, cnn;
+  std::string workload;
+  double budget = 0;
+  while (std::cin >> workload >> budget) {
+    std::unique_ptr<Trainee>* slot = workload == "mlp" ? &mlp : workload == "cnn" ? &cnn : nullptr;
+    if (!slot) {
+      std::cerr << "optbench_bench --serve-steps: unknown workload '" << workload
+                << "' (mlp or cnn)\n";
+      return 2;
+    }
+    if (!*slot) {
+      *slot =
+          workload == "mlp"
+              ? std::make_unique<Trainee>("mlp", std::vector<std::size_t>{784}, "adadelta")
+              : std::make_unique<Trainee>("cnn", std::vector<std::size_t>{1, 28, 28}, "adadelta");
+      (*slot)->step(0);  // binds oneDNN's primitives outside the timing
+    }
+    auto& trainee = **slot;
+    std::size_t steps = 0;
+    const double c0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    double used = 0;
+    do {
+      benchmark::DoNotOptimize(trainee.step(++steps));
+      used = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
+    } while (used < budget);
+    std::cout << workload << ' ' << steps << ' ' << used << std::endl;
+  }
+  return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--serve-steps") return serve_steps();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -138,6 +138,12 @@ def network_step(torch, make_net, shape, min_time):
 
 
 def network_step_once(torch, net, shape, min_time):
+    return time_steps(training_step(torch, net, shape), min_time)
+
+
+def training_step(torch, net, shape):
+    """One Adadelta training step of `net` per call, on BATCH_POOL batches
+    of uniform inputs and random labels cycled through."""
     gen = torch.Generator().manual_seed(1)
     inputs = torch.rand((BATCH_POOL * BATCH,) + shape, generator=gen) * 2 - 1
     labels = torch.randint(0, 10, (BATCH_POOL * BATCH,), generator=gen)
@@ -158,7 +164,62 @@ def network_step_once(torch, net, shape, min_time):
         optimizer.step()
         return loss
 
-    return time_steps(step, min_time)
+    return step
+
+
+def mlp_net(nn):
+    return nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10))
+
+
+def cnn_net(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10))
+
+
+def serve_steps(torch):
+    """The peer's half of bench/interleave.py: reads "WORKLOAD SECONDS"
+    lines (mlp or cnn) and answers "WORKLOAD STEPS CPU_SECONDS PATH" after
+    training that step for at least SECONDS of CPU time, on the faster of
+    torch's two paths (mkldnn on or off), chosen at the workload's first
+    line by timing both."""
+    nets = {"mlp": (mlp_net, (784,)), "cnn": (cnn_net, (1, 28, 28))}
+    chosen = {}
+
+    def run(step, enabled, budget):
+        steps, c0 = 0, time.process_time()
+        with torch.backends.mkldnn.flags(enabled=enabled):
+            while True:
+                step()
+                steps += 1
+                used = time.process_time() - c0
+                if used >= budget:
+                    return steps, used
+
+    for line in sys.stdin:
+        fields = line.split()
+        if len(fields) != 2 or fields[0] not in nets:
+            print(f"peer_torch.py --serve-steps: expected 'mlp|cnn SECONDS', got {line!r}",
+                  file=sys.stderr)
+            return 2
+        workload, budget = fields[0], float(fields[1])
+        if workload not in chosen:
+            make, shape = nets[workload]
+            per_step = {}
+            steps_by_path = {}
+            for enabled in (True, False):
+                torch.manual_seed(0)
+                step = training_step(torch, make(torch.nn), shape)
+                run(step, enabled, 0.05)  # first-call allocations, oneDNN's kernels
+                steps, used = run(step, enabled, max(budget, 0.3))
+                per_step[enabled], steps_by_path[enabled] = used / steps, step
+            enabled = min(per_step, key=per_step.get)
+            chosen[workload] = (steps_by_path[enabled], enabled)
+        step, enabled = chosen[workload]
+        steps, used = run(step, enabled, budget)
+        print(f"{workload} {steps} {used} mkldnn_{'on' if enabled else 'off'}", flush=True)
+    return 0
 
 
 def main():
@@ -167,6 +228,8 @@ def main():
     parser.add_argument("--only", default="",
                         help="comma-separated workloads to run (mlp_step, cnn_step, fn2d_step, "
                              "optimizer_step, mlp_loop); default all")
+    parser.add_argument("--serve-steps", action="store_true",
+                        help="answer 'mlp|cnn SECONDS' lines on stdin (bench/interleave.py)")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     unknown = only - {"mlp_step", "cnn_step", "fn2d_step", "optimizer_step", "mlp_loop"}
@@ -185,6 +248,8 @@ def main():
         return 0
 
     torch.set_num_threads(1)
+    if args.serve_steps:
+        return serve_steps(torch)
     torch.manual_seed(0)
     blas = blas_in_use()
     reference = is_reference_blas(blas)
@@ -215,9 +280,8 @@ def main():
 
     # 1. MLP 784-200-10, ReLU, cross-entropy, Adadelta (defaults: lr 1, rho 0.9).
     if wanted("mlp_step"):
-        (seconds, calls, wall, path), paths = network_step(
-            torch, lambda: nn.Sequential(nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10)),
-            (784,), min_time)
+        (seconds, calls, wall, path), paths = network_step(torch, lambda: mlp_net(nn), (784,),
+                                                           min_time)
         emit(kind="result", workload="mlp_step", seconds=seconds, calls=calls,
              wall_seconds=wall, path=path, paths=paths)
 
@@ -247,12 +311,8 @@ def main():
 
     # 2. The seed CNN, Adadelta.
     if wanted("cnn_step"):
-        (seconds, calls, wall, path), paths = network_step(
-            torch, lambda: nn.Sequential(
-                nn.Conv2d(1, 32, 5), nn.MaxPool2d(2), nn.ReLU(),
-                nn.Conv2d(32, 64, 5), nn.MaxPool2d(2), nn.ReLU(),
-                nn.Flatten(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10)),
-            (1, 28, 28), min_time)
+        (seconds, calls, wall, path), paths = network_step(torch, lambda: cnn_net(nn),
+                                                           (1, 28, 28), min_time)
         emit(kind="result", workload="cnn_step", seconds=seconds, calls=calls,
              wall_seconds=wall, path=path, paths=paths)
 

@@ -11,7 +11,7 @@
 #   bash bench/run.sh --end-to-end     # only the end-to-end part
 #   BENCH_MIN_TIME=0.2 bash bench/run.sh   # quicker, noisier
 #   BENCH_KEEP=/some/dir bash bench/run.sh # keep the raw JSON there
-#   BENCH_ROUNDS=5 bash bench/run.sh       # more paired MLP/CNN rounds (default 3)
+#   BENCH_PAIRS=30 bash bench/run.sh       # more interleaved MLP/CNN pairs (default 15)
 set -euo pipefail
 started=$(date +%s)
 micro=1
@@ -31,7 +31,7 @@ cd "$root"
 build="$root/build/release"
 min_time="${BENCH_MIN_TIME:-1}"
 repetitions="${BENCH_REPETITIONS:-3}"
-rounds="${BENCH_ROUNDS:-3}"
+pairs="${BENCH_PAIRS:-15}"
 python="/usr/bin/python3"
 
 # Every figure is a ratio to PyTorch measured in the same run, so without the
@@ -90,18 +90,14 @@ if ((micro)); then
   "$python" "$root/bench/user_loop.py" > "$work/user_loop.jsonl" || rm -f "$work/user_loop.jsonl"
   "$python" "$root/bench/peer_torch.py" --min-time "$min_time" --only mlp_step \
     > "$work/peer_env.jsonl" || rm -f "$work/peer_env.jsonl"
-  # Paired rounds for the two network steps: each round times optbench and
-  # then PyTorch back to back, so a change in the machine's load between the
-  # long runs above cannot tilt their ratio; the table reports the median of
-  # the rounds' ratios.
+  # Interleaved pairs for the two network steps: optbench and PyTorch in
+  # alternating short slices from two long-lived processes, so that a change
+  # in the machine's load cannot tilt their ratio; the table reports the
+  # median of the pairs' ratios and their quartiles.
   if ! grep -q '"skipped"' "$work/peer.jsonl"; then
-    for ((r = 1; r <= rounds; r++)); do
-      echo "== paired round $r of $rounds: MLP and CNN steps, optbench then PyTorch" >&2
-      "$build/optbench_bench" --benchmark_format=json --benchmark_min_time="$min_time" \
-        --benchmark_filter='^BM_(mlp|cnn)_step$' > "$work/round_cpp_$r.json"
-      peer --min-time "$min_time" --only mlp_step,cnn_step \
-        > "$work/round_peer_$r.jsonl" || rm -f "$work/round_cpp_$r.json" "$work/round_peer_$r.jsonl"
-    done
+    echo "== $pairs interleaved pairs of the MLP and CNN steps, optbench and PyTorch" >&2
+    "$python" "$root/bench/interleave.py" --bench "$build/optbench_bench" --pairs "$pairs" \
+      > "$work/interleaved.jsonl" || rm -f "$work/interleaved.jsonl"
   fi
 fi
 if ((end_to_end)); then

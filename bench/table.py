@@ -5,8 +5,9 @@ MISS, and below it the lines that explain each MISS from those limits.
 
 Standard-library Python only. Usage: table.py WORK_DIR, where WORK_DIR holds
 what run.sh wrote: cpp.json (Google Benchmark), peer.jsonl, user_loop.jsonl,
-round_cpp_*.json + round_peer_*.jsonl, e2e.jsonl and machine.txt; any of them
-may be missing, and their rows then say n/a.
+interleaved.jsonl (or, from older runs, round_cpp_*.json + round_peer_*.jsonl),
+e2e.jsonl and machine.txt; any of them may be missing, and their rows then
+say n/a.
 """
 
 import glob
@@ -109,6 +110,14 @@ def fmt_time(s):
     return f"{s * 1e6:.2f} us"
 
 
+def quartiles(values):
+    """The first and third quartiles (both the one value when there is one)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
 def verdict(value, target, higher_is_better=True):
     if value is None:
         return "n/a"
@@ -148,8 +157,14 @@ class Report:
         return reps[0].get(key) if reps else None
 
     def paired(self, workload):
-        """(optbench, PyTorch) CPU seconds of the long runs and of each
-        paired round; the ratio reported is the median of the rounds'."""
+        """(optbench, PyTorch) CPU seconds per step, one tuple per pair, and
+        the interleaved record they came from (interleave.py), or None when
+        the run has none and they are the long runs and each paired round.
+        The ratio reported is the median of the pairs'."""
+        interleaved = next((r for r in read_jsonl(os.path.join(self.work, "interleaved.jsonl"))
+                            if r.get("workload") == workload), None)
+        if interleaved and interleaved.get("ours"):
+            return list(zip(interleaved["ours"], interleaved["peer"])), interleaved
         pairs = []
         ours, theirs = self.ours(f"BM_{workload}"), self.peer.get(workload, {}).get("seconds")
         if ours and theirs:
@@ -162,7 +177,7 @@ class Report:
                     if rec.get("kind") == "result"}
             if f"BM_{workload}" in cpp and workload in peer:
                 pairs.append((median_cpu(cpp[f"BM_{workload}"]), peer[workload]["seconds"]))
-        return pairs
+        return pairs, None
 
     # -- rows -------------------------------------------------------------------
     def row(self, workload, ours="", limit="", vs_limit="", torch="", vs_torch="", target="",
@@ -262,7 +277,7 @@ class Report:
                                          TARGETS["mlp_vs_torch"]),
                                         ("cnn_step", "CNN step (seed CNN), b64, Adadelta",
                                          TARGETS["cnn_vs_torch"])):
-            pairs = self.paired(workload)
+            pairs, interleaved = self.paired(workload)
             if not pairs:
                 self.row(label, fmt_time(self.ours(f"BM_{workload}")), torch="n/a",
                          target=f">= {target:g}x PyTorch", result="n/a")
@@ -281,10 +296,16 @@ class Report:
                 limit = f"{fmt_time(self.cnn_floor)} floor" if self.cnn_floor else "n/a"
                 vs_limit = f"{100 * self.cnn_floor / ours:.0f} %" if self.cnn_floor else "n/a"
                 self.cnn = (ours, theirs, speedup)
-            self.row(label, fmt_time(ours), limit, vs_limit,
-                     f"{fmt_time(theirs)} ({info_paths(workload)})",
-                     f"{speedup:.2f}x (" + ", ".join(f"{r:.2f}" for r in ratios) + ")",
-                     f">= {target:g}x PyTorch", verdict(speedup, target))
+            if interleaved:
+                path = interleaved.get("path", "")
+                spread = (f"{len(ratios)} interleaved pairs, quartiles " +
+                          "-".join(f"{q:.2f}" for q in quartiles(ratios)))
+            else:
+                path = info_paths(workload)
+                spread = ", ".join(f"{r:.2f}" for r in ratios)
+            self.row(label, fmt_time(ours), limit, vs_limit, f"{fmt_time(theirs)} ({path})",
+                     f"{speedup:.2f}x ({spread})", f">= {target:g}x PyTorch",
+                     verdict(speedup, target))
             if workload == "mlp_step" and self.gemm_mlp:
                 fraction = MLP_FLOP / ours / self.gemm_mlp
                 self.row("MLP step as a fraction of the GEMM rate", f"{fraction * 100:.1f} %",

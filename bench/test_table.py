@@ -189,6 +189,27 @@ class TableTest(unittest.TestCase):
                       "this run cannot say what the rest of the step costs", text)
         self.assertNotIn("is beyond these kernels", text)
 
+    def test_interleaved_pairs_replace_the_long_runs_ratio(self):
+        # Five pairs of the MLP step, optbench 100 us and PyTorch 200-320 us:
+        # ratios 2.0, 2.4, 2.6, 2.8 and 3.2, median 2.6, quartiles 2.4 and
+        # 2.8; the columns are the medians of each side's slices.
+        ours = [100e-6] * 5
+        peer = [e * 1e-6 for e in (320, 200, 280, 240, 260)]
+        with open(os.path.join(self.work, "interleaved.jsonl"), "w") as f:
+            f.write(json.dumps({"kind": "interleaved", "workload": "mlp_step",
+                                "slice_seconds": 0.25, "ours": ours, "peer": peer,
+                                "path": "mkldnn off"}) + "\n")
+        report = table.Report(self.work)
+        report.render()
+        rows = {r[0]: r for r in report.rows}
+        row = rows["MLP 784-200-10 step, b64, Adadelta"]
+        self.assertEqual(row[1], "100.00 us")
+        self.assertEqual(row[4], "260.00 us (mkldnn off)")
+        self.assertEqual(row[5], "2.60x (5 interleaved pairs, quartiles 2.40-2.80)")
+        self.assertEqual(row[7], "PASS")
+        # A workload the file does not hold keeps the long runs' ratio.
+        self.assertEqual(rows["CNN step (seed CNN), b64, Adadelta"][5], "2.50x (2.50)")
+
 
 if __name__ == "__main__":
     unittest.main()
