@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "cpu_isa.hpp"
+#include "row_padding.hpp"
 
 namespace {
 
@@ -60,12 +61,6 @@ struct Gemm {
   dnnl_dim_t lda() const { return transa == 'N' ? k : m; }
   dnnl_dim_t ldb() const { return transb == 'N' ? n + b_pad : k; }
 };
-
-/// The dense layers run an input gradient whose B (the weight) has rows a
-/// multiple of this many floats apart on a copy with each row padded by 16
-/// floats (plugins/models/nn/dense.cpp); the limit offers oneDNN the same
-/// choice, or the layer could beat it.
-constexpr dnnl_dim_t kAliasingRowFloats = 512, kRowPadFloats = 16;
 
 struct GemmBuffers {
   std::vector<float> a, b, c;
@@ -139,9 +134,10 @@ void gemm_set(benchmark::State& state, const std::vector<Gemm>& gemms, int threa
   int matmuls = 0, padded = 0;
   for (const auto& given : gemms) {
     std::vector<Gemm> layouts{given};
-    if (given.transb == 'N' && given.n % kAliasingRowFloats == 0) {
+    // The padding the dense layers give such a weight (row_padding.hpp).
+    if (given.transb == 'N' && nn::rows_alias_in_cache(given.n)) {
       layouts.push_back(given);
-      layouts.back().b_pad = kRowPadFloats;
+      layouts.back().b_pad = nn::kRowPadFloats;
     }
     std::function<void()> best;
     double best_seconds = 1e30;

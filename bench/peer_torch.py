@@ -183,7 +183,7 @@ def serve_steps(torch):
     lines (mlp or cnn) and answers "WORKLOAD STEPS CPU_SECONDS PATH" after
     training that step for at least SECONDS of CPU time, on the faster of
     torch's two paths (mkldnn on or off), chosen at the workload's first
-    line by timing both."""
+    line by network_step."""
     nets = {"mlp": (mlp_net, (784,)), "cnn": (cnn_net, (1, 28, 28))}
     chosen = {}
 
@@ -205,17 +205,11 @@ def serve_steps(torch):
             return 2
         workload, budget = fields[0], float(fields[1])
         if workload not in chosen:
+            # The path as the long runs choose it (network_step), briefly.
             make, shape = nets[workload]
-            per_step = {}
-            steps_by_path = {}
-            for enabled in (True, False):
-                torch.manual_seed(0)
-                step = training_step(torch, make(torch.nn), shape)
-                run(step, enabled, 0.05)  # first-call allocations, oneDNN's kernels
-                steps, used = run(step, enabled, max(budget, 0.3))
-                per_step[enabled], steps_by_path[enabled] = used / steps, step
-            enabled = min(per_step, key=per_step.get)
-            chosen[workload] = (steps_by_path[enabled], enabled)
+            (_, _, _, path), _ = network_step(torch, lambda: make(torch.nn), shape, 0.2)
+            torch.manual_seed(0)
+            chosen[workload] = (training_step(torch, make(torch.nn), shape), path == "mkldnn on")
         step, enabled = chosen[workload]
         steps, used = run(step, enabled, budget)
         print(f"{workload} {steps} {used} mkldnn_{'on' if enabled else 'off'}", flush=True)

@@ -4,6 +4,7 @@
 #include "dnnl_helpers.hpp"
 #include "layer_registry.hpp"
 #include "layers.hpp"
+#include "row_padding.hpp"
 
 namespace nn {
 namespace {
@@ -27,16 +28,6 @@ void relu_backward_in_place(const float* out, float* grad, std::size_t n) {
   }
   for (; i < n; ++i)
     grad[i] = out[i] > 0.0f ? grad[i] : grad[i] * 0.0f;
-}
-
-/// Rows of this many floats (2 KB) or a multiple of it map onto the same L1
-/// cache sets when a GEMM streams several of them at once.
-constexpr memory::dim kAliasingRowFloats = 512;
-/// One 64-byte cache line of padding per row breaks that alignment.
-constexpr memory::dim kRowPadFloats = 16;
-
-bool rows_alias_in_cache(memory::dim row_floats) {
-  return row_floats % kAliasingRowFloats == 0;
 }
 
 // Inner product over a whole sample: a 4-D input is flattened in (C, H, W)
