@@ -194,6 +194,9 @@ class Report:
         conv_flop = self.counter("BM_limit_conv_cnn", "flop")
         self.conv_rate = conv_flop / conv if conv else None
         dense = self.limit("BM_limit_gemm_cnn_dense")
+        dense_flop = self.counter("BM_limit_gemm_cnn_dense", "flop")
+        # The CNN's multiplications as direct convolutions and dense products.
+        self.cnn_flop = conv_flop + dense_flop if conv_flop and dense_flop else None
         # Adadelta's update cannot take less than its streams (memory) nor
         # than its two square roots and division per parameter (the divider):
         # the larger of the two at each model's size.
@@ -476,6 +479,19 @@ class Report:
                      f"{fmt_time(budget)}, {budget / self.cnn_floor:.2f}x that floor"
                      + (": below it, so no implementation on these kernels meets it"
                         if budget < self.cnn_floor else "."))
+            if self.cnn_flop and self.gemm_peak:
+                # No direct convolution does its multiplications faster than
+                # one thread's GEMM peak: a floor for any such implementation.
+                at_peak = self.cnn_flop / self.gemm_peak + self.cnn_update
+                n.append(f"  at this run's GEMM peak ({self.gemm_peak / 1e9:.1f} GFLOP/s) the "
+                         f"same {self.cnn_flop / 1e9:.2f} GFLOP would take "
+                         f"{fmt_time(self.cnn_flop / self.gemm_peak)}, "
+                         f"{fmt_time(at_peak)} with the update; "
+                         f"{TARGETS['cnn_vs_torch']:g}x PyTorch allows {budget / at_peak:.2f}x "
+                         f"of that"
+                         + (": below it, so no direct convolution meets it on this CPU, only "
+                            "one with fewer multiplications (Winograd or FFT)"
+                            if budget < at_peak else "."))
             paths = self.peer.get("cnn_step", {}).get("paths")
             if paths:
                 n.append("  PyTorch's CNN step by path: " + ", ".join(

@@ -30,7 +30,7 @@ class TableTest(unittest.TestCase):
             bench("BM_limit_gemm_peak", 100_000, (1.2, 1.0, 1.1), flop=25e9)  # best: 250 GFLOP/s
             + bench("BM_limit_gemm_mlp", mlp_gemm_us, (1.0, 1.5))
             + bench("BM_limit_conv_cnn", 8_000, flop=1.2e9)
-            + bench("BM_limit_gemm_cnn_dense", 2_000)
+            + bench("BM_limit_gemm_cnn_dense", 2_000, flop=0.2e9)
             + bench("BM_limit_triad", 10_000, (1.0, 2.0), bytes=300e6)  # best: 30 GB/s
             + bench("BM_limit_update_mlp", 25, bytes=4.45e6)
             + bench("BM_limit_update_cnn", 500, bytes=16.3e6)
@@ -96,6 +96,19 @@ class TableTest(unittest.TestCase):
         # 3x of 50 ms allows 16.7 ms, 1.59x the 10.5 ms floor: possible.
         self.assertIn("the floor is 10.500 ms", self.text)
         self.assertIn("allows 16.667 ms, 1.59x that floor.", self.text)
+        # At the 250 GFLOP/s peak, 1.2 + 0.2 GFLOP take 5.6 ms, 6.1 ms with
+        # the 500 us update: 16.7 ms is 2.73x that, so no verdict of "below".
+        self.assertIn("the same 1.40 GFLOP would take 5.600 ms, 6.100 ms with the update; "
+                      "3x PyTorch allows 2.73x of that.", self.text)
+
+    def test_cnn_peak_floor_names_the_only_way_past_it(self):
+        # A 15 ms peer: 3x allows 5 ms, below the 6.1 ms at the GEMM peak.
+        with open(os.path.join(self.work, "peer.jsonl"), "a") as f:
+            f.write(json.dumps({"kind": "result", "workload": "cnn_step", "path": "mkldnn on",
+                                "seconds": 0.015}) + "\n")
+        text = table.Report(self.work).render()
+        self.assertIn("3x PyTorch allows 0.82x of that: below it, so no direct convolution "
+                      "meets it on this CPU", text)
 
     def test_optimizers_against_triad(self):
         self.assertEqual(self.rows["Adam step, 10M floats"][3], "90 %")

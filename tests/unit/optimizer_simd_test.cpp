@@ -5,9 +5,13 @@
 // The lengths cover what a vector loop handles differently (shorter than one
 // 8- or 16-float vector, exactly one, one past it, and long ones with a
 // tail), and every option that changes the loop body is switched on in some
-// case. The loops are compiled here from the plugins' own headers with the
-// plugins' own options (the optbench_optimizer_common target).
+// case. The baseline runs on one OpenMP thread and the wide copies on three,
+// so the longest length is also split into parts (one per thread, the last
+// with a tail), as a run with several threads splits a large tensor. The
+// loops are compiled here from the plugins' own headers with the plugins'
+// own options (the optbench_optimizer_common target).
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <bit>
 #include <cmath>
@@ -31,7 +35,10 @@ namespace opt = optbench::optimizers;
 using opt::Isa;
 using opt::with_flags;
 
-constexpr std::size_t kLengths[] = {1, 7, 8, 9, 15, 16, 17, 1000, 10007};
+// 196,613 = three parts of 4,096 16-float blocks and a 5-float tail.
+constexpr std::size_t kSplitLength = 3 * opt::detail::kMinElementsPerThread + 5;
+constexpr std::size_t kLengths[] = {1, 7, 8, 9, 15, 16, 17, 1000, 10007, kSplitLength};
+constexpr int kWideThreads = 3;
 constexpr int kSteps = 4;
 
 using State = std::vector<std::vector<float>>;
@@ -109,7 +116,9 @@ void expect_bit_identical(std::size_t state_buffers, float state_init, Step step
       State wide_state = base_state;
       for (int t = 1; t <= kSteps; ++t) {
         const std::vector<float> grad = random_grad(rng, n);
+        omp_set_num_threads(1);
         step(Isa::Baseline, t, n, base_param.data(), grad.data(), base_state);
+        omp_set_num_threads(kWideThreads);
         step(wide, t, n, wide_param.data(), grad.data(), wide_state);
         const std::string where = std::string(isa_name(wide)) + ", n " + std::to_string(n) +
                                   ", step " + std::to_string(t);
@@ -144,6 +153,21 @@ TEST_F(OptimizerSimd, NativeIsaIsTheWidestThisCpuRuns) {
 TEST_F(OptimizerSimd, Avx512CopiesAreChecked) {
   if (!optbench::cpu::runs(Isa::Avx512)) GTEST_SKIP() << "this CPU has no AVX-512";
   EXPECT_EQ(wide_isas().back(), Isa::Avx512);
+}
+
+// The comparisons above split the longest tensor only if the loop does.
+TEST_F(OptimizerSimd, LargeTensorsAreSplitBetweenTheThreads) {
+  omp_set_num_threads(kWideThreads);
+  EXPECT_EQ(opt::detail::thread_parts(kSplitLength), 3u);
+  EXPECT_EQ(opt::detail::thread_parts(2 * opt::detail::kMinElementsPerThread - 1), 1u);
+  omp_set_num_threads(1);
+  EXPECT_EQ(opt::detail::thread_parts(kSplitLength), 1u);
+  // Inside a parallel region (a model's own threads) the loop stays whole.
+  int nested = 0;
+#pragma omp parallel num_threads(2)
+#pragma omp single
+  nested = static_cast<int>(opt::detail::thread_parts(kSplitLength));
+  EXPECT_EQ(nested, 1);
 }
 
 TEST_F(OptimizerSimd, Sgd) {
