@@ -153,6 +153,9 @@ def main():
         ("lstm", (4, 6), (3, 5, 4)),
         ("lstm_2layers", (4, 6, 2), (3, 5, 4)),
         ("lstm_1step", (3, 5), (2, 1, 3)),
+        # 19 cells: two full 8-float vectors and a tail, four 4-float ones
+        # and a tail, so that every width's whole-vector path is compared.
+        ("lstm_wide", (4, 19, 2), (3, 5, 4)),
     ):
         m = LstmOutput(*args)
         sequence_params(m)

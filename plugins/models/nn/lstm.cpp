@@ -1,18 +1,17 @@
 #include <algorithm>
-#include <cstring>
+#include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "dnnl_helpers.hpp"
 #include "layer_registry.hpp"
 #include "layers.hpp"
+#include "lstm_cell.hpp"
 
 namespace nn {
 namespace {
-
-using dnnl::lstm_backward;
-using dnnl::lstm_forward;
-using dnnl::rnn_direction;
 
 /// (T, C) -> (T, hidden); throws naming the layer for any other input.
 Dims lstm_shape(const Dims& in, memory::dim hidden, memory::dim layers, const std::string& name) {
@@ -25,16 +24,35 @@ Dims lstm_shape(const Dims& in, memory::dim hidden, memory::dim layers, const st
   return {in[0], hidden};
 }
 
-// A stack of LSTM layers, one oneDNN lstm primitive each (a single
-// multi-layer primitive needs the input width to equal the hidden width).
+/// C = A B (+ C when `accumulate`), row-major, with op(A) and op(B) as
+/// `ta` and `tb` say ('N' or 'T'); oneDNN's GEMM on the calling thread's
+/// OpenMP threads.
+void gemm(char ta, char tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
+          std::size_t lda, const float* b, std::size_t ldb, bool accumulate, float* c,
+          std::size_t ldc) {
+  const auto d = [](std::size_t x) { return static_cast<memory::dim>(x); };
+  if (dnnl_sgemm(ta, tb, d(m), d(n), d(k), 1.0f, a, d(lda), b, d(ldb), accumulate ? 1.0f : 0.0f, c,
+                 d(ldc)) != dnnl_success) {
+    throw std::runtime_error("nn: oneDNN's GEMM failed in an LSTM layer");
+  }
+}
+
+// A stack of LSTM layers. Each runs torch's recurrence on oneDNN's GEMM,
+// with its element-wise work in lstm_cell.cpp: oneDNN 2.6's own LSTM
+// primitive evaluates tanh from tables on AVX2, which took a fifth of its
+// time there.
 //
-// Tensors are kept in torch's layout: weight_ih (4H, C) row-major is
-// oneDNN's ldgoi with l = d = 1, and both torch and oneDNN order the gates
-// i, f, g (oneDNN's c~), o, so no gate is moved. The primitive picks its own
-// weight layout (format `any`) and reorders run each step. torch has two
-// biases where oneDNN has one: the primitive gets their sum, and both get
-// its gradient. Sequences start from a zero state (empty iter
-// descriptors), as nn.LSTM without (h0, c0).
+// Tensors are kept in torch's layout and order (weight_ih (4H, C) and
+// weight_hh (4H, H) row-major, gates i, f, g, o, two biases, a zero initial
+// state as nn.LSTM without (h0, c0)). Activations stay in the (N, T, .)
+// order of the layer's input and output: a time step's rows are a strided
+// matrix, which the GEMM takes as it is.
+//
+// Forward, per level: the input products of all steps in one GEMM, then per
+// step the recurrent product added to that step's gates and the cell.
+// Backward: per step, from the last, the cell's gradient and the recurrent
+// gradient of the step before (one GEMM); then the weight, bias and input
+// gradients of all steps in one GEMM each.
 class Lstm final : public Layer {
  public:
   Lstm(const Dims& in, memory::dim hidden, memory::dim layers, const std::string& name)
@@ -68,125 +86,48 @@ class Lstm final : public Layer {
     if (src.get_desc() != plain_desc({N, T, levels_[0].input})) {
       throw std::logic_error("nn: an LSTM needs a plain (N, T, C) input");
     }
-    const auto seq = [&](memory::dim width) { return memory::desc({T, N, width}, f32, tag::ntc); };
-    // Plain (N, T, C) is oneDNN's ntc: the same bytes, described as (T, N, C).
-    const auto view = [&](const memory& m, memory::dim width) {
-      return memory(seq(width), ctx.engine, m.get_data_handle());
-    };
+    if (diff_src && diff_src->get_desc() != plain_desc({N, T, levels_[0].input})) {
+      throw std::logic_error("nn: an LSTM writes its input gradient plain (N, T, C)");
+    }
     Step step;
     step.dst = memory(plain_desc({N, T, H}), ctx.engine);
     if (ctx.training) step.diff_dst = memory(plain_desc({N, T, H}), ctx.engine);
 
-    struct Bound {
-      lstm_forward::primitive_desc fwd;
-      memory src, dst, w_layer, w_iter, bias, workspace;
-    };
-    std::vector<Bound> bound;
-    memory layer_src = view(src, levels_[0].input);
+    // Each level's buffers, shared by its forward and backward kernels.
+    std::vector<std::shared_ptr<Run>> runs;
+    const float* x = static_cast<const float*>(src.get_data_handle());
     for (std::size_t k = 0; k < levels_.size(); ++k) {
-      auto& l = levels_[k];
       const bool last = k + 1 == levels_.size();
-      Bound b;
-      b.src = layer_src;
-      b.dst = last ? view(step.dst, H) : memory(seq(H), ctx.engine);
-      const LevelDescs d{seq(l.input), l.input, H};
-      b.fwd = lstm_forward::primitive_desc(d.forward(forward_kind(ctx)), ctx.attr, ctx.engine);
-      b.w_layer = weights(ctx, step.forward, user_weights(ctx, *l.w_ih, l.input, H, false),
-                          b.fwd.weights_layer_desc());
-      b.w_iter = weights(ctx, step.forward, user_weights(ctx, *l.w_hh, H, H, false),
-                         b.fwd.weights_iter_desc());
-      b.bias = memory(d.bias, ctx.engine);
-      Op sum;
-      sum.kernel = [n = static_cast<std::size_t>(4 * H),
-                    to = static_cast<float*>(b.bias.get_data_handle()), x = l.b_ih->value.data(),
-                    y = l.b_hh->value.data()] {
-        for (std::size_t i = 0; i < n; ++i)
-          to[i] = x[i] + y[i];
-      };
-      step.forward.push_back(std::move(sum));
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC_LAYER, b.src},
-                                           {DNNL_ARG_WEIGHTS_LAYER, b.w_layer},
-                                           {DNNL_ARG_WEIGHTS_ITER, b.w_iter},
-                                           {DNNL_ARG_BIAS, b.bias},
-                                           {DNNL_ARG_DST_LAYER, b.dst}};
-      if (ctx.training) {
-        b.workspace = memory(b.fwd.workspace_desc(), ctx.engine);
-        args[DNNL_ARG_WORKSPACE] = b.workspace;
-      }
-      step.forward.push_back(make_op<lstm_forward>(b.fwd, ctx.engine, std::move(args)));
-      layer_src = b.dst;
-      bound.push_back(std::move(b));
+      auto r = std::make_shared<Run>(levels_[k], static_cast<std::size_t>(N),
+                                     static_cast<std::size_t>(T), static_cast<std::size_t>(H),
+                                     ctx.training);
+      r->x = x;
+      if (!last) r->own_y.resize(r->rows() * r->hidden);
+      r->y = last ? static_cast<float*>(step.dst.get_data_handle()) : r->own_y.data();
+      Op forward;
+      forward.kernel = [r] { r->forward(); };
+      step.forward.push_back(std::move(forward));
+      x = r->y;
+      runs.push_back(std::move(r));
     }
     if (!ctx.training) return step;
 
-    // Backward from the top layer down; each layer's input gradient is the
-    // output gradient of the layer below.
-    memory diff_dst = view(step.diff_dst, H);
-    for (std::size_t k = levels_.size(); k-- > 0;) {
-      auto& l = levels_[k];
-      auto& b = bound[k];
-      memory diff_layer_src;
+    // Backward from the top level down: each level's input gradient is the
+    // output gradient of the level below.
+    const float* dy = static_cast<const float*>(step.diff_dst.get_data_handle());
+    for (std::size_t k = runs.size(); k-- > 0;) {
+      Run& r = *runs[k];
+      r.dy = dy;
       if (k > 0) {
-        diff_layer_src = memory(seq(l.input), ctx.engine);
-      } else if (diff_src) {
-        if (diff_src->get_desc() != plain_desc({N, T, l.input})) {
-          throw std::logic_error("nn: an LSTM writes its input gradient plain (N, T, C)");
-        }
-        diff_layer_src = view(*diff_src, l.input);
+        r.own_dx.resize(r.rows() * r.input);
+        r.dx = r.own_dx.data();
       } else {
-        diff_layer_src = memory(seq(l.input), ctx.engine);  // asked for, then unused
+        r.dx = diff_src ? static_cast<float*>(diff_src->get_data_handle()) : nullptr;
       }
-      const LevelDescs d{seq(l.input), l.input, H};
-      const lstm_backward::primitive_desc bwd(d.backward(), ctx.attr, ctx.engine, b.fwd);
-      auto& ops = step.backward;
-      const memory w_layer = bwd.weights_layer_desc() == b.w_layer.get_desc()
-                                 ? b.w_layer
-                                 : weights(ctx, ops, user_weights(ctx, *l.w_ih, l.input, H, false),
-                                           bwd.weights_layer_desc());
-      const memory w_iter =
-          bwd.weights_iter_desc() == b.w_iter.get_desc()
-              ? b.w_iter
-              : weights(ctx, ops, user_weights(ctx, *l.w_hh, H, H, false), bwd.weights_iter_desc());
-      // oneDNN adds the weight gradients into these buffers: zero them first.
-      const memory g_layer_user = user_weights(ctx, *l.w_ih, l.input, H, true);
-      const memory g_iter_user = user_weights(ctx, *l.w_hh, H, H, true);
-      const memory g_layer = bwd.diff_weights_layer_desc() == g_layer_user.get_desc()
-                                 ? g_layer_user
-                                 : memory(bwd.diff_weights_layer_desc(), ctx.engine);
-      const memory g_iter = bwd.diff_weights_iter_desc() == g_iter_user.get_desc()
-                                ? g_iter_user
-                                : memory(bwd.diff_weights_iter_desc(), ctx.engine);
-      const memory g_bias(d.bias, ctx.engine);
-      for (const memory& m : {g_layer, g_iter, g_bias}) {
-        Op zero;
-        zero.kernel = [p = m.get_data_handle(), n = m.get_desc().get_size()] {
-          std::memset(p, 0, n);
-        };
-        ops.push_back(std::move(zero));
-      }
-      ops.push_back(make_op<lstm_backward>(bwd, ctx.engine,
-                                           {{DNNL_ARG_SRC_LAYER, b.src},
-                                            {DNNL_ARG_WEIGHTS_LAYER, w_layer},
-                                            {DNNL_ARG_WEIGHTS_ITER, w_iter},
-                                            {DNNL_ARG_BIAS, b.bias},
-                                            {DNNL_ARG_DST_LAYER, b.dst},
-                                            {DNNL_ARG_WORKSPACE, b.workspace},
-                                            {DNNL_ARG_DIFF_DST_LAYER, diff_dst},
-                                            {DNNL_ARG_DIFF_SRC_LAYER, diff_layer_src},
-                                            {DNNL_ARG_DIFF_WEIGHTS_LAYER, g_layer},
-                                            {DNNL_ARG_DIFF_WEIGHTS_ITER, g_iter},
-                                            {DNNL_ARG_DIFF_BIAS, g_bias}}));
-      if (g_layer != g_layer_user) ops.push_back(make_reorder(ctx, g_layer, g_layer_user));
-      if (g_iter != g_iter_user) ops.push_back(make_reorder(ctx, g_iter, g_iter_user));
-      Op bias_grads;
-      bias_grads.kernel = [n = static_cast<std::size_t>(4 * H),
-                           from = static_cast<const float*>(g_bias.get_data_handle()),
-                           x = l.b_ih->grad.data(), y = l.b_hh->grad.data()] {
-        std::copy(from, from + n, x);
-        std::copy(from, from + n, y);
-      };
-      ops.push_back(std::move(bias_grads));
-      diff_dst = diff_layer_src;
+      Op backward;
+      backward.kernel = [run = runs[k]] { run->backward(); };
+      step.backward.push_back(std::move(backward));
+      dy = r.dx;
     }
     return step;
   }
@@ -197,64 +138,108 @@ class Lstm final : public Layer {
     std::unique_ptr<Parameter> w_ih, w_hh, b_ih, b_hh;
   };
 
-  /// One level's primitive descriptors: a (T, N, in) sequence in and a
-  /// (T, N, hidden) one out, no iteration states (a zero start, nothing
-  /// kept), the weights in the layout the primitive chooses, one bias. The
-  /// backward's gradients are described like the values they belong to.
-  struct LevelDescs {
-    LevelDescs(const memory::desc& sequence_in, memory::dim in, memory::dim hidden)
-        : src(sequence_in),
-          dst({sequence_in.dims()[0], sequence_in.dims()[1], hidden}, f32, tag::ntc),
-          layer({1, 1, in, 4, hidden}, f32, tag::any),
-          iter({1, 1, hidden, 4, hidden}, f32, tag::any),
-          bias({1, 1, 4, hidden}, f32, tag::ldgo) {}
-
-    lstm_forward::desc forward(prop_kind prop) const {
-      return {prop, kDirection, src, {}, {}, layer, iter, bias, dst, {}, {}};
-    }
-    lstm_backward::desc backward() const {
-      return {prop_kind::backward,
-              kDirection,
-              src,
-              {},
-              {},
-              layer,
-              iter,
-              bias,
-              dst,
-              {},
-              {},
-              src,
-              {},
-              {},
-              layer,
-              iter,
-              bias,
-              dst,
-              {},
-              {}};
+  /// One level bound to a batch: its inputs, outputs and work buffers.
+  struct Run {
+    Run(Level& l, std::size_t n, std::size_t t, std::size_t h, bool training)
+        : level(l),
+          batch(n),
+          steps(t),
+          input(static_cast<std::size_t>(l.input)),
+          hidden(h),
+          gates(n * t * 4 * h),
+          c(n * t * h),
+          tanh_c(n * t * h),
+          bias(4 * h) {
+      if (training) {
+        dgates.resize(gates.size());
+        h_prev.resize(c.size());
+        dh_next.resize(n * h);
+        dc.resize(n * h);
+        ones.assign(n * t, 1.0f);
+      }
     }
 
-    memory::desc src, dst, layer, iter, bias;
+    std::size_t rows() const { return batch * steps; }
+
+    /// Step t's rows: sample n's at n * T * width + t * width.
+    LstmRows at(std::size_t t) {
+      const std::size_t G = 4 * hidden;
+      LstmRows s;
+      s.rows = batch;
+      s.hidden = hidden;
+      s.gates = gates.data() + t * G;
+      s.gates_stride = steps * G;
+      s.c_prev = t > 0 ? c.data() + (t - 1) * hidden : nullptr;
+      s.c_prev_stride = steps * hidden;
+      s.c = c.data() + t * hidden;
+      s.tanh_c = tanh_c.data() + t * hidden;
+      s.c_stride = steps * hidden;
+      s.h = y + t * hidden;
+      s.h_stride = steps * hidden;
+      return s;
+    }
+
+    void forward() {
+      const std::size_t G = 4 * hidden;
+      const float* b_ih = level.b_ih->value.data();
+      const float* b_hh = level.b_hh->value.data();
+      for (std::size_t i = 0; i < G; ++i)
+        bias[i] = b_ih[i] + b_hh[i];
+      // Every step's input product: (N T, C) x (C, 4H).
+      gemm('N', 'T', rows(), G, input, x, input, level.w_ih->value.data(), input, false,
+           gates.data(), G);
+      for (std::size_t t = 0; t < steps; ++t) {
+        if (t > 0) {
+          // The recurrent product, h_{t-1} (N, H) x (H, 4H), added to the gates.
+          gemm('N', 'T', batch, G, hidden, y + (t - 1) * hidden, steps * hidden,
+               level.w_hh->value.data(), hidden, true, gates.data() + t * G, steps * G);
+        }
+        lstm_forward_rows(at(t), bias.data());
+      }
+    }
+
+    void backward() {
+      const std::size_t G = 4 * hidden;
+      std::fill(dc.begin(), dc.end(), 0.0f);
+      for (std::size_t t = steps; t-- > 0;) {
+        lstm_backward_rows(at(t), dy + t * hidden, t + 1 < steps ? dh_next.data() : nullptr,
+                           dc.data(), dgates.data() + t * G, steps * G);
+        if (t > 0) {
+          // The step before's recurrent gradient: dgates_t (N, 4H) x W_hh (4H, H).
+          gemm('N', 'N', batch, hidden, G, dgates.data() + t * G, steps * G,
+               level.w_hh->value.data(), hidden, false, dh_next.data(), hidden);
+        }
+      }
+      // Every step's h_{t-1}, zero before the first, for W_hh's gradient.
+      for (std::size_t n = 0; n < batch; ++n) {
+        float* row = h_prev.data() + n * steps * hidden;
+        std::fill(row, row + hidden, 0.0f);
+        std::copy(y + n * steps * hidden, y + (n * steps + steps - 1) * hidden, row + hidden);
+      }
+      gemm('T', 'N', G, input, rows(), dgates.data(), G, x, input, false, level.w_ih->grad.data(),
+           input);
+      gemm('T', 'N', G, hidden, rows(), dgates.data(), G, h_prev.data(), hidden, false,
+           level.w_hh->grad.data(), hidden);
+      // Both biases get the gates' gradient summed over samples and steps.
+      gemm('N', 'N', 1, G, rows(), ones.data(), rows(), dgates.data(), G, false,
+           level.b_ih->grad.data(), G);
+      std::copy(level.b_ih->grad.begin(), level.b_ih->grad.end(), level.b_hh->grad.begin());
+      if (dx) {
+        gemm('N', 'N', rows(), input, G, dgates.data(), G, level.w_ih->value.data(), input, false,
+             dx, input);
+      }
+    }
+
+    Level& level;
+    std::size_t batch, steps, input, hidden;
+    const float* x = nullptr;  ///< (N, T, C)
+    float* y = nullptr;        ///< (N, T, H)
+    const float* dy = nullptr;
+    float* dx = nullptr;  ///< null when no one needs the input gradient
+    std::vector<float> gates, c, tanh_c, bias;
+    std::vector<float> dgates, h_prev, dh_next, dc, ones;
+    std::vector<float> own_y, own_dx;  ///< a lower level's output and its gradient
   };
-  static constexpr auto kDirection = rnn_direction::unidirectional_left2right;
-
-  /// A torch (4H, in) weight, or its gradient, as oneDNN's ldgoi.
-  static memory user_weights(const BindContext& ctx, Parameter& p, memory::dim in,
-                             memory::dim hidden, bool grad) {
-    return memory(memory::desc({1, 1, in, 4, hidden}, f32, tag::ldgoi), ctx.engine,
-                  grad ? p.grad.data() : p.value.data());
-  }
-
-  /// The weights in the layout `want`: the user's memory when it already
-  /// is, otherwise a copy refreshed by a reorder appended to `ops`.
-  static memory weights(const BindContext& ctx, std::vector<Op>& ops, const memory& user,
-                        const memory::desc& want) {
-    if (user.get_desc() == want) return user;
-    memory m(want, ctx.engine);
-    ops.push_back(make_reorder(ctx, user, m));
-    return m;
-  }
 
   Dims out_shape_;
   std::vector<Level> levels_;
