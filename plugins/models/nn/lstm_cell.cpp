@@ -135,8 +135,8 @@ bool split_rows(const LstmRows& s) {
 
 }  // namespace
 
-void lstm_forward_rows(const LstmRows& step, const float* bias) {
-  [[maybe_unused]] const bool avx2 = optbench::cpu::runs(optbench::cpu::Isa::Avx2);
+void lstm_forward_rows(const LstmRows& step, const float* bias, bool baseline) {
+  [[maybe_unused]] const bool avx2 = !baseline && optbench::cpu::runs(optbench::cpu::Isa::Avx2);
 #pragma omp parallel for schedule(static) if (split_rows(step))
   for (std::size_t n = 0; n < step.rows; ++n) {
 #if defined(__x86_64__)
@@ -150,8 +150,8 @@ void lstm_forward_rows(const LstmRows& step, const float* bias) {
 }
 
 void lstm_backward_rows(const LstmRows& step, const float* dy, const float* dh_next, float* dc,
-                        float* dgates, std::size_t dgates_stride) {
-  [[maybe_unused]] const bool avx2 = optbench::cpu::runs(optbench::cpu::Isa::Avx2);
+                        float* dgates, std::size_t dgates_stride, bool baseline) {
+  [[maybe_unused]] const bool avx2 = !baseline && optbench::cpu::runs(optbench::cpu::Isa::Avx2);
 #pragma omp parallel for schedule(static) if (split_rows(step))
   for (std::size_t n = 0; n < step.rows; ++n) {
 #if defined(__x86_64__)

@@ -29,8 +29,10 @@ struct LstmRows {
 
 /// Adds `bias` (4H) to each row's gates, applies sigmoid to i, f, o and tanh
 /// to g, and writes c, tanh(c) and h, splitting rows between the calling
-/// thread's OpenMP threads.
-void lstm_forward_rows(const LstmRows& step, const float* bias);
+/// thread's OpenMP threads. `baseline` runs the 4-lane copy that a CPU
+/// without AVX2 runs, whatever the CPU (for the test that compares the
+/// copies' bits).
+void lstm_forward_rows(const LstmRows& step, const float* bias, bool baseline = false);
 
 /// The same step backward. In: the forward's activations (`gates`),
 /// `c_prev` and `tanh_c`; `dy`, this step's output gradient (H per row at
@@ -40,6 +42,6 @@ void lstm_forward_rows(const LstmRows& step, const float* bias);
 /// step before. Out: the pre-activation gradients, 4H per row at
 /// `dgates_stride`.
 void lstm_backward_rows(const LstmRows& step, const float* dy, const float* dh_next, float* dc,
-                        float* dgates, std::size_t dgates_stride);
+                        float* dgates, std::size_t dgates_stride, bool baseline = false);
 
 }  // namespace nn
