@@ -6,6 +6,7 @@
 // bench/peer_torch.py for the same shapes, and prints the comparison; see
 // bench/README.md for what each figure means.
 #include <benchmark/benchmark.h>
+#include <omp.h>
 #include <time.h>
 
 #include <algorithm>
@@ -272,6 +273,9 @@ void optimizer_step(benchmark::State& state, const std::string& name, int floats
     grad[i] = static_cast<float>(rng.uniform(-1e-2, 1e-2));
   }
   const ParamBuffer buffer{"w", value.data(), grad.data(), kN};
+  // One thread, as the triad limit and the peer: the loops split a tensor
+  // between the calling thread's OpenMP threads, two here by default.
+  omp_set_num_threads(1);
   auto optimizer = plugins().make_optimizer(name, {});
   optimizer->attach(std::span(&buffer, 1));
   // Faults in the state pages allocated by attach before timing.
