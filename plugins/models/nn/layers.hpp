@@ -40,7 +40,7 @@ std::unique_ptr<Layer> make_batch_norm(const Dims& in, const std::string& name,
 std::unique_ptr<Layer> make_embedding(const Dims& in, memory::dim vocab, memory::dim dim,
                                       const std::string& name);
 
-/// A stack of `layers` LSTM layers on oneDNN's RNN primitives, as
+/// A stack of `layers` LSTM layers on oneDNN's GEMM (lstm.cpp), as
 /// nn.LSTM(C, hidden, layers, batch_first=True) from a zero state:
 /// (T, C) -> (T, hidden). Per layer k, `name`.weight_ih_lk (4 hidden, in),
 /// .weight_hh_lk (4 hidden, hidden), .bias_ih_lk, .bias_hh_lk (4 hidden),
