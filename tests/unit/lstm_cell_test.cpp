@@ -9,9 +9,9 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
+#include "float_bits.hpp"
 #include "optbench/random.hpp"
 
 namespace nn {
@@ -59,18 +59,7 @@ StepData random_step(std::uint64_t seed) {
   return d;
 }
 
-void expect_same_bits(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    std::uint32_t x, y;
-    std::memcpy(&x, &a[i], 4);
-    std::memcpy(&y, &b[i], 4);
-    if (x != y) {
-      ADD_FAILURE() << what << "[" << i << "]: baseline " << a[i] << ", AVX2 " << b[i];
-      return;
-    }
-  }
-}
+using optbench::testing::expect_same_bits;
 
 TEST(LstmCell, BaselineCopyGivesTheAvx2CopysBits) {
   if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "this CPU has no AVX2";

@@ -13,10 +13,8 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -24,6 +22,7 @@
 #include "adagrad/adagrad_update.hpp"
 #include "adam/adam_update.hpp"
 #include "adam_textbook/adam_textbook_update.hpp"
+#include "float_bits.hpp"
 #include "optbench/random.hpp"
 #include "optimizer_common.hpp"
 #include "rmsprop/rmsprop_update.hpp"
@@ -63,30 +62,18 @@ std::vector<float> random_grad(optbench::Rng& rng, std::size_t n) {
   return v;
 }
 
-std::string hex(float x) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%a (%.9g)", static_cast<double>(x), static_cast<double>(x));
-  return text;
-}
-
-/// Adds a failure naming the first element whose bits differ, and one for
-/// any element that is not finite (the inputs keep every rule finite, so a
-/// NaN would mean a broken case rather than a result worth comparing).
+/// Adds a failure for any element that is not finite (the inputs keep
+/// every rule finite, so a NaN would mean a broken case rather than a result
+/// worth comparing), then one naming the first element whose bits differ.
 void expect_same_bits(const std::vector<float>& baseline, const std::vector<float>& wide,
                       const std::string& what) {
-  ASSERT_EQ(baseline.size(), wide.size()) << what;
-  std::size_t differing = 0, first = 0;
   for (std::size_t i = 0; i < baseline.size(); ++i) {
-    if (std::bit_cast<std::uint32_t>(baseline[i]) != std::bit_cast<std::uint32_t>(wide[i])) {
-      if (differing++ == 0) first = i;
-    }
     if (!std::isfinite(baseline[i])) {
       ADD_FAILURE() << what << "[" << i << "] is " << baseline[i] << " on the baseline";
       return;
     }
   }
-  EXPECT_EQ(differing, 0u) << what << ": first difference at [" << first << "]: baseline "
-                           << hex(baseline[first]) << ", wide " << hex(wide[first]);
+  optbench::testing::expect_same_bits(baseline, wide, what + " (baseline against wide)");
 }
 
 const char* isa_name(Isa isa) {

@@ -29,7 +29,7 @@ class AvgPool2d final : public Layer {
     // (0.07 ms) and its gradient back (0.08 ms); the output is reordered
     // back to plain too, so that it keeps the input's layout.
     const auto given_md = src.get_desc();
-    const bool plain = given_md == plain_desc(given_md.dims());
+    const bool plain = is_plain(given_md);
     const auto src_md = plain ? memory::desc(given_md.dims(), f32, tag::nhwc) : given_md;
     const Dims kernel{kernel_, kernel_}, strides{kernel_, kernel_}, pad{0, 0};
     const memory::desc dst_any(with_batch(ctx.batch, out_shape_), f32, tag::any);

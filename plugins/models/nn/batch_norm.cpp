@@ -52,7 +52,7 @@ class BatchNorm final : public Layer {
     // is therefore reordered to nChw8c and back; a convolution's blocked
     // output is used as it comes.
     const auto given_md = given_src.get_desc();
-    const bool plain = given_md == plain_desc(given_md.dims());
+    const bool plain = is_plain(given_md);
     Dims dims4 = given_md.dims();
     if (dims4.size() == 2) dims4.insert(dims4.end(), {1, 1});
     const auto md = plain ? memory::desc(dims4, f32, tag::nChw8c) : given_md;

@@ -51,6 +51,11 @@ inline memory::desc plain_desc(const Dims& dims) {
   return memory::desc(dims, f32, plain(dims.size()));
 }
 
+/// Whether `md` is the dense row-major layout of its dimensions.
+inline bool is_plain(const memory::desc& md) {
+  return md == plain_desc(md.dims());
+}
+
 /// The scratchpad is user-managed so that no execute call allocates one.
 template <class Primitive, class PrimitiveDesc>
 Op make_op(const PrimitiveDesc& pd, const dnnl::engine& engine,

@@ -1,7 +1,6 @@
 #include "tanh.hpp"
 
-#include <cstdint>
-#include <cstring>
+#include <cstddef>
 
 #include "cpu_isa.hpp"
 #include "vector_math.hpp"
@@ -9,24 +8,24 @@
 namespace nn {
 namespace {
 
+using vec::load;
+using vec::store;
 using vec::tanh_lanes;
 using vec::Vec;
 
 template <int Lanes>
 [[gnu::always_inline]] inline void tanh_span(const float* x, float* y, std::size_t n) {
-  using F = typename Vec<Lanes>::F;
+  typename Vec<Lanes>::F v;
   std::size_t i = 0;
   for (; i + Lanes <= n; i += Lanes) {
-    F v;
-    std::memcpy(&v, x + i, sizeof v);
+    load<Lanes>(v, x + i);
     tanh_lanes<Lanes>(v);
-    std::memcpy(y + i, &v, sizeof v);
+    store<Lanes>(y + i, v);
   }
   if (i < n) {
-    F v{};
-    std::memcpy(&v, x + i, (n - i) * sizeof(float));
+    load<Lanes>(v, x + i, n - i);
     tanh_lanes<Lanes>(v);
-    std::memcpy(y + i, &v, (n - i) * sizeof(float));
+    store<Lanes>(y + i, v, n - i);
   }
 }
 
