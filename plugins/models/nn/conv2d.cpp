@@ -6,6 +6,7 @@
 #include "dnnl_helpers.hpp"
 #include "layer_registry.hpp"
 #include "layers.hpp"
+#include "winograd.hpp"
 
 namespace nn {
 namespace {
@@ -33,8 +34,13 @@ class Conv2d final : public Layer {
   std::vector<Parameter*> parameters() override { return {weight_.get(), bias_.get()}; }
 
   Step bind(const BindContext& ctx, const memory& src, const memory* diff_src) override {
-    const Dims strides{1, 1}, pad{0, 0};
     const auto src_md = src.get_desc();
+    const auto size = [](memory::dim x) { return static_cast<std::size_t>(x); };
+    const auto in = src_md.dims();
+    const WinogradShape shape{size(in[0]), size(in[1]), size(out_shape_[0]),
+                              size(in[2]), size(in[3]), size(weight_->dims[2])};
+    if (winograd_suits(shape)) return bind_winograd(ctx, src, diff_src, shape);
+    const Dims strides{1, 1}, pad{0, 0};
     const auto user_w_md = plain_desc(weight_->dims);
     const memory::desc any_w_md(weight_->dims, f32, tag::any);
     const auto b_md = plain_desc(bias_->dims);
@@ -157,6 +163,45 @@ class Conv2d final : public Layer {
   }
 
  private:
+  // Every tensor in nChw8c: the input and the input gradient are reordered
+  // when the layers around give or want another layout.
+  Step bind_winograd(const BindContext& ctx, const memory& src, const memory* diff_src,
+                     const WinogradShape& shape) {
+    auto conv = std::make_shared<WinogradConv>(shape, diff_src != nullptr);
+    const memory::desc blocked_src(src.get_desc().dims(), f32, tag::aBcd8b);
+    const memory::desc blocked_dst(with_batch(ctx.batch, out_shape_), f32, tag::aBcd8b);
+    Step step;
+    memory in = src;
+    if (src.get_desc() != blocked_src) {
+      in = memory(blocked_src, ctx.engine);
+      step.forward.push_back(make_reorder(ctx, src, in));
+    }
+    step.dst = memory(blocked_dst, ctx.engine);
+    const float* weight = weight_->value.data();
+    Op forward;
+    forward.kernel = [conv, in, weight, bias = bias_->value.data(), dst = step.dst] {
+      conv->forward(data_of(in), weight, bias, data_of(dst));
+    };
+    step.forward.push_back(std::move(forward));
+    if (!ctx.training) return step;
+
+    step.diff_dst = memory(blocked_dst, ctx.engine);
+    const bool staged = diff_src && diff_src->get_desc() != blocked_src;
+    const memory gradient = staged     ? memory(blocked_src, ctx.engine)
+                            : diff_src ? *diff_src
+                                       : memory();
+    Op backward;
+    backward.kernel = [conv, diff_dst = step.diff_dst, weight, gradient, gw = weight_->grad.data(),
+                       gb = bias_->grad.data()] {
+      conv->backward(data_of(diff_dst), weight, gradient ? data_of(gradient) : nullptr, gw, gb);
+    };
+    step.backward.push_back(std::move(backward));
+    if (staged) step.backward.push_back(make_reorder(ctx, gradient, *diff_src));
+    return step;
+  }
+
+  static float* data_of(const memory& m) { return static_cast<float*>(m.get_data_handle()); }
+
   Dims out_shape_;
   std::unique_ptr<Parameter> weight_, bias_;
 };
