@@ -14,9 +14,11 @@
 # forward a oneDNN matmul (on top of commit 71452dd, whose hash its header
 # shows), on an AMD EPYC with AVX-512: that changed the order of additions
 # in their products. Before it, the file of commit a8e5ad0 had held through
-# every change. avx2.txt was written later by the build of that same change
-# (88850ac) on an AMD EPYC with AVX2 and no AVX-512, where the build of
-# every commit since computes the same points. Rerun this only when a change
+# every change. avx2.txt was first written by the build of that same change
+# (88850ac) on an AMD EPYC with AVX2 and no AVX-512, and again by the build
+# that moved convolutions on such CPUs to Winograd tiles (adb9f98): only the
+# cnn experiment's points moved (by about 1e-9 relative), and on AVX-512 the
+# convolutions stay oneDNN's, so its file still holds. Rerun this only when a change
 # is meant to alter results (then on every instruction set that has a
 # file), or to add an instruction set, and say so in the commit.
 #
