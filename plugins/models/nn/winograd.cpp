@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -147,11 +148,14 @@ OPTBENCH_AVX2_FMA inline void data_1d(const __m256* d, std::size_t sd, __m256* w
   w[6 * sw] = _mm256_sub_ps(t5, t6);
 }
 
-/// The polynomial with the n coefficients g[0], g[sg], ... at the 8 points
-/// (E_n g), with point a scaled by filter_scales()[a] if `scaled`: even and
-/// odd powers summed apart serve +p and -p.
-OPTBENCH_AVX2_FMA inline void eval_1d(const __m256* g, std::size_t sg, std::size_t n, __m256* v,
-                                      std::size_t sv, bool scaled) {
+/// The polynomial with the N coefficients g[0], g[sg], ... at the 8 points
+/// (E_N g), point a times scale[a] unless scale is null: even and odd powers
+/// summed apart serve +p and -p. N is a constant so that the sums stay in
+/// registers.
+template <std::size_t N>
+OPTBENCH_AVX2_FMA inline void eval_1d(const __m256* g, std::size_t sg, __m256* v, std::size_t sv,
+                                      const float* scale) {
+  constexpr std::size_t n = N;
   __m256 even[3], odd[3];  // at 1, 2, 1/2
   for (auto& x : even)
     x = g[0];
@@ -172,8 +176,7 @@ OPTBENCH_AVX2_FMA inline void eval_1d(const __m256* g, std::size_t sg, std::size
     v[(2 + 2 * q) * sv] = _mm256_sub_ps(even[q], odd[q]);
   }
   v[7 * sv] = g[(n - 1) * sg];
-  if (!scaled) return;
-  const auto& scale = filter_scales();
+  if (!scale) return;
   for (std::size_t a = 0; a < kAlpha; ++a)
     v[a * sv] = _mm256_mul_ps(_mm256_set1_ps(scale[a]), v[a * sv]);
 }
@@ -213,10 +216,11 @@ OPTBENCH_AVX2_FMA inline void data_t_1d(const __m256* x, std::size_t sx, __m256*
   y[7 * sy] = x7;
 }
 
-/// E_n^T times the 8 points m[0], m[sm], ...: n outputs, y_i = sum_a p_a^i
+/// E_N^T times the 8 points m[0], m[sm], ...: N outputs, y_i = sum_a p_a^i
 /// m_a (0^0 = 1) and the point at infinity in the last one only.
-OPTBENCH_AVX2_FMA inline void back_1d(const __m256* m, std::size_t sm, std::size_t n, __m256* y,
-                                      std::size_t sy) {
+template <std::size_t N>
+OPTBENCH_AVX2_FMA inline void back_1d(const __m256* m, std::size_t sm, __m256* y, std::size_t sy) {
+  constexpr std::size_t n = N;
   __m256 sum[3], diff[3];  // opposite points at 1, 2, 1/2
   for (std::size_t q = 0; q < 3; ++q) {
     sum[q] = _mm256_add_ps(m[(1 + 2 * q) * sm], m[(2 + 2 * q) * sm]);
@@ -244,13 +248,14 @@ OPTBENCH_AVX2_FMA inline void data_2d(const __m256* d, __m256* out) {
     data_1d(half + b, kAlpha, out + b, kAlpha);
 }
 
-/// An n x n filter (row stride 8) to its 8 x 8 points.
-OPTBENCH_AVX2_FMA inline void eval_2d(const __m256* g, std::size_t n, __m256* out, bool scaled) {
+/// An N x N filter (row stride 8) to its 8 x 8 points.
+template <std::size_t N>
+OPTBENCH_AVX2_FMA inline void eval_2d(const __m256* g, __m256* out, const float* scale) {
   __m256 half[kPoints];
-  for (std::size_t i = 0; i < n; ++i)
-    eval_1d(g + i * kAlpha, 1, n, half + i * kAlpha, 1, scaled);
+  for (std::size_t i = 0; i < N; ++i)
+    eval_1d<N>(g + i * kAlpha, 1, half + i * kAlpha, 1, scale);
   for (std::size_t b = 0; b < kAlpha; ++b)
-    eval_1d(half + b, kAlpha, n, out + b, kAlpha, scaled);
+    eval_1d<N>(half + b, kAlpha, out + b, kAlpha, scale);
 }
 
 /// 8 x 8 points through kLavin^T on both sides.
@@ -262,13 +267,14 @@ OPTBENCH_AVX2_FMA inline void data_t_2d(const __m256* x, __m256* out) {
     data_t_1d(half + b, kAlpha, out + b, kAlpha);
 }
 
-/// 8 x 8 points to n x n outputs (row stride 8).
-OPTBENCH_AVX2_FMA inline void back_2d(const __m256* m, std::size_t n, __m256* y) {
+/// 8 x 8 points to N x N outputs (row stride 8).
+template <std::size_t N>
+OPTBENCH_AVX2_FMA inline void back_2d(const __m256* m, __m256* y) {
   __m256 half[kPoints];
   for (std::size_t a = 0; a < kAlpha; ++a)
-    back_1d(m + a * kAlpha, 1, n, half + a * kAlpha, 1);
-  for (std::size_t j = 0; j < n; ++j)
-    back_1d(half + j, kAlpha, n, y + j, kAlpha);
+    back_1d<N>(m + a * kAlpha, 1, half + a * kAlpha, 1);
+  for (std::size_t j = 0; j < N; ++j)
+    back_1d<N>(half + j, kAlpha, y + j, kAlpha);
 }
 
 /// Where one image's tiles are read or written: a plane of nChw8c vectors.
@@ -315,9 +321,12 @@ OPTBENCH_AVX2_FMA void data_tiles(const float* image, std::size_t groups, const 
 
 /// The output gradient's m x m tiles of one image (zero outside it) as
 /// filters, transformed, into points[p][tile][group * 8 + l].
+template <std::size_t M>
 OPTBENCH_AVX2_FMA void gradient_tiles(const float* image, std::size_t groups, const Grid& g,
                                       float* points, std::size_t tile0) {
-  const std::size_t m = g.step, row_stride = groups * kLanes;
+  constexpr std::size_t m = M;
+  const std::size_t row_stride = groups * kLanes;
+  const float* scale = filter_scales().data();
   __m256 d[kPoints], u[kPoints];
   for (std::size_t cg = 0; cg < groups; ++cg) {
     const float* plane = image + cg * g.height * g.width * kLanes;
@@ -332,7 +341,7 @@ OPTBENCH_AVX2_FMA void gradient_tiles(const float* image, std::size_t groups, co
                                     : _mm256_setzero_ps();
           }
         }
-        eval_2d(d, m, u, true);
+        eval_2d<M>(d, u, scale);
         float* at = points + (tile0 + ty * g.tiles_x + tx) * tile_stride(row_stride) + cg * kLanes;
         for (std::size_t p = 0; p < kPoints; ++p)
           _mm256_storeu_ps(at + p * row_stride, u[p]);
@@ -343,9 +352,11 @@ OPTBENCH_AVX2_FMA void gradient_tiles(const float* image, std::size_t groups, co
 
 /// One image's products points[p][tile][group * 8 + l] back to m x m output
 /// tiles (cut at the activation's edge), plus the bias if given.
+template <std::size_t M>
 OPTBENCH_AVX2_FMA void output_tiles(const float* points, std::size_t groups, const Grid& g,
                                     const float* bias, float* image, std::size_t tile0) {
-  const std::size_t m = g.step, row_stride = groups * kLanes;
+  constexpr std::size_t m = M;
+  const std::size_t row_stride = groups * kLanes;
   __m256 pt[kPoints], y[kPoints];
   for (std::size_t cg = 0; cg < groups; ++cg) {
     float* plane = image + cg * g.height * g.width * kLanes;
@@ -356,7 +367,7 @@ OPTBENCH_AVX2_FMA void output_tiles(const float* points, std::size_t groups, con
             points + (tile0 + ty * g.tiles_x + tx) * tile_stride(row_stride) + cg * kLanes;
         for (std::size_t p = 0; p < kPoints; ++p)
           pt[p] = _mm256_loadu_ps(at + p * row_stride);
-        back_2d(pt, m, y);
+        back_2d<M>(pt, y);
         for (std::size_t i = 0; i < m && ty * m + i < g.height; ++i) {
           for (std::size_t j = 0; j < m && tx * m + j < g.width; ++j) {
             const __m256 v = bias ? _mm256_add_ps(y[i * kAlpha + j], b) : y[i * kAlpha + j];
@@ -399,30 +410,35 @@ OPTBENCH_AVX2_FMA void input_gradient_tiles(const float* points, std::size_t gro
 }
 
 /// Weights staged as [row][u][v][col] (8 cols per vector), transformed into
-/// points[p][row][col], scaled for the forward or not (see backward).
+/// points[p][row][col], scaled by `scale` (the forward's) or not (null; see
+/// backward).
+template <std::size_t K>
 OPTBENCH_AVX2_FMA void weight_points(const float* staged, std::size_t row, std::size_t cols,
-                                     std::size_t k, bool scaled, float* points, std::size_t rows) {
+                                     const float* scale, float* points, std::size_t rows) {
+  constexpr std::size_t k = K;
   __m256 g[kPoints], v[kPoints];
   for (std::size_t cg = 0; cg < cols / kLanes; ++cg) {
     for (std::size_t u = 0; u < k; ++u) {
       for (std::size_t w = 0; w < k; ++w)
         g[u * kAlpha + w] = _mm256_loadu_ps(staged + ((row * k + u) * k + w) * cols + cg * kLanes);
     }
-    eval_2d(g, k, v, scaled);
+    eval_2d<K>(g, v, scale);
     for (std::size_t p = 0; p < kPoints; ++p)
       _mm256_storeu_ps(points + (p * rows + row) * cols + cg * kLanes, v[p]);
   }
 }
 
 /// Output channel `o`'s weight gradient from points[p][o][in] into oihw.
+template <std::size_t K>
 OPTBENCH_AVX2_FMA void weight_gradient(const float* points, std::size_t o, std::size_t outs,
-                                       std::size_t ins, std::size_t k, float* diff_weight) {
+                                       std::size_t ins, float* diff_weight) {
+  constexpr std::size_t k = K;
   __m256 pt[kPoints], y[kPoints];
   alignas(32) float lanes[kLanes];
   for (std::size_t cg = 0; cg < ins / kLanes; ++cg) {
     for (std::size_t p = 0; p < kPoints; ++p)
       pt[p] = _mm256_loadu_ps(points + (p * outs + o) * ins + cg * kLanes);
-    back_2d(pt, k, y);
+    back_2d<K>(pt, y);
     for (std::size_t u = 0; u < k; ++u) {
       for (std::size_t w = 0; w < k; ++w) {
         _mm256_store_ps(lanes, y[u * kAlpha + w]);
@@ -431,6 +447,27 @@ OPTBENCH_AVX2_FMA void weight_gradient(const float* points, std::size_t o, std::
       }
     }
   }
+}
+
+/// f(std::integral_constant<n>) for n = 2 .. 7: the tile kernels take a
+/// kernel's or tile's side as a constant, so their loops unroll.
+template <class F>
+void with_size(std::size_t n, F&& f) {
+  switch (n) {
+    case 2:
+      return f(std::integral_constant<std::size_t, 2>{});
+    case 3:
+      return f(std::integral_constant<std::size_t, 3>{});
+    case 4:
+      return f(std::integral_constant<std::size_t, 4>{});
+    case 5:
+      return f(std::integral_constant<std::size_t, 5>{});
+    case 6:
+      return f(std::integral_constant<std::size_t, 6>{});
+    case 7:
+      return f(std::integral_constant<std::size_t, 7>{});
+  }
+  throw std::logic_error("nn: Winograd tiles serve sides of 2 to 7 pixels");
 }
 
 /// Per channel, the sum of the output gradient over images and pixels.
@@ -522,9 +559,11 @@ void WinogradConv::forward(const float* src, const float* weight, const float* b
         staged_[(ic * k * k + uv) * o + oc] = weight[(oc * c + ic) * k * k + uv];
     }
   }
+  with_size(k, [&](auto size) {
 #pragma omp parallel for schedule(static)
-  for (std::size_t ic = 0; ic < c; ++ic)
-    weight_points(staged_.data(), ic, o, k, true, v_.data(), c);
+    for (std::size_t ic = 0; ic < c; ++ic)
+      weight_points<size()>(staged_.data(), ic, o, filter_scales().data(), v_.data(), c);
+  });
   const Grid in{s_.height, s_.width, tiles_y_, tiles_x_, m_, 0};
   const std::size_t in_image = c * s_.height * s_.width;
 #pragma omp parallel for schedule(static)
@@ -534,9 +573,11 @@ void WinogradConv::forward(const float* src, const float* weight, const float* b
                  {prod_.data(), o, true, t});
   const Grid out{s_.out_height(), s_.out_width(), tiles_y_, tiles_x_, m_, 0};
   const std::size_t out_image = o * out.height * out.width;
+  with_size(m_, [&](auto size) {
 #pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < s_.batch; ++n)
-    output_tiles(prod_.data(), o / kLanes, out, bias, dst + n * out_image, n * per_image);
+    for (std::size_t n = 0; n < s_.batch; ++n)
+      output_tiles<size()>(prod_.data(), o / kLanes, out, bias, dst + n * out_image, n * per_image);
+  });
 }
 
 void WinogradConv::backward(const float* diff_dst, const float* weight, float* diff_src,
@@ -548,14 +589,19 @@ void WinogradConv::backward(const float* diff_dst, const float* weight, float* d
   // gradient: F(k, m) on the forward's transformed tiles.
   const Grid grad{s_.out_height(), s_.out_width(), tiles_y_, tiles_x_, m_, 0};
   const std::size_t grad_image = o * grad.height * grad.width;
+  with_size(m_, [&](auto size) {
 #pragma omp parallel for schedule(static)
-  for (std::size_t n = 0; n < s_.batch; ++n)
-    gradient_tiles(diff_dst + n * grad_image, o / kLanes, grad, prod_.data(), n * per_image);
+    for (std::size_t n = 0; n < s_.batch; ++n)
+      gradient_tiles<size()>(diff_dst + n * grad_image, o / kLanes, grad, prod_.data(),
+                             n * per_image);
+  });
   point_products(true, {prod_.data(), o, true, t}, {u_.data(), c, true, t},
                  {dw_.data(), c, false, o});
+  with_size(k, [&](auto size) {
 #pragma omp parallel for schedule(static)
-  for (std::size_t oc = 0; oc < o; ++oc)
-    weight_gradient(dw_.data(), oc, o, c, k, diff_weight);
+    for (std::size_t oc = 0; oc < o; ++oc)
+      weight_gradient<size()>(dw_.data(), oc, o, c, diff_weight);
+  });
   channel_sums(diff_dst, s_.batch, o / kLanes, grad.height * grad.width, diff_bias);
   if (!diff_src) return;
   if (dv_.empty()) throw std::logic_error("nn: Winograd convolution built without data gradient");
@@ -570,9 +616,11 @@ void WinogradConv::backward(const float* diff_dst, const float* weight, float* d
         staged_[(oc * k * k + uv) * c + ic] = weight[(oc * c + ic) * k * k + uv];
     }
   }
+  with_size(k, [&](auto size) {
 #pragma omp parallel for schedule(static)
-  for (std::size_t oc = 0; oc < o; ++oc)
-    weight_points(staged_.data(), oc, c, k, false, dv_.data(), o);
+    for (std::size_t oc = 0; oc < o; ++oc)
+      weight_points<size()>(staged_.data(), oc, c, nullptr, dv_.data(), o);
+  });
   point_products(false, {prod_.data(), o, true, t}, {dv_.data(), c, false, o},
                  {dprod_.data(), c, true, t});
   const Grid in{s_.height, s_.width, tiles_y_, tiles_x_, m_, 0};
