@@ -47,6 +47,7 @@
 
 #include "cpu_isa.hpp"
 #include "row_padding.hpp"
+#include "winograd.hpp"
 
 namespace {
 
@@ -227,14 +228,22 @@ BENCHMARK(BM_limit_gemm_cnn_dense_2_threads)->Unit(benchmark::kMicrosecond)->Use
 // choice the limit would be slower than the layer it bounds. A
 // channels-last weight gradient is timed without its bias gradient, as the
 // layer runs it (the pooling after conv1 sums that while it writes the
-// gradient).
+// gradient). Where the conv layer runs a convolution on Winograd tiles
+// (conv2 on a CPU whose widest oneDNN kernels are AVX2), the limit runs
+// those, forward and both gradients, as the layer does: the "flop" counter
+// still counts a direct convolution's multiplications.
 struct ConvPasses {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   struct Pass {
     dnnl::primitive op;
     std::unordered_map<int, dnnl::memory> args;
+    std::function<void()> kernel;  ///< instead of op: the layer's own kernel
     void run(dnnl::stream& s) {
+      if (kernel) {
+        kernel();
+        return;
+      }
       op.execute(s, args);
       s.wait();
     }
@@ -242,6 +251,40 @@ struct ConvPasses {
   std::vector<Pass> ops;
   double flop = 0;
   int channels_last = 0;  ///< passes whose faster choice was channels-last
+  int winograd = 0;       ///< convolutions run as the conv layer runs them here: Winograd tiles
+  std::vector<std::shared_ptr<std::vector<float>>> buffers;
+
+  float* buffer(std::size_t n) {
+    buffers.push_back(std::make_shared<std::vector<float>>(n));
+    auto& b = *buffers.back();
+    for (std::size_t i = 0; i < n; ++i)
+      b[i] = 0.01f * static_cast<float>(i % 97);
+    return b.data();
+  }
+
+  /// Where the conv layer takes Winograd tiles (nn::winograd_suits), its
+  /// forward and both gradients in one pass, on nChw8c activations.
+  bool add_winograd(const nn::WinogradShape& s) {
+    if (!nn::winograd_suits(s)) return false;
+    auto conv = std::make_shared<nn::WinogradConv>(s, true);
+    const std::size_t k2 = s.kernel * s.kernel;
+    float* src = buffer(s.batch * s.in_channels * s.height * s.width);
+    float* weight = buffer(s.out_channels * s.in_channels * k2);
+    float* bias = buffer(s.out_channels);
+    float* dst = buffer(s.batch * s.out_channels * s.out_height() * s.out_width());
+    float* diff_dst = buffer(s.batch * s.out_channels * s.out_height() * s.out_width());
+    float* diff_src = buffer(s.batch * s.in_channels * s.height * s.width);
+    float* diff_weight = buffer(s.out_channels * s.in_channels * k2);
+    float* diff_bias = buffer(s.out_channels);
+    Pass pass;
+    pass.kernel = [=] {
+      conv->forward(src, weight, bias, dst);
+      conv->backward(diff_dst, weight, diff_src, diff_weight, diff_bias);
+    };
+    ops.push_back(std::move(pass));
+    ++winograd;
+    return true;
+  }
 
   dnnl::memory filled(const dnnl::memory::desc& md) {
     dnnl::memory m(md, engine);
@@ -270,6 +313,14 @@ struct ConvPasses {
     constexpr dnnl::memory::dim kBatch = 64, kKernel = 5;
     const auto f32 = dnnl::memory::data_type::f32;
     const dnnl::memory::dim out = size - kKernel + 1;
+    // Counted as a direct convolution's multiplications either way.
+    const double pass_flop = 2.0 * kBatch * out_c * out * out * in_c * kKernel * kKernel;
+    const auto u = [](dnnl::memory::dim x) { return static_cast<std::size_t>(x); };
+    if (input_gradient &&
+        add_winograd({u(kBatch), u(in_c), u(out_c), u(size), u(size), u(kKernel)})) {
+      flop += 3 * pass_flop;
+      return;
+    }
     const auto src = [&](tag t) { return dnnl::memory::desc({kBatch, in_c, size, size}, f32, t); };
     const auto dst = [&](tag t) { return dnnl::memory::desc({kBatch, out_c, out, out}, f32, t); };
     const dnnl::memory::desc w({out_c, in_c, kKernel, kKernel}, f32, tag::any);
@@ -305,8 +356,7 @@ struct ConvPasses {
       if (with_bias) pass.args[DNNL_ARG_DIFF_BIAS] = filled(bww.diff_bias_desc());
       return pass;
     });
-    const double pass = 2.0 * kBatch * out_c * out * out * in_c * kKernel * kKernel;
-    flop += 2 * pass;
+    flop += 2 * pass_flop;
     if (input_gradient) {
       add_faster([&](tag t) {
         const dnnl::convolution_backward_data::primitive_desc bwd(
@@ -317,12 +367,18 @@ struct ConvPasses {
                      {DNNL_ARG_WEIGHTS, filled(bwd.weights_desc())},
                      {DNNL_ARG_DIFF_DST, filled(bwd.diff_dst_desc())}}};
       });
-      flop += pass;
+      flop += pass_flop;
     }
   }
   void run() {
-    for (auto& pass : ops)
-      pass.op.execute(stream, pass.args);
+    for (auto& pass : ops) {
+      if (pass.kernel) {
+        stream.wait();
+        pass.kernel();
+      } else {
+        pass.op.execute(stream, pass.args);
+      }
+    }
     stream.wait();
   }
 };
@@ -337,6 +393,7 @@ void conv_limit(benchmark::State& state, int threads) {
     passes.run();
   state.counters["flop"] = passes.flop;
   state.counters["channels_last_passes"] = passes.channels_last;
+  state.counters["winograd_convolutions"] = passes.winograd;
   state.counters["gflops"] =
       benchmark::Counter(passes.flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }

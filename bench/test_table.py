@@ -110,6 +110,27 @@ class TableTest(unittest.TestCase):
         self.assertIn("3x PyTorch allows 0.82x of that: below it, so no direct convolution "
                       "meets it on this CPU", text)
 
+    def test_cnn_on_winograd_tiles_is_named_as_such(self):
+        # The same records with the conv limit run on Winograd tiles.
+        path = os.path.join(self.work, "cpp.json")
+        with open(path) as f:
+            records = json.load(f)["benchmarks"]
+        for r in records:
+            if r["run_name"] == "BM_limit_conv_cnn":
+                r["winograd_convolutions"] = 1
+        with open(path, "w") as f:
+            json.dump({"benchmarks": records}, f)
+        text = table.Report(self.work).render()
+        self.assertIn("conv2 on Winograd tiles", text)
+        self.assertIn("150.0 GFLOP/s direct-equivalent", text)  # 1.2 GFLOP in 8 ms
+        self.assertIn("CNN: the convolutions as the conv layer runs them here (conv1 on oneDNN, "
+                      "conv2 on Winograd tiles: 150.0 GFLOP/s counted as direct convolutions)",
+                      text)
+        # The 20 ms step against 6.1 ms at the GEMM peak.
+        self.assertIn("The step takes 3.28x of that: its second convolution runs on Winograd "
+                      "tiles", text)
+        self.assertNotIn("oneDNN conv fwd+bwd", text)
+
     def test_optimizers_against_triad(self):
         self.assertEqual(self.rows["Adam step, 10M floats"][3], "90 %")
         self.assertEqual(self.rows["Adam step, 10M floats"][7], "PASS")
