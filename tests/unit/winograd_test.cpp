@@ -20,7 +20,11 @@ using nn::WinogradConv;
 using nn::WinogradShape;
 
 bool cpu_runs_it() {
+#if defined(__x86_64__)
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
 }
 
 std::vector<float> random_values(std::size_t n, std::uint32_t seed) {

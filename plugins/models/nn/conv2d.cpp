@@ -23,6 +23,8 @@ Dims conv2d_shape(const Dims& in, memory::dim out, memory::dim k, const std::str
 // Square kernel, stride 1, no padding. The weight format is left to oneDNN
 // (format_tag::any); when it picks a blocked one, the plain oihw parameter is
 // reordered into it before forward and the gradient back after backward.
+// Where winograd_suits says so (AVX2 CPUs, whole channel vectors), the layer
+// runs on Winograd tiles instead (winograd.hpp).
 class Conv2d final : public Layer {
  public:
   Conv2d(const Dims& in, memory::dim out, memory::dim k, const std::string& name)

@@ -1,11 +1,16 @@
 #include "winograd.hpp"
 
+#include <stdexcept>
+
+// The tiles' kernels are written for AVX2; elsewhere no convolution takes
+// them (winograd_suits is false) and the class refuses to be built.
+#if defined(__x86_64__)
+
 #include <immintrin.h>
 
 #include <array>
 #include <atomic>
 #include <cmath>
-#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -489,11 +494,11 @@ OPTBENCH_AVX2_FMA void channel_sums(const float* diff_dst, std::size_t batch, st
 // p's matrix is then every 64th row of the array (leading dimension 64 x its
 // channels). Weights and the weight gradient's points are point by point.
 struct Operand {
-  const float* data;
+  float* data;
   std::size_t cols;
   bool by_tile;  ///< [tile][point][cols], else [point][rows][cols]
   std::size_t rows;
-  const float* at(std::size_t p) const { return data + p * (by_tile ? cols : rows * cols); }
+  float* at(std::size_t p) const { return data + p * (by_tile ? cols : rows * cols); }
   dnnl_dim_t ld() const { return static_cast<dnnl_dim_t>(by_tile ? tile_stride(cols) : cols); }
 };
 
@@ -508,7 +513,7 @@ void point_products(bool transpose_a, const Operand& a, const Operand& b, const 
 #pragma omp parallel for schedule(static)
   for (std::size_t p = 0; p < kPoints; ++p) {
     if (dnnl_sgemm(transpose_a ? 'T' : 'N', 'N', d(m), d(n), d(k), 1.0f, a.at(p), a.ld(), b.at(p),
-                   b.ld(), 0.0f, const_cast<float*>(c.at(p)), c.ld()) != dnnl_success) {
+                   b.ld(), 0.0f, c.at(p), c.ld()) != dnnl_success) {
       failed = true;
     }
   }
@@ -520,13 +525,9 @@ void point_products(bool transpose_a, const Operand& a, const Operand& b, const 
 bool winograd_suits(const WinogradShape& s) {
   if (s.kernel < 3 || s.kernel > 7 || s.height < s.kernel || s.width < s.kernel) return false;
   if (s.in_channels % kLanes != 0 || s.out_channels % kLanes != 0) return false;
-#if defined(__x86_64__)
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
   const auto isa = dnnl::get_effective_cpu_isa();
   return isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
-#else
-  return false;
-#endif
 }
 
 WinogradConv::WinogradConv(const WinogradShape& s, bool data_gradient)
@@ -534,7 +535,8 @@ WinogradConv::WinogradConv(const WinogradShape& s, bool data_gradient)
       m_(kAlpha + 1 - s.kernel),
       tiles_y_(tiles(s.out_height(), m_)),
       tiles_x_(tiles(s.out_width(), m_)) {
-  if (s.kernel < 2 || s.kernel >= kAlpha || s.in_channels % kLanes || s.out_channels % kLanes) {
+  if (s.kernel < 2 || s.kernel >= kAlpha || s.height < s.kernel || s.width < s.kernel ||
+      s.in_channels % kLanes || s.out_channels % kLanes) {
     throw std::invalid_argument("nn: no Winograd convolution for this shape");
   }
   const std::size_t t = s.batch * tiles_y_ * tiles_x_, c = s.in_channels, o = s.out_channels;
@@ -631,3 +633,23 @@ void WinogradConv::backward(const float* diff_dst, const float* weight, float* d
 }
 
 }  // namespace nn
+
+#else
+
+namespace nn {
+
+bool winograd_suits(const WinogradShape&) {
+  return false;
+}
+
+WinogradConv::WinogradConv(const WinogradShape& s, bool) : s_(s), m_(0), tiles_y_(0), tiles_x_(0) {
+  throw std::logic_error("nn: Winograd tiles run on x86-64 with AVX2 only");
+}
+
+void WinogradConv::forward(const float*, const float*, const float*, float*) {}
+
+void WinogradConv::backward(const float*, const float*, float*, float*, float*) {}
+
+}  // namespace nn
+
+#endif
