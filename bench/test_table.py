@@ -130,6 +130,21 @@ class TableTest(unittest.TestCase):
         self.assertIn("The step takes 3.28x of that: its second convolution runs on Winograd "
                       "tiles", text)
         self.assertNotIn("oneDNN conv fwd+bwd", text)
+        # Against a 15 ms peer 3x is below a direct convolution at the peak;
+        # the Winograd sentence follows that verdict's full stop.
+        with open(os.path.join(self.work, "peer.jsonl"), "a") as f:
+            f.write(json.dumps({"kind": "result", "workload": "cnn_step", "path": "mkldnn on",
+                                "seconds": 0.015}) + "\n")
+        text = table.Report(self.work).render()
+        self.assertIn("(Winograd or FFT). The step takes 3.28x of that", text)
+
+    def test_a_two_thread_run_past_its_bound_is_not_called_beyond_it(self):
+        # Kernels 20 -> 16 ms (wall), the rest 20 ms: halved at best 1.54x;
+        # a 20 ms two-thread step gets 2.00x, so no "beyond" is claimed.
+        text = self.rewrite(lambda r: [x for x in r if x["run_name"] != "BM_cnn_step_2_threads"]
+                            + bench("BM_cnn_step_2_threads", 10_000))
+        self.assertIn("halved at best would give 1.54x; the run gets 2.00x", text)
+        self.assertNotIn("is beyond these kernels", text)
 
     def test_optimizers_against_triad(self):
         self.assertEqual(self.rows["Adam step, 10M floats"][3], "90 %")
