@@ -244,42 +244,48 @@ OPTBENCH_AVX2_FMA inline void back_1d(const __m256* m, std::size_t sm, __m256* y
   }
 }
 
-/// An 8 x 8 data tile (row stride 8) through kLavin on both sides.
-OPTBENCH_AVX2_FMA inline void data_2d(const __m256* d, __m256* out) {
-  __m256 half[kPoints];
-  for (std::size_t i = 0; i < kAlpha; ++i)
-    data_1d(d + i * kAlpha, 1, half + i * kAlpha, 1);
-  for (std::size_t b = 0; b < kAlpha; ++b)
-    data_1d(half + b, kAlpha, out + b, kAlpha);
-}
-
-/// An N x N filter (row stride 8) to its 8 x 8 points.
+// The 1-D transforms as types: kIn values to kOut along a row or column.
+struct Data {
+  static constexpr std::size_t kIn = kAlpha, kOut = kAlpha;
+  OPTBENCH_AVX2_FMA void operator()(const __m256* x, std::size_t sx, __m256* y,
+                                    std::size_t sy) const {
+    data_1d(x, sx, y, sy);
+  }
+};
+struct DataTransposed {
+  static constexpr std::size_t kIn = kAlpha, kOut = kAlpha;
+  OPTBENCH_AVX2_FMA void operator()(const __m256* x, std::size_t sx, __m256* y,
+                                    std::size_t sy) const {
+    data_t_1d(x, sx, y, sy);
+  }
+};
 template <std::size_t N>
-OPTBENCH_AVX2_FMA inline void eval_2d(const __m256* g, __m256* out, const float* scale) {
-  __m256 half[kPoints];
-  for (std::size_t i = 0; i < N; ++i)
-    eval_1d<N>(g + i * kAlpha, 1, half + i * kAlpha, 1, scale);
-  for (std::size_t b = 0; b < kAlpha; ++b)
-    eval_1d<N>(half + b, kAlpha, out + b, kAlpha, scale);
-}
-
-/// 8 x 8 points through kLavin^T on both sides.
-OPTBENCH_AVX2_FMA inline void data_t_2d(const __m256* x, __m256* out) {
-  __m256 half[kPoints];
-  for (std::size_t i = 0; i < kAlpha; ++i)
-    data_t_1d(x + i * kAlpha, 1, half + i * kAlpha, 1);
-  for (std::size_t b = 0; b < kAlpha; ++b)
-    data_t_1d(half + b, kAlpha, out + b, kAlpha);
-}
-
-/// 8 x 8 points to N x N outputs (row stride 8).
+struct Eval {
+  static constexpr std::size_t kIn = N, kOut = kAlpha;
+  const float* scale;
+  OPTBENCH_AVX2_FMA void operator()(const __m256* x, std::size_t sx, __m256* y,
+                                    std::size_t sy) const {
+    eval_1d<N>(x, sx, y, sy, scale);
+  }
+};
 template <std::size_t N>
-OPTBENCH_AVX2_FMA inline void back_2d(const __m256* m, __m256* y) {
+struct Back {
+  static constexpr std::size_t kIn = kAlpha, kOut = N;
+  OPTBENCH_AVX2_FMA void operator()(const __m256* x, std::size_t sx, __m256* y,
+                                    std::size_t sy) const {
+    back_1d<N>(x, sx, y, sy);
+  }
+};
+
+/// A kIn x kIn tile (row stride 8) to kOut x kOut (row stride 8): the 1-D
+/// transform along every row, then along every column.
+template <class OneD>
+OPTBENCH_AVX2_FMA inline void transform_2d(const __m256* x, __m256* out, const OneD& one_d) {
   __m256 half[kPoints];
-  for (std::size_t a = 0; a < kAlpha; ++a)
-    back_1d<N>(m + a * kAlpha, 1, half + a * kAlpha, 1);
-  for (std::size_t j = 0; j < N; ++j)
-    back_1d<N>(half + j, kAlpha, y + j, kAlpha);
+  for (std::size_t i = 0; i < OneD::kIn; ++i)
+    one_d(x + i * kAlpha, 1, half + i * kAlpha, 1);
+  for (std::size_t b = 0; b < OneD::kOut; ++b)
+    one_d(half + b, kAlpha, out + b, kAlpha);
 }
 
 /// Where one image's tiles are read or written: a plane of nChw8c vectors.
@@ -287,66 +293,32 @@ struct Grid {
   std::size_t height, width;     ///< of the activation
   std::size_t tiles_y, tiles_x;  ///< tiles per image
   std::size_t step;              ///< tile stride in pixels (m)
-  std::size_t offset;            ///< tile (0, 0) starts this far above and left of pixel (0, 0)
 };
 
-/// The 8 x 8 data tiles of one image's `groups` channel groups (zero
-/// outside the activation), transformed, into points[p][tile][group * 8 + l].
-OPTBENCH_AVX2_FMA void data_tiles(const float* image, std::size_t groups, const Grid& g,
-                                  float* points, std::size_t tile0) {
+/// One image's kIn x kIn tiles at every step pixels (zero outside the
+/// activation), of each of its `groups` channel groups, through `one_d` on
+/// both sides into points[tile][p][group * 8 + l]: the data tiles (8 x 8,
+/// kLavin) or the output gradient's as filters (m x m, E_m).
+template <class OneD>
+OPTBENCH_AVX2_FMA void tiles_to_points(const float* image, std::size_t groups, const Grid& g,
+                                       const OneD& one_d, float* points, std::size_t tile0) {
+  constexpr std::size_t side = OneD::kIn;
   const std::size_t row_stride = groups * kLanes;
   __m256 d[kPoints], u[kPoints];
   for (std::size_t cg = 0; cg < groups; ++cg) {
     const float* plane = image + cg * g.height * g.width * kLanes;
     for (std::size_t ty = 0; ty < g.tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < g.tiles_x; ++tx) {
-        for (std::size_t i = 0; i < kAlpha; ++i) {
-          const std::ptrdiff_t y =
-              static_cast<std::ptrdiff_t>(ty * g.step + i) - static_cast<std::ptrdiff_t>(g.offset);
-          const bool row_in = y >= 0 && y < static_cast<std::ptrdiff_t>(g.height);
-          for (std::size_t j = 0; j < kAlpha; ++j) {
-            const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(tx * g.step + j) -
-                                     static_cast<std::ptrdiff_t>(g.offset);
-            d[i * kAlpha + j] =
-                row_in && x >= 0 && x < static_cast<std::ptrdiff_t>(g.width)
-                    ? _mm256_loadu_ps(plane + (static_cast<std::size_t>(y) * g.width +
-                                               static_cast<std::size_t>(x)) *
-                                                  kLanes)
-                    : _mm256_setzero_ps();
-          }
-        }
-        data_2d(d, u);
-        float* at = points + (tile0 + ty * g.tiles_x + tx) * tile_stride(row_stride) + cg * kLanes;
-        for (std::size_t p = 0; p < kPoints; ++p)
-          _mm256_storeu_ps(at + p * row_stride, u[p]);
-      }
-    }
-  }
-}
-
-/// The output gradient's m x m tiles of one image (zero outside it) as
-/// filters, transformed, into points[p][tile][group * 8 + l].
-template <std::size_t M>
-OPTBENCH_AVX2_FMA void gradient_tiles(const float* image, std::size_t groups, const Grid& g,
-                                      float* points, std::size_t tile0) {
-  constexpr std::size_t m = M;
-  const std::size_t row_stride = groups * kLanes;
-  const float* scale = filter_scales().data();
-  __m256 d[kPoints], u[kPoints];
-  for (std::size_t cg = 0; cg < groups; ++cg) {
-    const float* plane = image + cg * g.height * g.width * kLanes;
-    for (std::size_t ty = 0; ty < g.tiles_y; ++ty) {
-      for (std::size_t tx = 0; tx < g.tiles_x; ++tx) {
-        for (std::size_t i = 0; i < m; ++i) {
-          const std::size_t y = ty * m + i;
-          for (std::size_t j = 0; j < m; ++j) {
-            const std::size_t x = tx * m + j;
+        for (std::size_t i = 0; i < side; ++i) {
+          const std::size_t y = ty * g.step + i;
+          for (std::size_t j = 0; j < side; ++j) {
+            const std::size_t x = tx * g.step + j;
             d[i * kAlpha + j] = y < g.height && x < g.width
                                     ? _mm256_loadu_ps(plane + (y * g.width + x) * kLanes)
                                     : _mm256_setzero_ps();
           }
         }
-        eval_2d<M>(d, u, scale);
+        transform_2d(d, u, one_d);
         float* at = points + (tile0 + ty * g.tiles_x + tx) * tile_stride(row_stride) + cg * kLanes;
         for (std::size_t p = 0; p < kPoints; ++p)
           _mm256_storeu_ps(at + p * row_stride, u[p]);
@@ -355,13 +327,21 @@ OPTBENCH_AVX2_FMA void gradient_tiles(const float* image, std::size_t groups, co
   }
 }
 
-/// One image's products points[p][tile][group * 8 + l] back to m x m output
-/// tiles (cut at the activation's edge), plus the bias if given.
-template <std::size_t M>
-OPTBENCH_AVX2_FMA void output_tiles(const float* points, std::size_t groups, const Grid& g,
-                                    const float* bias, float* image, std::size_t tile0) {
-  constexpr std::size_t m = M;
+/// The inverse way: one image's points[tile][p][group * 8 + l] through
+/// `one_d` to kOut x kOut tiles at every step pixels, cut at the
+/// activation's edge. The outputs (m x m, E_m^T) are written plus the bias;
+/// the input gradient's tiles (8 x 8, kLavin^T), which overlap by k - 1
+/// pixels, are added to the image, which this zeroes first.
+template <class OneD, bool kAdd>
+OPTBENCH_AVX2_FMA void points_to_tiles(const float* points, std::size_t groups, const Grid& g,
+                                       const OneD& one_d, const float* bias, float* image,
+                                       std::size_t tile0) {
+  constexpr std::size_t side = OneD::kOut;
   const std::size_t row_stride = groups * kLanes;
+  if (kAdd) {
+    for (std::size_t i = 0; i < groups * g.height * g.width * kLanes; ++i)
+      image[i] = 0.0f;
+  }
   __m256 pt[kPoints], y[kPoints];
   for (std::size_t cg = 0; cg < groups; ++cg) {
     float* plane = image + cg * g.height * g.width * kLanes;
@@ -372,41 +352,17 @@ OPTBENCH_AVX2_FMA void output_tiles(const float* points, std::size_t groups, con
             points + (tile0 + ty * g.tiles_x + tx) * tile_stride(row_stride) + cg * kLanes;
         for (std::size_t p = 0; p < kPoints; ++p)
           pt[p] = _mm256_loadu_ps(at + p * row_stride);
-        back_2d<M>(pt, y);
-        for (std::size_t i = 0; i < m && ty * m + i < g.height; ++i) {
-          for (std::size_t j = 0; j < m && tx * m + j < g.width; ++j) {
-            const __m256 v = bias ? _mm256_add_ps(y[i * kAlpha + j], b) : y[i * kAlpha + j];
-            _mm256_storeu_ps(plane + ((ty * m + i) * g.width + tx * m + j) * kLanes, v);
-          }
-        }
-      }
-    }
-  }
-}
-
-/// One image's input gradient from its tiles' points[tile][p][group * 8 + l]
-/// (the products of the output gradient's points and the weights'): each
-/// tile through kLavin^T and added where the forward read it; tiles overlap
-/// by k - 1 pixels.
-OPTBENCH_AVX2_FMA void input_gradient_tiles(const float* points, std::size_t groups, const Grid& g,
-                                            float* image, std::size_t tile0) {
-  const std::size_t row_stride = groups * kLanes;
-  __m256 pt[kPoints], d[kPoints];
-  for (std::size_t i = 0; i < groups * g.height * g.width * kLanes; ++i)
-    image[i] = 0.0f;
-  for (std::size_t cg = 0; cg < groups; ++cg) {
-    float* plane = image + cg * g.height * g.width * kLanes;
-    for (std::size_t ty = 0; ty < g.tiles_y; ++ty) {
-      for (std::size_t tx = 0; tx < g.tiles_x; ++tx) {
-        const float* at =
-            points + (tile0 + ty * g.tiles_x + tx) * tile_stride(row_stride) + cg * kLanes;
-        for (std::size_t p = 0; p < kPoints; ++p)
-          pt[p] = _mm256_loadu_ps(at + p * row_stride);
-        data_t_2d(pt, d);
-        for (std::size_t i = 0; i < kAlpha && ty * g.step + i < g.height; ++i) {
-          for (std::size_t j = 0; j < kAlpha && tx * g.step + j < g.width; ++j) {
+        transform_2d(pt, y, one_d);
+        for (std::size_t i = 0; i < side && ty * g.step + i < g.height; ++i) {
+          for (std::size_t j = 0; j < side && tx * g.step + j < g.width; ++j) {
             float* to = plane + ((ty * g.step + i) * g.width + tx * g.step + j) * kLanes;
-            _mm256_storeu_ps(to, _mm256_add_ps(_mm256_loadu_ps(to), d[i * kAlpha + j]));
+            __m256 v = y[i * kAlpha + j];
+            if (kAdd) {
+              v = _mm256_add_ps(_mm256_loadu_ps(to), v);
+            } else if (bias) {
+              v = _mm256_add_ps(v, b);
+            }
+            _mm256_storeu_ps(to, v);
           }
         }
       }
@@ -427,7 +383,7 @@ OPTBENCH_AVX2_FMA void weight_points(const float* staged, std::size_t row, std::
       for (std::size_t w = 0; w < k; ++w)
         g[u * kAlpha + w] = _mm256_loadu_ps(staged + ((row * k + u) * k + w) * cols + cg * kLanes);
     }
-    eval_2d<K>(g, v, scale);
+    transform_2d(g, v, Eval<K>{scale});
     for (std::size_t p = 0; p < kPoints; ++p)
       _mm256_storeu_ps(points + (p * rows + row) * cols + cg * kLanes, v[p]);
   }
@@ -443,7 +399,7 @@ OPTBENCH_AVX2_FMA void weight_gradient(const float* points, std::size_t o, std::
   for (std::size_t cg = 0; cg < ins / kLanes; ++cg) {
     for (std::size_t p = 0; p < kPoints; ++p)
       pt[p] = _mm256_loadu_ps(points + (p * outs + o) * ins + cg * kLanes);
-    back_2d<K>(pt, y);
+    transform_2d(pt, y, Back<K>{});
     for (std::size_t u = 0; u < k; ++u) {
       for (std::size_t w = 0; w < k; ++w) {
         _mm256_store_ps(lanes, y[u * kAlpha + w]);
@@ -551,34 +507,43 @@ WinogradConv::WinogradConv(const WinogradShape& s, bool data_gradient)
   }
 }
 
-void WinogradConv::forward(const float* src, const float* weight, const float* bias, float* dst) {
+void WinogradConv::weight_transform(const float* weight, bool by_input, const float* scale,
+                                    float* points) {
   const std::size_t k = s_.kernel, c = s_.in_channels, o = s_.out_channels;
-  const std::size_t per_image = tiles_y_ * tiles_x_, t = s_.batch * per_image;
-  // [in][u][v][out]: one vector reads 8 output channels' weight.
+  const std::size_t rows = by_input ? c : o, cols = by_input ? o : c;
+  // Staged [row][u][v][col] so that one vector reads 8 columns' weight.
   for (std::size_t oc = 0; oc < o; ++oc) {
     for (std::size_t ic = 0; ic < c; ++ic) {
+      const std::size_t row = by_input ? ic : oc, col = by_input ? oc : ic;
       for (std::size_t uv = 0; uv < k * k; ++uv)
-        staged_[(ic * k * k + uv) * o + oc] = weight[(oc * c + ic) * k * k + uv];
+        staged_[(row * k * k + uv) * cols + col] = weight[(oc * c + ic) * k * k + uv];
     }
   }
   with_size(k, [&](auto size) {
 #pragma omp parallel for schedule(static)
-    for (std::size_t ic = 0; ic < c; ++ic)
-      weight_points<size()>(staged_.data(), ic, o, filter_scales().data(), v_.data(), c);
+    for (std::size_t row = 0; row < rows; ++row)
+      weight_points<size()>(staged_.data(), row, cols, scale, points, rows);
   });
-  const Grid in{s_.height, s_.width, tiles_y_, tiles_x_, m_, 0};
+}
+
+void WinogradConv::forward(const float* src, const float* weight, const float* bias, float* dst) {
+  const std::size_t c = s_.in_channels, o = s_.out_channels;
+  const std::size_t per_image = tiles_y_ * tiles_x_, t = s_.batch * per_image;
+  weight_transform(weight, true, filter_scales().data(), v_.data());
+  const Grid in{s_.height, s_.width, tiles_y_, tiles_x_, m_};
   const std::size_t in_image = c * s_.height * s_.width;
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < s_.batch; ++n)
-    data_tiles(src + n * in_image, c / kLanes, in, u_.data(), n * per_image);
+    tiles_to_points(src + n * in_image, c / kLanes, in, Data{}, u_.data(), n * per_image);
   point_products(false, {u_.data(), c, true, t}, {v_.data(), o, false, c},
                  {prod_.data(), o, true, t});
-  const Grid out{s_.out_height(), s_.out_width(), tiles_y_, tiles_x_, m_, 0};
+  const Grid out{s_.out_height(), s_.out_width(), tiles_y_, tiles_x_, m_};
   const std::size_t out_image = o * out.height * out.width;
   with_size(m_, [&](auto size) {
 #pragma omp parallel for schedule(static)
     for (std::size_t n = 0; n < s_.batch; ++n)
-      output_tiles<size()>(prod_.data(), o / kLanes, out, bias, dst + n * out_image, n * per_image);
+      points_to_tiles<Back<size()>, false>(prod_.data(), o / kLanes, out, {}, bias,
+                                           dst + n * out_image, n * per_image);
   });
 }
 
@@ -589,13 +554,14 @@ void WinogradConv::backward(const float* diff_dst, const float* weight, float* d
   // The output gradient's m x m tiles, transformed as filters, serve both
   // gradients. Weight gradient = the input correlated with the output
   // gradient: F(k, m) on the forward's transformed tiles.
-  const Grid grad{s_.out_height(), s_.out_width(), tiles_y_, tiles_x_, m_, 0};
+  const Grid grad{s_.out_height(), s_.out_width(), tiles_y_, tiles_x_, m_};
   const std::size_t grad_image = o * grad.height * grad.width;
+  const float* scale = filter_scales().data();
   with_size(m_, [&](auto size) {
 #pragma omp parallel for schedule(static)
     for (std::size_t n = 0; n < s_.batch; ++n)
-      gradient_tiles<size()>(diff_dst + n * grad_image, o / kLanes, grad, prod_.data(),
-                             n * per_image);
+      tiles_to_points(diff_dst + n * grad_image, o / kLanes, grad, Eval<size()>{scale},
+                      prod_.data(), n * per_image);
   });
   point_products(true, {prod_.data(), o, true, t}, {u_.data(), c, true, t},
                  {dw_.data(), c, false, o});
@@ -612,24 +578,15 @@ void WinogradConv::backward(const float* diff_dst, const float* weight, float* d
   // output gradient's transformed tiles times the weights' points, then
   // kLavin^T on both sides. The filter scales cancel between the two
   // factors (scaled tiles, unscaled weights).
-  for (std::size_t oc = 0; oc < o; ++oc) {
-    for (std::size_t ic = 0; ic < c; ++ic) {
-      for (std::size_t uv = 0; uv < k * k; ++uv)
-        staged_[(oc * k * k + uv) * c + ic] = weight[(oc * c + ic) * k * k + uv];
-    }
-  }
-  with_size(k, [&](auto size) {
-#pragma omp parallel for schedule(static)
-    for (std::size_t oc = 0; oc < o; ++oc)
-      weight_points<size()>(staged_.data(), oc, c, nullptr, dv_.data(), o);
-  });
+  weight_transform(weight, false, nullptr, dv_.data());
   point_products(false, {prod_.data(), o, true, t}, {dv_.data(), c, false, o},
                  {dprod_.data(), c, true, t});
-  const Grid in{s_.height, s_.width, tiles_y_, tiles_x_, m_, 0};
+  const Grid in{s_.height, s_.width, tiles_y_, tiles_x_, m_};
   const std::size_t in_image = c * s_.height * s_.width;
 #pragma omp parallel for schedule(static)
   for (std::size_t n = 0; n < s_.batch; ++n)
-    input_gradient_tiles(dprod_.data(), c / kLanes, in, diff_src + n * in_image, n * per_image);
+    points_to_tiles<DataTransposed, true>(dprod_.data(), c / kLanes, in, {}, nullptr,
+                                          diff_src + n * in_image, n * per_image);
 }
 
 }  // namespace nn

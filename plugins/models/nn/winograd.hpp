@@ -51,6 +51,10 @@ class WinogradConv {
                 float* diff_bias);
 
  private:
+  /// The weight's points into `points`: [point][in][out] if `by_input`,
+  /// else [point][out][in]; each point times scale[a] scale[b] unless null.
+  void weight_transform(const float* weight, bool by_input, const float* scale, float* points);
+
   WinogradShape s_;
   std::size_t m_;                  ///< outputs per tile side
   std::size_t tiles_y_, tiles_x_;  ///< forward tiles per image side (over the output)
