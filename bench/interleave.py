@@ -5,26 +5,34 @@ the machine in the same moment.
 
 On a shared machine the load moves within seconds, and a ratio from two
 measurements taken a few seconds apart moves with it (four such rounds of
-one run gave 2.13x-2.58x for the same MLP step). Here each pair is two
-slices of SECONDS of CPU time each, back to back, in ABBA order (optbench
-first in even pairs, PyTorch first in odd ones) so that a steady drift
-favours neither side; the table reports the median of the pairs' ratios and
-their quartiles.
+one run gave 2.13x-2.58x for the same MLP step). Here each pair is slices of
+SECONDS of CPU time each, back to back: optbench's, and PyTorch's on both of
+its CPU paths (mkldnn on and off), in an order that turns around every pair
+(optbench first, then last) so that a steady drift favours no side. The
+peer's path is the one with the lower median over all the pairs, timed in
+the same moments as optbench, not chosen beforehand from a separate look,
+which on this machine has picked the slower path (0.5 s looks at the CNN
+chose mkldnn off at 65.7 ms per step while its long run gave on 52.9 ms
+and off 62.3 ms). The table reports the median of the pairs' ratios
+against that path and their quartiles.
 
 Both sides are long-lived processes started once: `optbench_bench
 --serve-steps` and `peer_torch.py --serve-steps` (with this workplace's
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the peer's environment,
-as for every peer). Each gets an untimed first slice per workload: optbench
-binds its primitives, the peer chooses the faster of its mkldnn paths.
+as for every peer). Each gets an untimed first slice per workload (and per
+path): optbench binds its primitives, torch builds its kernels.
 
 Usage: interleave.py --bench BUILD/optbench_bench [--pairs N]
 Prints one JSON object per workload: {"kind": "interleaved", "workload":
-"mlp_step", "ours": [seconds per step, ...], "peer": [...], "path": ...}.
+"mlp_step", "ours": [seconds per step, ...], "peer": [... on the chosen
+path], "path": "mkldnn on", "paths": {"mkldnn on": [...], "mkldnn off":
+[...]}}.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -36,17 +44,17 @@ class Server:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, env=env)
 
-    def slice(self, workload, seconds):
-        """Seconds of CPU time per step over one slice, and the answer's
-        fourth field (the peer's path), if any."""
-        self.process.stdin.write(f"{workload} {seconds}\n")
+    def slice(self, workload, seconds, path=None):
+        """Seconds of CPU time per step over one slice (on `path`, for the
+        peer)."""
+        self.process.stdin.write(f"{workload} {seconds}{' ' + path if path else ''}\n")
         self.process.stdin.flush()
         answer = self.process.stdout.readline().split()
         if len(answer) < 3 or answer[0] != workload:
             raise RuntimeError(f"{self.process.args[0]}: no answer for {workload} "
                                f"(exit code {self.process.poll()})")
         steps, used = int(answer[1]), float(answer[2])
-        return used / steps, " ".join(answer[3:]).replace("_", " ")
+        return used / steps
 
     def close(self):
         self.process.stdin.close()
@@ -65,19 +73,24 @@ def main():
     peer_script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer_torch.py")
     ours = Server([args.bench, "--serve-steps"])
     peer = Server(["/usr/bin/python3", peer_script, "--serve-steps"], env)
+    paths = ("mkldnn_on", "mkldnn_off")
     try:
         for workload, seconds in SLICE_SECONDS.items():
             ours.slice(workload, seconds)
-            _, path = peer.slice(workload, seconds)
-            times = {"ours": [], "peer": []}
+            for path in paths:
+                peer.slice(workload, seconds, path)
+            times = {side: [] for side in ("ours",) + paths}
             for i in range(args.pairs):
-                order = (("ours", ours), ("peer", peer)) if i % 2 == 0 else \
-                    (("peer", peer), ("ours", ours))
-                for side, server in order:
-                    times[side].append(server.slice(workload, seconds)[0])
+                order = ("ours",) + paths if i % 2 == 0 else paths[::-1] + ("ours",)
+                for side in order:
+                    times[side].append(ours.slice(workload, seconds) if side == "ours" else
+                                       peer.slice(workload, seconds, side))
+            faster = min(paths, key=lambda p: statistics.median(times[p]))
             print(json.dumps({"kind": "interleaved", "workload": f"{workload}_step",
                               "slice_seconds": seconds, "ours": times["ours"],
-                              "peer": times["peer"], "path": path}), flush=True)
+                              "peer": times[faster], "path": faster.replace("_", " "),
+                              "paths": {p.replace("_", " "): times[p] for p in paths}}),
+                  flush=True)
     finally:
         ours.close()
         peer.close()

@@ -179,15 +179,29 @@ def cnn_net(nn):
 
 
 def serve_steps(torch):
-    """The peer's half of bench/interleave.py: reads "WORKLOAD SECONDS"
-    lines (mlp or cnn) and answers "WORKLOAD STEPS CPU_SECONDS PATH" after
-    training that step for at least SECONDS of CPU time, on the faster of
-    torch's two paths (mkldnn on or off), chosen at the workload's first
-    line by network_step."""
+    """The peer's half of bench/interleave.py: reads "WORKLOAD SECONDS
+    PATH" lines (mlp or cnn; mkldnn_on or mkldnn_off) and answers "WORKLOAD
+    STEPS CPU_SECONDS PATH" after training that step on that path for at
+    least SECONDS of CPU time. Each (workload, path) keeps its own network,
+    built from seed 0 at its first line."""
     nets = {"mlp": (mlp_net, (784,)), "cnn": (cnn_net, (1, 28, 28))}
-    chosen = {}
+    paths = {"mkldnn_on": True, "mkldnn_off": False}
+    steps_of = {}
 
-    def run(step, enabled, budget):
+    for line in sys.stdin:
+        fields = line.split()
+        if len(fields) != 3 or fields[0] not in nets or fields[2] not in paths:
+            print(f"peer_torch.py --serve-steps: expected 'mlp|cnn SECONDS "
+                  f"mkldnn_on|mkldnn_off', got {line!r}", file=sys.stderr)
+            return 2
+        workload, budget, path = fields[0], float(fields[1]), fields[2]
+        enabled = paths[path]
+        if (workload, path) not in steps_of:
+            make, shape = nets[workload]
+            torch.manual_seed(0)
+            with torch.backends.mkldnn.flags(enabled=enabled):
+                steps_of[workload, path] = training_step(torch, make(torch.nn), shape)
+        step = steps_of[workload, path]
         steps, c0 = 0, time.process_time()
         with torch.backends.mkldnn.flags(enabled=enabled):
             while True:
@@ -195,31 +209,8 @@ def serve_steps(torch):
                 steps += 1
                 used = time.process_time() - c0
                 if used >= budget:
-                    return steps, used
-
-    for line in sys.stdin:
-        fields = line.split()
-        if len(fields) != 2 or fields[0] not in nets:
-            print(f"peer_torch.py --serve-steps: expected 'mlp|cnn SECONDS', got {line!r}",
-                  file=sys.stderr)
-            return 2
-        workload, budget = fields[0], float(fields[1])
-        if workload not in chosen:
-            # The path as the long runs choose it (network_step), each timed
-            # twice for 0.5 s, alternating: the CNN's two paths can be 15 %
-            # apart, and one 0.2 s look (four CNN steps) picked the slower.
-            make, shape = nets[workload]
-            best = {}
-            for _ in range(2):
-                _, paths = network_step(torch, lambda: make(torch.nn), shape, 0.5)
-                for p, seconds in paths.items():
-                    best[p] = min(seconds, best.get(p, seconds))
-            path = min(best, key=best.get)
-            torch.manual_seed(0)
-            chosen[workload] = (training_step(torch, make(torch.nn), shape), path == "mkldnn on")
-        step, enabled = chosen[workload]
-        steps, used = run(step, enabled, budget)
-        print(f"{workload} {steps} {used} mkldnn_{'on' if enabled else 'off'}", flush=True)
+                    break
+        print(f"{workload} {steps} {used} {path}", flush=True)
     return 0
 
 

@@ -511,8 +511,18 @@ class Report:
                             if self.conv_winograd else ""))
             paths = self.peer.get("cnn_step", {}).get("paths")
             if paths:
-                n.append("  PyTorch's CNN step by path: " + ", ".join(
-                    f"{p} {fmt_time(s)}" for p, s in paths.items()) + " (the faster is used)")
+                n.append("  PyTorch's CNN step by path, its long run: " + ", ".join(
+                    f"{p} {fmt_time(s)}" for p, s in paths.items()))
+        by_path = []
+        for workload, name in (("mlp_step", "MLP"), ("cnn_step", "CNN")):
+            _, interleaved = self.paired(workload)
+            if interleaved and interleaved.get("paths"):
+                by_path.append(f"{name} " + ", ".join(
+                    f"{p} {fmt_time(statistics.median(t))}"
+                    for p, t in interleaved["paths"].items()))
+        if by_path:
+            n.append("PyTorch by path in the interleaved slices (median per step): "
+                     + "; ".join(by_path) + "; each ratio is against the faster path")
         if getattr(self, "cnn_threads", None) and self.kernels_1t and self.kernels_2t:
             one, two = self.cnn_threads
             rest = one - self.kernels_1t

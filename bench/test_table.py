@@ -259,6 +259,20 @@ class TableTest(unittest.TestCase):
         # A workload the file does not hold keeps the long runs' ratio.
         self.assertEqual(rows["CNN step (seed CNN), b64, Adadelta"][5], "2.50x (2.50)")
 
+    def test_both_peer_paths_of_the_interleaved_slices_are_shown(self):
+        ours = [100e-6] * 3
+        off = [e * 1e-6 for e in (250, 260, 270)]
+        on = [e * 1e-6 for e in (300, 310, 290)]
+        with open(os.path.join(self.work, "interleaved.jsonl"), "w") as f:
+            f.write(json.dumps({"kind": "interleaved", "workload": "mlp_step",
+                                "slice_seconds": 0.25, "ours": ours, "peer": off,
+                                "path": "mkldnn off",
+                                "paths": {"mkldnn on": on, "mkldnn off": off}}) + "\n")
+        text = table.Report(self.work).render()
+        self.assertIn("PyTorch by path in the interleaved slices (median per step): MLP "
+                      "mkldnn on 300.00 us, mkldnn off 260.00 us; each ratio is against the "
+                      "faster path", text)
+
 
 if __name__ == "__main__":
     unittest.main()
