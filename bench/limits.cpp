@@ -254,12 +254,16 @@ struct ConvPasses {
   int winograd = 0;       ///< convolutions run as the conv layer runs them here: Winograd tiles
   std::vector<std::shared_ptr<std::vector<float>>> buffers;
 
+  // Every operand holds the same small values, whoever allocates it.
+  static void fill(float* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      p[i] = 0.01f * static_cast<float>(i % 97);
+  }
+
   float* buffer(std::size_t n) {
     buffers.push_back(std::make_shared<std::vector<float>>(n));
-    auto& b = *buffers.back();
-    for (std::size_t i = 0; i < n; ++i)
-      b[i] = 0.01f * static_cast<float>(i % 97);
-    return b.data();
+    fill(buffers.back()->data(), n);
+    return buffers.back()->data();
   }
 
   /// Where the conv layer takes Winograd tiles (nn::winograd_suits), its
@@ -288,9 +292,7 @@ struct ConvPasses {
 
   dnnl::memory filled(const dnnl::memory::desc& md) {
     dnnl::memory m(md, engine);
-    auto* p = static_cast<float*>(m.get_data_handle());
-    for (std::size_t i = 0; i < md.get_size() / sizeof(float); ++i)
-      p[i] = 0.01f * static_cast<float>(i % 97);
+    fill(static_cast<float*>(m.get_data_handle()), md.get_size() / sizeof(float));
     return m;
   }
 

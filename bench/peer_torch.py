@@ -20,7 +20,6 @@ is reported beside it ("wall_seconds").
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 

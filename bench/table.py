@@ -135,6 +135,8 @@ class Report:
         # The isolated step again, in the environment as it is.
         self.peer_env, self.peer_env_info = read_peer(os.path.join(work, "peer_env.jsonl"))
         self.e2e = {r["workload"]: r for r in read_jsonl(os.path.join(work, "e2e.jsonl"))}
+        self.interleaved = {r.get("workload"): r
+                            for r in read_jsonl(os.path.join(work, "interleaved.jsonl"))}
         self.machine = {}
         if os.path.exists(os.path.join(work, "machine.txt")):
             with open(os.path.join(work, "machine.txt")) as f:
@@ -161,8 +163,7 @@ class Report:
         the interleaved record they came from (interleave.py), or None when
         the run has none and they are the long runs and each paired round.
         The ratio reported is the median of the pairs'."""
-        interleaved = next((r for r in read_jsonl(os.path.join(self.work, "interleaved.jsonl"))
-                            if r.get("workload") == workload), None)
+        interleaved = self.interleaved.get(workload)
         if interleaved and interleaved.get("ours"):
             return list(zip(interleaved["ours"], interleaved["peer"])), interleaved
         pairs = []
@@ -322,7 +323,6 @@ class Report:
                 self.row("MLP step as a fraction of the GEMM rate", f"{fraction * 100:.1f} %",
                          target=f">= {TARGETS['mlp_vs_gemm'] * 100:.0f} % of GEMM rate",
                          result=verdict(fraction, TARGETS["mlp_vs_gemm"]))
-        one = self.ours("BM_cnn_step")
         two_reps = self.cpp.get("BM_cnn_step_2_threads", [])
         one_wall = statistics.median(wall_seconds(b) for b in self.cpp.get("BM_cnn_step", [])) \
             if self.cpp.get("BM_cnn_step") else None
@@ -515,7 +515,7 @@ class Report:
                     f"{p} {fmt_time(s)}" for p, s in paths.items()))
         by_path = []
         for workload, name in (("mlp_step", "MLP"), ("cnn_step", "CNN")):
-            _, interleaved = self.paired(workload)
+            interleaved = self.interleaved.get(workload)
             if interleaved and interleaved.get("paths"):
                 by_path.append(f"{name} " + ", ".join(
                     f"{p} {fmt_time(statistics.median(t))}"

@@ -476,11 +476,18 @@ void point_products(bool transpose_a, const Operand& a, const Operand& b, const 
   if (failed) throw std::runtime_error("nn: oneDNN's GEMM failed in a Winograd convolution");
 }
 
+/// What the tiles can compute at all: a kernel of 2 to 7 pixels inside the
+/// image, both channel counts whole vectors.
+bool tiles_fit(const WinogradShape& s) {
+  return s.kernel >= 2 && s.kernel < kAlpha && s.height >= s.kernel && s.width >= s.kernel &&
+         s.in_channels % kLanes == 0 && s.out_channels % kLanes == 0;
+}
+
 }  // namespace
 
 bool winograd_suits(const WinogradShape& s) {
-  if (s.kernel < 3 || s.kernel > 7 || s.height < s.kernel || s.width < s.kernel) return false;
-  if (s.in_channels % kLanes != 0 || s.out_channels % kLanes != 0) return false;
+  // From 3 pixels on: the tests cover 3 to 7.
+  if (!tiles_fit(s) || s.kernel < 3) return false;
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
   const auto isa = dnnl::get_effective_cpu_isa();
   return isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
@@ -491,8 +498,7 @@ WinogradConv::WinogradConv(const WinogradShape& s, bool data_gradient)
       m_(kAlpha + 1 - s.kernel),
       tiles_y_(tiles(s.out_height(), m_)),
       tiles_x_(tiles(s.out_width(), m_)) {
-  if (s.kernel < 2 || s.kernel >= kAlpha || s.height < s.kernel || s.width < s.kernel ||
-      s.in_channels % kLanes || s.out_channels % kLanes) {
+  if (!tiles_fit(s)) {
     throw std::invalid_argument("nn: no Winograd convolution for this shape");
   }
   const std::size_t t = s.batch * tiles_y_ * tiles_x_, c = s.in_channels, o = s.out_channels;
