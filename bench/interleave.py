@@ -22,11 +22,16 @@ OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the peer's environment,
 as for every peer). Each gets an untimed first slice per workload (and per
 path): optbench binds its primitives, torch builds its kernels.
 
+The same process also times optbench's CNN step on one thread and on two,
+by the wall clock, in alternating slices: the thread-scaling ratio of each
+pair comes from one moment too.
+
 Usage: interleave.py --bench BUILD/optbench_bench [--pairs N]
 Prints one JSON object per workload: {"kind": "interleaved", "workload":
 "mlp_step", "ours": [seconds per step, ...], "peer": [... on the chosen
 path], "path": "mkldnn on", "paths": {"mkldnn on": [...], "mkldnn off":
-[...]}}.
+[...]}}, and last {"kind": "interleaved", "workload": "cnn_threads",
+"one": [wall seconds per step on one thread, ...], "two": [... on two]}.
 """
 
 import argparse
@@ -37,6 +42,7 @@ import subprocess
 import sys
 
 SLICE_SECONDS = {"mlp": 0.25, "cnn": 0.6}
+THREADS_SLICE_SECONDS = 0.6
 
 
 class Server:
@@ -59,6 +65,23 @@ class Server:
     def close(self):
         self.process.stdin.close()
         self.process.wait()
+
+
+def thread_pairs(ours, pairs):
+    """The CNN step on one thread and on two, by the wall clock, in
+    alternating slices of the same process: the thread-scaling ratio of each
+    pair sees one moment of the machine, where two benchmarks timed minutes
+    apart each saw their own (one such run gave 1.12x, the same commit timed
+    again with nothing else running 1.62x and 1.72x)."""
+    sides = ("cnn@1", "cnn@2")
+    for side in sides:
+        ours.slice(side, THREADS_SLICE_SECONDS)
+    times = {side: [] for side in sides}
+    for i in range(pairs):
+        for side in sides if i % 2 == 0 else sides[::-1]:
+            times[side].append(ours.slice(side, THREADS_SLICE_SECONDS))
+    return {"kind": "interleaved", "workload": "cnn_threads",
+            "slice_seconds": THREADS_SLICE_SECONDS, "one": times["cnn@1"], "two": times["cnn@2"]}
 
 
 def main():
@@ -91,6 +114,7 @@ def main():
                               "peer": times[faster], "path": faster.replace("_", " "),
                               "paths": {p.replace("_", " "): times[p] for p in paths}}),
                   flush=True)
+        print(json.dumps(thread_pairs(ours, args.pairs)), flush=True)
     finally:
         ours.close()
         peer.close()

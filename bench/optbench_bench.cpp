@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -357,7 +358,7 @@ double seconds(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-double cpu_seconds(clockid_t clock) {
+double clock_seconds(clockid_t clock) {
   timespec ts{};
   clock_gettime(clock, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
@@ -370,9 +371,9 @@ struct Timing {
 template <class F>
 Timing timed(F&& body) {
   const auto t0 = Clock::now();
-  const double c0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+  const double c0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
   body();
-  return {seconds(t0), cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - c0};
+  return {seconds(t0), clock_seconds(CLOCK_THREAD_CPUTIME_ID) - c0};
 }
 
 double median(std::vector<double> v) {
@@ -507,9 +508,9 @@ void BM_jobs_scaling(benchmark::State& state) {
     options.db = dir.path() / ("sweep-" + std::to_string(sweep_index++) + ".db");
     options.jobs = jobs;
     const auto t0 = Clock::now();
-    const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    const double c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const auto result = run::run_sweep(spec, runs, plugins(), options);
-    const Timing s{seconds(t0), cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
+    const Timing s{seconds(t0), clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
     if (result.done != runs.size()) state.SkipWithError("a run of the jobs sweep did not finish");
     return s;
   };
@@ -534,14 +535,14 @@ void BM_jobs_scaling(benchmark::State& state) {
       }
     };
     const auto t0 = Clock::now();
-    const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    const double c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     std::vector<std::thread> threads;
     for (int j = 1; j < jobs; ++j)
       threads.emplace_back(work, static_cast<std::size_t>(j));
     work(0);
     for (auto& thread : threads)
       thread.join();
-    return Timing{seconds(t0), cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
+    return Timing{seconds(t0), clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
   };
   for (auto& t : trainees)
     t->step(0);  // binds the primitives outside the timing
@@ -570,36 +571,42 @@ void BM_jobs_scaling(benchmark::State& state) {
 BENCHMARK(BM_jobs_scaling)->Unit(benchmark::kMillisecond)->Iterations(4)->Repetitions(1);
 
 // Interleaved pairs (bench/interleave.py): with --serve-steps the binary
-// reads lines "WORKLOAD SECONDS" (mlp or cnn) on stdin, trains that step on
-// one thread for at least SECONDS of the thread's CPU time, and answers
-// "WORKLOAD STEPS CPU_SECONDS". The PyTorch peer answers the same lines, and
-// the driver alternates short slices of the two, so that both sides of each
-// pair see the machine in the same moment.
+// reads lines "WORKLOAD SECONDS" on stdin, trains that step for at least
+// SECONDS and answers "WORKLOAD STEPS SECONDS". mlp and cnn run on one thread
+// timed by the thread's CPU time; the PyTorch peer answers the same lines,
+// and the driver alternates short slices of the two, so that both sides of
+// each pair see the machine in the same moment. cnn@1 and cnn@2 are the CNN
+// on one and on two threads timed by the wall clock: the driver alternates
+// them for the thread-scaling ratio, which two separate benchmarks minutes
+// apart measured at different moments of a shared machine.
 int serve_steps() {
-  std::unique_ptr<Trainee> mlp, cnn;
+  std::map<std::string, std::unique_ptr<Trainee>> trainees;
   std::string workload;
   double budget = 0;
   while (std::cin >> workload >> budget) {
-    std::unique_ptr<Trainee>* slot = workload == "mlp" ? &mlp : workload == "cnn" ? &cnn : nullptr;
-    if (!slot) {
+    const bool by_wall = workload == "cnn@1" || workload == "cnn@2";
+    if (workload != "mlp" && workload != "cnn" && !by_wall) {
       std::cerr << "optbench_bench --serve-steps: unknown workload '" << workload
-                << "' (mlp or cnn)\n";
+                << "' (mlp, cnn, cnn@1 or cnn@2)\n";
       return 2;
     }
-    if (!*slot) {
-      *slot =
-          workload == "mlp"
-              ? std::make_unique<Trainee>("mlp", std::vector<std::size_t>{784}, "adadelta")
-              : std::make_unique<Trainee>("cnn", std::vector<std::size_t>{1, 28, 28}, "adadelta");
-      (*slot)->step(0);  // binds oneDNN's primitives outside the timing
+    auto& slot = trainees[workload];
+    if (!slot) {
+      slot = workload == "mlp"
+                 ? std::make_unique<Trainee>("mlp", std::vector<std::size_t>{784}, "adadelta")
+                 : std::make_unique<Trainee>("cnn", std::vector<std::size_t>{1, 28, 28}, "adadelta",
+                                             kBatch * kBatchPool, workload == "cnn@2" ? 2 : 1);
+      slot->step(0);  // binds oneDNN's primitives outside the timing
     }
-    auto& trainee = **slot;
+    const auto now = [by_wall] {
+      return by_wall ? clock_seconds(CLOCK_MONOTONIC) : clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    };
     std::size_t steps = 0;
-    const double c0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    const double t0 = now();
     double used = 0;
     do {
-      benchmark::DoNotOptimize(trainee.step(++steps));
-      used = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
+      benchmark::DoNotOptimize(slot->step(++steps));
+      used = now() - t0;
     } while (used < budget);
     std::cout << workload << ' ' << steps << ' ' << used << std::endl;
   }
