@@ -431,18 +431,17 @@ void with_size(std::size_t n, F&& f) {
   throw std::logic_error("nn: Winograd tiles serve sides of 2 to 7 pixels");
 }
 
-/// Per channel, the sum of the output gradient over images and pixels.
+/// For the channels of group cg, the sum of the output gradient over images
+/// and pixels.
 OPTBENCH_AVX2_FMA void channel_sums(const float* diff_dst, std::size_t batch, std::size_t groups,
-                                    std::size_t pixels, float* sums) {
-  for (std::size_t cg = 0; cg < groups; ++cg) {
-    __m256 acc = _mm256_setzero_ps();
-    for (std::size_t n = 0; n < batch; ++n) {
-      const float* plane = diff_dst + (n * groups + cg) * pixels * kLanes;
-      for (std::size_t i = 0; i < pixels; ++i)
-        acc = _mm256_add_ps(acc, _mm256_loadu_ps(plane + i * kLanes));
-    }
-    _mm256_storeu_ps(sums + cg * kLanes, acc);
+                                    std::size_t pixels, std::size_t cg, float* sums) {
+  __m256 acc = _mm256_setzero_ps();
+  for (std::size_t n = 0; n < batch; ++n) {
+    const float* plane = diff_dst + (n * groups + cg) * pixels * kLanes;
+    for (std::size_t i = 0; i < pixels; ++i)
+      acc = _mm256_add_ps(acc, _mm256_loadu_ps(plane + i * kLanes));
   }
+  _mm256_storeu_ps(sums + cg * kLanes, acc);
 }
 
 // The tiles' points are stored tile by tile, [tile][point][channel], so that
@@ -517,7 +516,9 @@ void WinogradConv::weight_transform(const float* weight, bool by_input, const fl
                                     float* points) {
   const std::size_t k = s_.kernel, c = s_.in_channels, o = s_.out_channels;
   const std::size_t rows = by_input ? c : o, cols = by_input ? o : c;
-  // Staged [row][u][v][col] so that one vector reads 8 columns' weight.
+  // Staged [row][u][v][col] so that one vector reads 8 columns' weight; a
+  // copy, split between the threads that transform it next.
+#pragma omp parallel for schedule(static)
   for (std::size_t oc = 0; oc < o; ++oc) {
     for (std::size_t ic = 0; ic < c; ++ic) {
       const std::size_t row = by_input ? ic : oc, col = by_input ? oc : ic;
@@ -576,7 +577,10 @@ void WinogradConv::backward(const float* diff_dst, const float* weight, float* d
     for (std::size_t oc = 0; oc < o; ++oc)
       weight_gradient<size()>(dw_.data(), oc, o, c, diff_weight);
   });
-  channel_sums(diff_dst, s_.batch, o / kLanes, grad.height * grad.width, diff_bias);
+  // Each group's sum runs in the same order on any number of threads.
+#pragma omp parallel for schedule(static)
+  for (std::size_t cg = 0; cg < o / kLanes; ++cg)
+    channel_sums(diff_dst, s_.batch, o / kLanes, grad.height * grad.width, cg, diff_bias);
   if (!diff_src) return;
   if (dv_.empty()) throw std::logic_error("nn: Winograd convolution built without data gradient");
 
