@@ -67,19 +67,27 @@ class Server:
         self.process.wait()
 
 
+def alternating(sides, pairs, time):
+    """Seconds per step of each side over `pairs` pairs: an untimed first
+    slice per side, then one slice of every side per pair, in an order that
+    turns around every pair so that a steady drift favours no side."""
+    for side in sides:
+        time(side)
+    times = {side: [] for side in sides}
+    for i in range(pairs):
+        for side in sides if i % 2 == 0 else sides[::-1]:
+            times[side].append(time(side))
+    return times
+
+
 def thread_pairs(ours, pairs):
     """The CNN step on one thread and on two, by the wall clock, in
     alternating slices of the same process: the thread-scaling ratio of each
     pair sees one moment of the machine, where two benchmarks timed minutes
     apart each saw their own (one such run gave 1.12x, the same commit timed
     again with nothing else running 1.62x and 1.72x)."""
-    sides = ("cnn@1", "cnn@2")
-    for side in sides:
-        ours.slice(side, THREADS_SLICE_SECONDS)
-    times = {side: [] for side in sides}
-    for i in range(pairs):
-        for side in sides if i % 2 == 0 else sides[::-1]:
-            times[side].append(ours.slice(side, THREADS_SLICE_SECONDS))
+    times = alternating(("cnn@1", "cnn@2"), pairs,
+                        lambda side: ours.slice(side, THREADS_SLICE_SECONDS))
     return {"kind": "interleaved", "workload": "cnn_threads",
             "slice_seconds": THREADS_SLICE_SECONDS, "one": times["cnn@1"], "two": times["cnn@2"]}
 
@@ -99,15 +107,9 @@ def main():
     paths = ("mkldnn_on", "mkldnn_off")
     try:
         for workload, seconds in SLICE_SECONDS.items():
-            ours.slice(workload, seconds)
-            for path in paths:
-                peer.slice(workload, seconds, path)
-            times = {side: [] for side in ("ours",) + paths}
-            for i in range(args.pairs):
-                order = ("ours",) + paths if i % 2 == 0 else paths[::-1] + ("ours",)
-                for side in order:
-                    times[side].append(ours.slice(workload, seconds) if side == "ours" else
-                                       peer.slice(workload, seconds, side))
+            times = alternating(("ours",) + paths, args.pairs,
+                                lambda side: ours.slice(workload, seconds) if side == "ours"
+                                else peer.slice(workload, seconds, side))
             faster = min(paths, key=lambda p: statistics.median(times[p]))
             print(json.dumps({"kind": "interleaved", "workload": f"{workload}_step",
                               "slice_seconds": seconds, "ours": times["ours"],

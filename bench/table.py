@@ -567,7 +567,7 @@ class Report:
             n.append("PyTorch by path in the interleaved slices (median per step): "
                      + "; ".join(by_path) + "; each ratio is against the faster path")
         if getattr(self, "cnn_threads", None) and self.kernels_1t and self.kernels_2t:
-            one, two, speedup = self.cnn_threads
+            one, _, speedup = self.cnn_threads
             rest = one - self.kernels_1t
             scale = (f"CNN on 2 threads: the convolution kernels and dense products scale "
                      f"{self.kernels_1t / self.kernels_2t:.2f}x ({fmt_time(self.kernels_1t)} -> "

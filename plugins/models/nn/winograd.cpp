@@ -412,23 +412,16 @@ OPTBENCH_AVX2_FMA void weight_gradient(const float* points, std::size_t o, std::
 
 /// f(std::integral_constant<n>) for n = 2 .. 7: the tile kernels take a
 /// kernel's or tile's side as a constant, so their loops unroll.
+template <class F, std::size_t... I>
+void with_size(std::size_t n, F&& f, std::index_sequence<I...>) {
+  const bool served =
+      ((n == I + 2 ? (f(std::integral_constant<std::size_t, I + 2>{}), true) : false) || ...);
+  if (!served) throw std::logic_error("nn: Winograd tiles serve sides of 2 to 7 pixels");
+}
+
 template <class F>
 void with_size(std::size_t n, F&& f) {
-  switch (n) {
-    case 2:
-      return f(std::integral_constant<std::size_t, 2>{});
-    case 3:
-      return f(std::integral_constant<std::size_t, 3>{});
-    case 4:
-      return f(std::integral_constant<std::size_t, 4>{});
-    case 5:
-      return f(std::integral_constant<std::size_t, 5>{});
-    case 6:
-      return f(std::integral_constant<std::size_t, 6>{});
-    case 7:
-      return f(std::integral_constant<std::size_t, 7>{});
-  }
-  throw std::logic_error("nn: Winograd tiles serve sides of 2 to 7 pixels");
+  with_size(n, std::forward<F>(f), std::make_index_sequence<kAlpha - 2>{});
 }
 
 /// For the channels of group cg, the sum of the output gradient over images
